@@ -1,0 +1,54 @@
+"""The audit's standard internal form of its inputs, produced once by ``_spec``.
+
+Everything downstream trusts these objects: columns are resolved, labels are
+0/1, group labels are strings with an explicit "unknown" group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._model import ModelAdapter
+
+Task = Literal["binary", "regression"]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Group membership of every row for one protected attribute or intersection.
+
+    ``codes[i]`` indexes ``labels``; every row belongs to exactly one group.
+    ``members`` lists the original values merged into a group, e.g.
+    ``{"other (7 regions)": ("94110", ...)}``.
+    """
+
+    name: str  # "race", "age", "race × gender"
+    family: str  # "race", "gender", "age", "geography", "other", "intersection"
+    columns: tuple[str, ...]
+    codes: np.ndarray
+    labels: tuple[str, ...]
+    reference: int  # index into labels
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    how_found: str = ""
+
+    @property
+    def counts(self) -> np.ndarray:
+        return np.bincount(self.codes, minlength=len(self.labels))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated inputs for :func:`audit._pipeline.run_audit` stages."""
+
+    task: Task
+    X: pd.DataFrame | None  # model features in model order; None in predictions-only mode
+    y: np.ndarray | None  # 0/1 int8 (binary) or float (regression); None when no target
+    y_pred: np.ndarray  # 0/1 int8 (binary) or float (regression)
+    scores: np.ndarray | None  # P(positive) for binary, None when unavailable
+    groupings: tuple[Grouping, ...]  # single attributes first, then intersections
+    model: ModelAdapter | None  # None in predictions-only mode
+    data: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # all audited rows

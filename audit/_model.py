@@ -1,0 +1,123 @@
+"""A thin, uniform view of the fitted model being audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._errors import ModelError, UnsupportedError
+
+Task = Literal["binary", "regression"]
+
+
+def final_estimator(estimator: Any) -> Any:
+    """The last step of a (possibly nested) sklearn Pipeline, else ``estimator``."""
+    while hasattr(estimator, "steps"):
+        estimator = estimator.steps[-1][1]
+    return estimator
+
+
+def describe_estimator(estimator: Any) -> str:
+    """Short human name such as ``Pipeline(ColumnTransformer → LogisticRegression)``."""
+    if hasattr(estimator, "steps"):
+        inner = " → ".join(type(step).__name__ for _, step in estimator.steps)
+        return f"Pipeline({inner})"
+    return type(estimator).__name__
+
+
+@dataclass
+class ModelAdapter:
+    """Uniform access to a fitted sklearn-compatible model.
+
+    ``predict`` returns 0/1 (1 = the positive label) for binary models and
+    floats for regression; ``score`` returns the probability of the positive
+    label, or ``None`` when the model has no ``predict_proba``.
+    """
+
+    estimator: Any
+    task: Task
+    feature_names: tuple[str, ...] | None
+    positive_label: Any = None  # a value of ``classes_`` for binary models
+    source: str = "model"  # what to call it in error messages (usually the file name)
+
+    @property
+    def name(self) -> str:
+        return describe_estimator(self.estimator)
+
+    @property
+    def final(self) -> Any:
+        return final_estimator(self.estimator)
+
+    @property
+    def classes(self) -> tuple[Any, ...]:
+        return tuple(getattr(self.estimator, "classes_", ()))
+
+    def _call(self, method: str, X: pd.DataFrame) -> np.ndarray:
+        try:
+            out = getattr(self.estimator, method)(X)
+        except Exception as exc:  # noqa: BLE001 - any failure inside the model is the model's
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ModelError(
+                f"{self.source}: the model's {method}() raised {type(exc).__name__}: {first[:200]} "
+                "- check that the data has the columns and types the model was trained on"
+            ) from exc
+        return np.asarray(out)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        raw = self._call("predict", X)
+        if self.task == "regression":
+            out = raw.astype(float).ravel()
+            if not np.all(np.isfinite(out)):
+                raise ModelError(
+                    f"{self.source}: the model's predict() returned "
+                    f"{int((~np.isfinite(out)).sum())} NaN/infinite values - expected finite "
+                    "numbers; check the model and the rows with missing values"
+                )
+            return out
+        return (raw.ravel() == self.positive_label).astype(np.int8)
+
+    def score(self, X: pd.DataFrame) -> np.ndarray | None:
+        if self.task != "binary" or not hasattr(self.estimator, "predict_proba"):
+            return None
+        proba = self._call("predict_proba", X)
+        idx = list(self.classes).index(self.positive_label)
+        out = proba[:, idx].astype(float)
+        if not np.all(np.isfinite(out)):
+            raise ModelError(
+                f"{self.source}: the model's predict_proba() returned "
+                f"{int((~np.isfinite(out)).sum())} NaN scores - expected probabilities in "
+                "[0, 1]; check for missing values the model cannot handle"
+            )
+        return out
+
+
+def infer_task(estimator: Any, source: str) -> Task:
+    """Binary classification or regression; multiclass is refused with a clear error."""
+    final = final_estimator(estimator)
+    classes = getattr(estimator, "classes_", getattr(final, "classes_", None))
+    est_type = getattr(final, "_estimator_type", None)
+    if est_type is None:
+        try:
+            from sklearn.base import is_classifier, is_regressor
+
+            if is_classifier(final):
+                est_type = "classifier"
+            elif is_regressor(final):
+                est_type = "regressor"
+        except Exception:  # pragma: no cover - sklearn always importable
+            pass
+    if classes is not None or est_type == "classifier":
+        n = len(classes) if classes is not None else 2
+        if n > 2:
+            raise UnsupportedError(
+                f"{source}: the model is a multiclass classifier ({n} classes: "
+                f"{', '.join(map(str, list(classes)[:6]))}) - only binary classification and "
+                "regression are supported yet; audit one class against the rest with a binary model"
+            )
+        if n < 2:
+            raise UnsupportedError(f"{source}: the classifier knows only {n} class - nothing to audit")
+        return "binary"
+    return "regression"

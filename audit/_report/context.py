@@ -1,0 +1,72 @@
+"""Build the template context from an AuditResult (pure; all wording decided here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._result import AuditResult
+from .._verdict import CHECKS
+from .._fairness import METRICS
+from .plots import selection_chart
+from .sentences import notable_gaps
+
+VERDICT_TEXT = {
+    "PASS": "No fairness check failed, and every measured gap is within the policy's limits "
+            "even allowing for uncertainty.",
+    "REVIEW": "No gap is clearly beyond the limits, but some cannot be ruled out: the "
+              "uncertainty ranges cross a limit, or groups are too small. A person should review "
+              "them before release.",
+    "FAIL": "At least one gap is beyond the policy's limits even allowing for uncertainty. "
+            "The model should not be released as it is.",
+}
+BINARY_COLUMNS = ("selection_rate", "base_rate", "tpr", "fpr", "ppv", "accuracy", "auc",
+                  "calibration_gap")
+REGRESSION_COLUMNS = ("mean_prediction", "mean_target", "mae", "rmse")
+
+
+def build_context(result: AuditResult) -> dict[str, Any]:
+    spec = result.spec
+    verb = result.provenance.config.get("outcome_verb", "selected")
+    gaps = notable_gaps(result)
+    columns = BINARY_COLUMNS if spec.task == "binary" else REGRESSION_COLUMNS
+    present = [c for c in columns
+               if any(c in g.metrics for t in result.fairness for g in t.groups)]
+    attributes = []
+    for t in result.fairness:
+        outcomes = {c.group: c.outcome for c in result.verdict.checks
+                    if c.attribute == t.attribute and c.criterion == "demographic_parity"}
+        chart = None
+        if spec.task == "binary" and len(t.groups) >= 2:
+            svg, alt = selection_chart(t, outcomes, result.verdict.policy.selection_rate_ratio_min,
+                                       verb)
+            chart = {"svg": svg, "alt": alt}
+        attributes.append({
+            "table": t,
+            "chart": chart,
+            "sentences": [g.text for g in gaps if g.attribute == t.attribute],
+            "criteria": {k: v for k, v in result.verdict.criterion_outcomes.get(
+                t.attribute, {}).items()},
+            "is_intersection": t.family == "intersection",
+        })
+    findings = sorted(result.findings, key=lambda f: (
+        {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3,
+         "not_applicable": 4}[f.outcome], f.code))
+    return {
+        "r": result,
+        "spec": spec,
+        "verdict": result.verdict.verdict,
+        "verdict_text": VERDICT_TEXT[result.verdict.verdict],
+        "reasons": [(code, _title(code)) for code in result.verdict.reasons],
+        "headlines": [g for g in gaps if g.attribute.count(" × ") == 0][:5] or gaps[:5],
+        "attributes": attributes,
+        "metric_columns": [(c, METRICS[c]) for c in present],
+        "metrics": METRICS,
+        "data_findings": [f for f in findings if f.code.startswith(("DATA", "SPEC"))],
+        "fair_findings": [f for f in findings if f.code.startswith("FAIR")],
+        "checks": CHECKS,
+        "verb": verb,
+    }
+
+
+def _title(code: str) -> str:
+    return next((c.title for c in CHECKS.values() if c.code == code), code)

@@ -1,0 +1,77 @@
+"""Inline SVG charts for the fairness section (matplotlib, no external references)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .._tables import AttributeTable  # noqa: E402
+from ._format import pct  # noqa: E402
+
+# Okabe-Ito: safe for the common forms of colour blindness.
+OK_BLUE, OK_ORANGE, OK_VERMILION, OK_GREY = "#0072B2", "#E69F00", "#D55E00", "#555555"
+OUTCOME_STYLE = {"fail": (OK_VERMILION, "X"), "review": (OK_ORANGE, "D"),
+                 "pass": (OK_BLUE, "o"), "reference": ("#000000", "s"),
+                 "insufficient_evidence": (OK_GREY, "^")}
+
+
+def svg_of(fig: plt.Figure) -> str:
+    """Serialise a figure to an inline <svg> string (no XML prolog, no DOCTYPE)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "model-audit"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+
+
+def selection_chart(table: AttributeTable, outcomes: dict[str, str], threshold: float,
+                    verb: str) -> tuple[str, str]:
+    """Dot-and-whisker chart of each group's selection rate, with the four-fifths line.
+
+    Returns ``(svg, alt_text)``.
+    """
+    rows = [g for g in table.groups if "selection_rate" in g.metrics
+            and g.metrics["selection_rate"].value is not None]
+    ref = next(g for g in table.groups if g.group == table.reference)
+    ref_rate = ref.metrics["selection_rate"].value or 0.0
+    height = 0.9 + 0.36 * len(rows)
+    fig, ax = plt.subplots(figsize=(7.2, height))
+    for i, g in enumerate(rows):
+        e = g.metrics["selection_rate"]
+        kind = "reference" if g.group == table.reference else (
+            outcomes.get(g.group, "insufficient_evidence") if g.status == "ok"
+            else "insufficient_evidence")
+        colour, marker = OUTCOME_STYLE.get(kind, OUTCOME_STYLE["pass"])
+        if e.lo is not None and e.hi is not None:
+            ax.plot([e.lo, e.hi], [i, i], color=colour, lw=2, solid_capstyle="butt")
+        ax.plot([e.value], [i], marker=marker, color=colour, ms=8, ls="none")
+    ax.axvline(ref_rate, color="#000000", lw=1, ls="--")
+    ax.axvline(threshold * ref_rate, color=OK_VERMILION, lw=1, ls=":")
+    ax.set_yticks(range(len(rows)), [_short(g.group) for g in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"share {verb} (dot) with 95% interval (line)")
+    ax.set_xlim(0, min(1.0, max(0.05, max(
+        (g.metrics["selection_rate"].hi or g.metrics["selection_rate"].value or 0) for g in rows)
+        * 1.1)))
+    ax.text(ref_rate, -0.9, " reference", fontsize=8, va="bottom")
+    ax.text(threshold * ref_rate, -0.9, f"{threshold:g}× ", fontsize=8, va="bottom", ha="right",
+            color=OK_VERMILION)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    low = min(rows, key=lambda g: g.metrics["selection_rate"].value or 0.0)
+    alt = (f"Share {verb} per {table.attribute} group with 95% intervals. Reference group "
+           f"{table.reference}: {pct(ref_rate)}; four-fifths line at {pct(threshold * ref_rate)}; "
+           f"lowest: {low.group} at {pct(low.metrics['selection_rate'].value)}.")
+    return svg_of(fig), alt
+
+
+def _short(label: str, width: int = 28) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"

@@ -1,0 +1,111 @@
+"""Plain-language sentences built from the result. No HTML here: templates escape them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._result import AuditResult
+from .._tables import AttributeTable
+from .._verdict import CheckResult
+from ._format import ci_text, num, pct_points
+
+_GENDER_PLURAL = {"female": "women", "f": "women", "woman": "women", "women": "women",
+                  "male": "men", "m": "men", "man": "men", "men": "men"}
+_SEVERITY = {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3, "not_applicable": 4}
+
+
+def people(family: str, label: str, noun: str, attribute: str = "") -> str:
+    """How to name a group's people: 'women', 'Black applicants', 'applicants aged 25–34'."""
+    low = label.strip().lower()
+    if low == "unknown":
+        return f"{noun} with unknown {attribute or family}"
+    if label.startswith("other ("):
+        return f"{noun} in the '{label}' group"
+    if family == "gender" and low in _GENDER_PLURAL:
+        return _GENDER_PLURAL[low]
+    if family == "age":
+        if label.startswith("<"):
+            return f"{noun} under {label[1:]}"
+        if label.endswith("+"):
+            return f"{noun} aged {label[:-1]} and over"
+        return f"{noun} aged {label}"
+    if family == "geography":
+        return f"{noun} from {label}"
+    if family == "intersection":
+        return f"{noun} in the group {label}"
+    return f"{label} {noun}"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class GapSentence:
+    attribute: str
+    criterion: str
+    group: str
+    outcome: str
+    text: str
+
+
+def check_sentence(check: CheckResult, table: AttributeTable, verb: str, noun: str) -> str:
+    """One plain sentence for one policy check on one group."""
+    g = people(table.family, check.group, noun, table.attribute)
+    r = people(table.family, check.reference, noun, table.attribute)
+    e = check.estimate
+    if e.value is None:
+        return f"The gap between {g} and {r} could not be measured: {e.reason or 'undefined'}."
+    if check.criterion == "demographic_parity":
+        return (f"{capitalise(g)} were {verb} {num(e.value)} times as often as {r}"
+                f"{ci_text(e.lo, e.hi)}.")
+    if check.criterion == "calibration":
+        side = "higher" if e.value > 0 else "lower"
+        return (f"For {g}, the model's average score was {pct_points(abs(e.value))} {side} than "
+                f"the share who actually had the favourable outcome{ci_text(e.lo, e.hi, True)}.")
+    if check.criterion in ("mean_prediction", "mae"):
+        what = "average prediction" if check.criterion == "mean_prediction" else "average error"
+        return (f"The model's {what} for {g} was {num(e.value)} times that for {r}"
+                f"{ci_text(e.lo, e.hi)}.")
+    direction = "less" if e.value < 0 else "more"
+    phrase = {
+        "tpr": f"among {noun} who truly qualified, {g} were {verb} {{d}} {direction} often "
+               f"than {r}",
+        "fpr": f"among {noun} who did not qualify, {g} were {verb} {{d}} {direction} often "
+               f"than {r}",
+        "ppv": f"when the model {verb} {g}, it was right {{d}} {direction} often than for {r}",
+        "accuracy": f"the model's decisions for {g} were correct {{d}} {direction} often than "
+                    f"for {r}",
+    }.get(check.metric, f"{check.metric} for {g} differed from {r} by {{d}}")
+    return capitalise(phrase.format(d=pct_points(abs(e.value)))) + ci_text(e.lo, e.hi, True) + "."
+
+
+def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSentence]:
+    """A sentence for each check that failed or needs review, most severe first.
+
+    Within a criterion and attribute, only the largest gap is kept so that a
+    reader sees each problem once.
+    """
+    verb = result.provenance.config.get("outcome_verb", "selected")
+    noun = result.provenance.config.get("subject_noun", "people")
+    tables = {t.attribute: t for t in result.fairness}
+    best: dict[tuple[str, str, str], CheckResult] = {}
+    for c in result.verdict.checks:
+        if c.outcome not in ("fail", "review") or c.estimate.value is None:
+            continue
+        key = (c.attribute, c.criterion, c.group)
+        best[key] = c
+    ordered = sorted(best.values(), key=lambda c: (
+        _SEVERITY[c.outcome], tables[c.attribute].family == "intersection",
+        _distance(c)))
+    out = [GapSentence(c.attribute, c.criterion, c.group, c.outcome,
+                       check_sentence(c, tables[c.attribute], verb, noun)) for c in ordered]
+    return out[:limit] if limit is not None else out
+
+
+def _distance(c: CheckResult) -> float:
+    """How far a check's value is from passing (larger = worse), for ordering."""
+    v = c.estimate.value or 0.0
+    if c.kind == "ratio":
+        return min(v, 1 / v) if v > 0 else 0.0
+    return -abs(v)

@@ -1,0 +1,47 @@
+"""The short plain-text summary printed by ``audit run`` on stderr."""
+
+from __future__ import annotations
+
+from .._result import AuditResult
+from ._format import count
+from .sentences import notable_gaps
+
+
+def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:
+    """Lines describing what was inferred, the headline gaps and the findings."""
+    s = result.spec
+    task = "binary classification" if s.task == "binary" else "regression"
+    lines = [f"Model: {result.provenance.model_name} ({task}), {count(s.n_rows)} rows audited"]
+    if s.target:
+        pos = f"; favourable outcome = {s.positive_label}" if s.positive_label is not None else ""
+        lines.append(f"Target: '{s.target}' ({s.target_how}){pos}")
+    else:
+        lines.append(f"Target: none - {s.target_how}")
+    lines.append(f"Decisions: {s.prediction_source}")
+    if s.features:
+        shown = ", ".join(s.features[:8]) + (" ..." if len(s.features) > 8 else "")
+        lines.append(f"Features ({len(s.features)}): {shown}")
+    lines.append("Protected attributes:")
+    for p in s.protected:
+        extra = " [model input]" if p.is_model_input else ""
+        merged = "".join(f"; {k} = {', '.join(v[:6])}{' ...' if len(v) > 6 else ''}"
+                         for k, v in p.merged.items())
+        lines.append(f"  {p.name}: column '{p.columns[0]}' ({p.how_found}), "
+                     f"{len(p.groups)} groups, reference {p.reference}{extra}{merged}")
+    for note in s.notes:
+        lines.append(f"Note: {note}")
+    gaps = notable_gaps(result)
+    singles = [g for g in gaps if not g.attribute.count(" × ")]
+    if gaps:
+        lines.append("Headline gaps:")
+        for g in (singles or gaps)[:max_gaps]:
+            lines.append(f"  [{g.outcome.upper()}] {g.text}")
+        if len(gaps) > max_gaps:
+            lines.append(f"  ... and {len(gaps) - max_gaps} more in the report")
+    else:
+        lines.append("Headline gaps: none beyond the policy thresholds.")
+    data = [f for f in result.findings
+            if f.code.startswith(("DATA", "SPEC")) and f.outcome not in ("pass", "not_applicable")]
+    for f in data:
+        lines.append(f"{f.code} {f.title}: {f.message}")
+    return lines

@@ -1,0 +1,184 @@
+"""Command line: ``audit run MODEL DATA``. The only module that prints or exits.
+
+Exit codes: 0 PASS (or REVIEW without --strict); 1 FAIL (or REVIEW with
+--strict); 2 bad usage or bad input; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import sys
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from ._errors import AuditError, ConfigError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _pairs(values: Sequence[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        name, sep, col = v.partition("=")
+        if not sep or not name.strip() or not col.strip():
+            raise ConfigError(f"{flag} '{v}' is not NAME=VALUE - e.g. {flag} race=ethn_cd")
+        out[name.strip()] = col.strip()
+    return out
+
+
+class _Progress:
+    """Shows a spinner for each step on stderr and reports steps that took over a second."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console, self.quiet = console, quiet
+
+    @contextlib.contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        start = time.perf_counter()
+        if self.quiet:
+            yield
+            return
+        with self.console.status(f"{label}…", spinner="dots"):
+            yield
+        took = time.perf_counter() - start
+        if took >= 1.0:
+            self.console.print(f"[dim]  {label}: {took:.1f} s[/dim]", highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="model-audit")
+def cli() -> None:
+    """Audit a trained model for group fairness and interpretability."""
+
+
+@cli.command("run")
+@click.argument("inputs", nargs=-1, required=True, metavar="[MODEL] DATA")
+@click.option("-c", "--config", type=click.Path(dir_okay=False), help="audit.toml with settings.")
+@click.option("-o", "--out", default="audit_report.html", show_default=True,
+              help="Where to write the HTML report.")
+@click.option("--json", "json_out", default="audit.json", show_default=True,
+              help="Where to write the machine-readable result.")
+@click.option("--target", help="Column with the true outcomes.")
+@click.option("--protected", multiple=True, metavar="NAME=COLUMN",
+              help="Protected attribute column, e.g. race=ethn_cd (repeatable).")
+@click.option("--reference", multiple=True, metavar="NAME=GROUP",
+              help="Reference group for an attribute, e.g. race=White (repeatable).")
+@click.option("--positive-label", help="Target value that counts as the favourable outcome.")
+@click.option("--threshold", type=float, help="Turn scores into decisions with this cut-off.")
+@click.option("--predictions", help="Predictions-only mode: column with the model's decisions.")
+@click.option("--scores", help="Predictions-only mode: column with the model's scores.")
+@click.option("--seed", type=int, help="Random seed for resampling (default 0).")
+@click.option("--n-boot", type=int, help="Bootstrap resamples (default 1000).")
+@click.option("--min-group-size", type=int, help="Smallest group that is judged (default 30).")
+@click.option("--no-intersections", is_flag=True, default=None,
+              help="Skip pairs of attributes (race × gender ...).")
+@click.option("--outcome-verb", help="Plain word for the favourable outcome, e.g. approved.")
+@click.option("--subject-noun", help="Plain word for the people, e.g. applicants.")
+@click.option("--trust-type", multiple=True, help="Extra type to trust in a .skops file.")
+@click.option("--strict", is_flag=True, help="Exit 1 on REVIEW too (for CI gates).")
+@click.option("-q", "--quiet", is_flag=True, help="Only print the verdict line.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
+    """Audit MODEL on DATA and write a report and a JSON result.
+
+    With --predictions COLUMN, pass only DATA: the audit then uses the model's
+    recorded outputs instead of the model.
+    """
+    from ._api import run
+    from ._io import atomic_write
+    from ._report import render_html
+
+    console = Console(stderr=True, highlight=False)
+    if len(inputs) > 2:
+        raise click.UsageError(f"expected MODEL DATA, got {len(inputs)} arguments")
+    if len(inputs) == 1 and not opts["predictions"]:
+        raise click.UsageError(
+            "only one input given - pass MODEL DATA, or DATA --predictions COLUMN")
+    model_path = inputs[0] if len(inputs) == 2 else None
+    data_path = inputs[-1]
+    overrides: dict[str, Any] = {
+        "target": opts["target"],
+        "positive_label": opts["positive_label"],
+        "threshold": opts["threshold"],
+        "predictions": opts["predictions"],
+        "scores": opts["scores"],
+        "seed": opts["seed"],
+        "n_boot": opts["n_boot"],
+        "min_group_size": opts["min_group_size"],
+        "outcome_verb": opts["outcome_verb"],
+        "subject_noun": opts["subject_noun"],
+    }
+    if opts["protected"]:
+        overrides["protected"] = _pairs(opts["protected"], "--protected")
+    if opts["reference"]:
+        overrides["reference"] = _pairs(opts["reference"], "--reference")
+    if opts["no_intersections"]:
+        overrides["intersections"] = False
+    if opts["trust_type"]:
+        overrides["trust_types"] = tuple(opts["trust_type"])
+    command = "audit " + shlex.join(ctx.obj["argv"]) if ctx.obj else "audit run"
+    progress = _Progress(console, opts["quiet"])
+    result = run(model_path, data_path, opts["config"], command=command, progress=progress,
+                 **overrides)
+    with progress("Writing the report"):
+        payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        html = render_html(result)
+    atomic_write(opts["json_out"], payload)
+    atomic_write(opts["out"], html)
+    from ._report.summary import summary_lines
+
+    if not opts["quiet"]:
+        for line in summary_lines(result):
+            console.print(line, highlight=False, markup=False)
+        console.print(f"Report: {opts['out']}   JSON: {opts['json_out']}", markup=False)
+    v = result.verdict.verdict
+    reasons = f" ({', '.join(result.verdict.reasons)})" if result.verdict.reasons else ""
+    click.echo(f"Verdict: {v}{reasons}", err=True)
+    code = EXIT_FAIL if v == "FAIL" or (v == "REVIEW" and opts["strict"]) else EXIT_OK
+    ctx.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (never calls ``sys.exit``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="audit", standalone_mode=False, obj={"argv": args})
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("audit: aborted", err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        msg = exc.format_message().replace("\n", " ")
+        click.echo(f"audit: error: {msg}", err=True)
+        return EXIT_USAGE
+    except AuditError as exc:
+        click.echo(f"audit: error: {' '.join(str(exc).split())}", err=True)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - last line of defence: exit 3, no traceback
+        if debug:
+            traceback.print_exc()
+        first = " ".join(str(exc).split())[:300]
+        click.echo(f"audit: internal error: {type(exc).__name__}: {first} - this is a bug in "
+                   "model-audit; re-run with --debug and report it", err=True)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def entry() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()
