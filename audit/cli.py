@@ -153,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="audit", standalone_mode=False, obj={"argv": args})
+        rv = cli.main(args=args, prog_name="audit", standalone_mode=False, obj={"argv": args})
+        return rv if isinstance(rv, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
@@ -173,7 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"audit: internal error: {type(exc).__name__}: {first} - this is a bug in "
                    "model-audit; re-run with --debug and report it", err=True)
         return EXIT_INTERNAL
-    return EXIT_OK
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

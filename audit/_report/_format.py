@@ -30,6 +30,8 @@ def ci_text(lo: float | None, hi: float | None, points: bool = False) -> str:
     if lo is None or hi is None:
         return ""
     if points:
+        if hi < 0:  # the sentence already says "less": show magnitudes
+            lo, hi = -hi, -lo
         return f" (95% CI {100 * lo:.1f} to {100 * hi:.1f} points)"
     return f" (95% CI {lo:.2f}–{hi:.2f})"
 

@@ -55,14 +55,15 @@ def selection_chart(table: AttributeTable, outcomes: dict[str, str], threshold: 
     ax.axvline(ref_rate, color="#000000", lw=1, ls="--")
     ax.axvline(threshold * ref_rate, color=OK_VERMILION, lw=1, ls=":")
     ax.set_yticks(range(len(rows)), [_short(g.group) for g in rows])
-    ax.invert_yaxis()
     ax.set_xlabel(f"share {verb} (dot) with 95% interval (line)")
     ax.set_xlim(0, min(1.0, max(0.05, max(
         (g.metrics["selection_rate"].hi or g.metrics["selection_rate"].value or 0) for g in rows)
         * 1.1)))
-    ax.text(ref_rate, -0.9, " reference", fontsize=8, va="bottom")
-    ax.text(threshold * ref_rate, -0.9, f"{threshold:g}× ", fontsize=8, va="bottom", ha="right",
-            color=OK_VERMILION)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    trans = ax.get_xaxis_transform()
+    ax.text(ref_rate, 1.01, " reference", fontsize=8, va="bottom", transform=trans)
+    ax.text(threshold * ref_rate, 1.01, f"{threshold:g}× reference ", fontsize=8, va="bottom",
+            ha="right", color=OK_VERMILION, transform=trans)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)

@@ -11,6 +11,8 @@ from ._format import ci_text, num, pct_points
 
 _GENDER_PLURAL = {"female": "women", "f": "women", "woman": "women", "women": "women",
                   "male": "men", "m": "men", "man": "men", "men": "men"}
+_PRIORITY = {"demographic_parity": 0, "mean_prediction": 0, "equal_opportunity": 1, "mae": 1,
+             "equalized_odds": 2, "predictive_parity": 3, "accuracy": 4, "calibration": 5}
 _SEVERITY = {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3, "not_applicable": 4}
 
 
@@ -97,9 +99,14 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
         best[key] = c
     ordered = sorted(best.values(), key=lambda c: (
         _SEVERITY[c.outcome], tables[c.attribute].family == "intersection",
-        _distance(c)))
-    out = [GapSentence(c.attribute, c.criterion, c.group, c.outcome,
-                       check_sentence(c, tables[c.attribute], verb, noun)) for c in ordered]
+        _PRIORITY.get(c.criterion, 9), _distance(c)))
+    out: list[GapSentence] = []
+    seen: set[str] = set()
+    for c in ordered:
+        text = check_sentence(c, tables[c.attribute], verb, noun)
+        if text not in seen:  # equalized odds often repeats the equal-opportunity sentence
+            seen.add(text)
+            out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text))
     return out[:limit] if limit is not None else out
 
 

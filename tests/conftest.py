@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_examples():
+    """Import examples/lending.py as a module."""
+    spec = importlib.util.spec_from_file_location("lending_example", ROOT / "examples" / "lending.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("lending_example", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def make_small(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "income": rng.normal(50, 10, n).round(1),
+        "region": rng.choice(["north", "south", "east", "west"], n),
+        "gender": rng.choice(["Female", "Male"], n),
+        "race": rng.choice(["A", "B", "C"], n, p=[0.6, 0.3, 0.1]),
+    })
+    logit = (df.income - 50) / 8 + 0.4 * (df.region == "south")
+    df["target"] = (logit + rng.logistic(size=n) > 0).astype(int)
+    return df
+
+
+def fit_small(df: pd.DataFrame):
+    pre = ColumnTransformer([("oh", OneHotEncoder(handle_unknown="ignore"), ["region"]),
+                             ("num", StandardScaler(), ["income"])])
+    return make_pipeline(pre, LogisticRegression()).fit(df[["income", "region"]], df.target)
+
+
+@pytest.fixture(scope="session")
+def small_df() -> pd.DataFrame:
+    return make_small()
+
+
+@pytest.fixture(scope="session")
+def small_model(small_df):
+    return fit_small(small_df)
+
+
+@pytest.fixture()
+def small_files(tmp_path, small_df, small_model):
+    model = tmp_path / "model.joblib"
+    joblib.dump(small_model, model)
+    data = tmp_path / "data.parquet"
+    small_df.to_parquet(data, index=False)
+    return model, data

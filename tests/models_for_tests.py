@@ -1,0 +1,37 @@
+"""Picklable misbehaving models used by the bad-input tests."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+
+class RaisingModel(ClassifierMixin, BaseEstimator):
+    """A fitted-looking classifier whose predict() fails."""
+
+    def fit(self, X, y):  # noqa: ANN001
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.array(list(X.columns), dtype=object)
+        return self
+
+    def predict(self, X):  # noqa: ANN001
+        raise ValueError("could not convert string to float: 'abc'")
+
+
+class NaNScoreModel(RaisingModel):
+    """A classifier whose predict_proba returns NaN."""
+
+    def predict(self, X):  # noqa: ANN001
+        return np.zeros(len(X), dtype=int)
+
+    def predict_proba(self, X):  # noqa: ANN001
+        out = np.full((len(X), 2), 0.5)
+        out[::7] = np.nan
+        return out
+
+
+class NoPredict:
+    """An object with fit but no predict."""
+
+    def fit(self, X, y):  # noqa: ANN001
+        return self

@@ -1,0 +1,249 @@
+"""The command line: exit codes, one-line errors for bad input, no half-written reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from models_for_tests import NaNScoreModel, NoPredict, RaisingModel
+
+from audit.cli import main
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    err = capsys.readouterr().err
+    return code, err
+
+
+def assert_clean_error(code: int, err: str, tmp_path: Path, *expected: str) -> str:
+    """Exit 2, a single 'audit: error:' line without traceback, and no report written."""
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("audit: error: "), err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in lines[0], lines[0]
+    assert not (tmp_path / "r.html").exists()
+    assert not (tmp_path / "r.json").exists()
+    return lines[0]
+
+
+def outs(tmp_path: Path) -> list[str]:
+    return ["-o", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"), "--n-boot", "50"]
+
+
+def test_run_writes_report_and_json(capsys, tmp_path, small_files):
+    model, data = small_files
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    assert code in (0, 1), err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["schema_version"] == "1.0"
+    assert doc["spec"]["target"] == "target"
+    assert {p["name"] for p in doc["spec"]["protected"]} == {"race", "gender", "geography"}
+    html = (tmp_path / "r.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "Target: 'target' (column named 'target')" in err
+    assert "gender: column 'gender' (column name 'gender' matches gender)" in err
+    assert "Verdict:" in err.splitlines()[-1]
+    # no temporary files left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.parquet", "model.joblib",
+                                                          "r.html", "r.json"]
+
+
+def test_missing_file(capsys, tmp_path, small_files):
+    model, _ = small_files
+    code, err = run_cli(capsys, "run", str(model), str(tmp_path / "nope.parquet"), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == f"audit: error: data file '{tmp_path / 'nope.parquet'}' not found - check the path"
+
+
+def test_truncated_parquet(capsys, tmp_path, small_files):
+    model, data = small_files
+    raw = data.read_bytes()
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(raw[: len(raw) // 2])
+    code, err = run_cli(capsys, "run", str(model), str(bad), *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, f"data file '{bad}' is not a readable parquet file",
+                       "it may be truncated or corrupt; re-export it")
+
+
+def test_not_a_model(capsys, tmp_path, small_files):
+    _, data = small_files
+    fake = tmp_path / "model.pkl"
+    fake.write_text("this is not a pickle")
+    code, err = run_cli(capsys, "run", str(fake), str(data), *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, f"model file '{fake}' is not a readable model",
+                       "expected a fitted model saved with joblib.dump or pickle.dump")
+
+
+def test_model_without_predict(capsys, tmp_path, small_files):
+    _, data = small_files
+    path = tmp_path / "m.pkl"
+    joblib.dump(NoPredict(), path)
+    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == (f"audit: error: model file '{path}' holds a NoPredict, which has no predict() "
+                    "method - save the fitted estimator or pipeline itself")
+
+
+def test_missing_feature_columns(capsys, tmp_path, small_files, small_df):
+    model, _ = small_files
+    data = tmp_path / "d.csv"
+    small_df.rename(columns={"income": "Income_"}).to_csv(data, index=False)
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == (f"audit: error: {data} lacks 1 of the model's 2 feature columns: income (did "
+                    "you mean 'Income_'?) - pass data with the columns the model was trained on, "
+                    "or rename them")
+
+
+def test_empty_dataset(capsys, tmp_path, small_files, small_df):
+    model, _ = small_files
+    data = tmp_path / "empty.parquet"
+    small_df.iloc[:0].to_parquet(data)
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == (f"audit: error: data file '{data}' has 5 columns but no rows - expected at "
+                    "least one row to audit")
+
+
+def test_single_class_target(capsys, tmp_path, small_files, small_df):
+    model, _ = small_files
+    data = tmp_path / "d.parquet"
+    small_df.assign(target=1).to_parquet(data)
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, "target column 'target'", "has a single value (1)",
+                       "drop --target")
+
+
+def test_non_binary_target_needs_positive_label(capsys, tmp_path, small_files, small_df):
+    model, _ = small_files
+    data = tmp_path / "d.parquet"
+    df = small_df.copy()
+    df.loc[::5, "target"] = 2
+    df.to_parquet(data)
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, "target column 'target'", "has 3 values (0, 1, 2)",
+                       "pass --positive-label VALUE")
+    code, err = run_cli(capsys, "run", str(model), str(data), "--positive-label", "1",
+                        *outs(tmp_path))
+    assert code in (0, 1), err
+
+
+def test_protected_column_entirely_missing(capsys, tmp_path, small_files, small_df):
+    model, _ = small_files
+    data = tmp_path / "d.parquet"
+    small_df.assign(race=pd.Series([None] * len(small_df), dtype=object)).to_parquet(data)
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == (f"audit: error: protected column 'race' (race) in {data} is entirely missing "
+                    "- fill it, or choose another with --protected race=COLUMN")
+
+
+def test_predict_raising(capsys, tmp_path, small_files, small_df):
+    _, data = small_files
+    path = tmp_path / "m.joblib"
+    joblib.dump(RaisingModel().fit(small_df[["income"]], small_df.target), path)
+    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == (f"audit: error: {path}: the model's predict() raised ValueError: could not "
+                    "convert string to float: 'abc' - check that the data has the columns and "
+                    "types the model was trained on")
+
+
+def test_nan_scores(capsys, tmp_path, small_files, small_df):
+    _, data = small_files
+    path = tmp_path / "m.joblib"
+    joblib.dump(NaNScoreModel().fit(small_df[["income"]], small_df.target), path)
+    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    n_nan = len(range(0, len(small_df), 7))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == (f"audit: error: {path}: the model's predict_proba() returned {n_nan} NaN "
+                    "scores - expected probabilities in [0, 1]; check for missing values the "
+                    "model cannot handle")
+
+
+def test_config_unknown_key(capsys, tmp_path, small_files):
+    model, data = small_files
+    cfg = tmp_path / "audit.toml"
+    cfg.write_text('target = "target"\nseeed = 3\n')
+    code, err = run_cli(capsys, "run", str(model), str(data), "-c", str(cfg), *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == f"audit: error: config file '{cfg}': unknown key 'seeed' - did you mean 'seed'?"
+
+
+def test_multiclass_model_is_unsupported(capsys, tmp_path, small_df):
+    from sklearn.linear_model import LogisticRegression
+
+    df = small_df.assign(target=np.arange(len(small_df)) % 3)
+    path, data = tmp_path / "m.joblib", tmp_path / "d.parquet"
+    joblib.dump(LogisticRegression().fit(df[["income"]], df.target), path)
+    df.to_parquet(data)
+    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, "multiclass classifier (3 classes: 0, 1, 2)",
+                       "only binary classification and regression are supported yet")
+
+
+def test_usage_errors_exit_2(capsys, tmp_path, small_files):
+    model, data = small_files
+    code, err = run_cli(capsys, "run", str(data), *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, "only one input given")
+    code, err = run_cli(capsys, "run", str(model), str(data), "--protected", "race",
+                        *outs(tmp_path))
+    assert_clean_error(code, err, tmp_path, "--protected 'race' is not NAME=VALUE")
+    code, err = run_cli(capsys, "run", str(model), str(data), "--bogus")
+    assert code == 2 and "No such option '--bogus'" in err
+
+
+def test_internal_error_exit_3_without_traceback(capsys, tmp_path, small_files, monkeypatch):
+    model, data = small_files
+    import audit._pipeline as pipeline
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(pipeline, "sanity_checks", boom)
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    assert code == 3
+    assert "Traceback" not in err and "internal error: RuntimeError: kaboom" in err
+    code, err = run_cli(capsys, "run", str(model), str(data), "--debug", *outs(tmp_path))
+    assert code == 3 and "Traceback" in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_strict_turns_review_into_exit_1(capsys, tmp_path, small_files):
+    model, data = small_files
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    verdict = json.loads((tmp_path / "r.json").read_text())["verdict"]["verdict"]
+    code_strict, _ = run_cli(capsys, "run", str(model), str(data), "--strict", *outs(tmp_path))
+    expected = {"PASS": (0, 0), "REVIEW": (0, 1), "FAIL": (1, 1)}[verdict]
+    assert (code, code_strict) == expected
+
+
+def test_predictions_only_mode(capsys, tmp_path, small_df, small_model):
+    df = small_df.copy()
+    df["decision"] = small_model.predict(df[["income", "region"]])
+    df["score"] = small_model.predict_proba(df[["income", "region"]])[:, 1]
+    data = tmp_path / "d.csv"
+    df.to_csv(data, index=False)
+    code, err = run_cli(capsys, "run", str(data), "--predictions", "decision", "--scores", "score",
+                        *outs(tmp_path))
+    assert code in (0, 1), err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["spec"]["mode"] == "predictions"
+    assert "explanations" in doc["skipped"]
+
+
+def test_same_seed_same_json(capsys, tmp_path, small_files):
+    model, data = small_files
+    texts = []
+    for _ in range(2):
+        run_cli(capsys, "run", str(model), str(data), "--seed", "3", *outs(tmp_path))
+        texts.append((tmp_path / "r.json").read_text())
+    assert texts[0] == texts[1]
