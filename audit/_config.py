@@ -42,6 +42,7 @@ class AuditConfig:
     min_group_size: int = 30
     max_per_family: int = 3
     intersections: bool = True
+    intersection_max_groups: int = 12  # attributes with more groups are not paired
     n_boot: int = 1000
     seed: int = 0
     max_ci_width: float = 0.30

@@ -204,11 +204,14 @@ def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
     lb = np.asarray(b.labels, dtype=object)[b.codes]
     joined = np.array([f"{x} × {y}" for x, y in zip(la, lb)], dtype=object)
     order = [f"{x} × {y}" for x in a.labels for y in b.labels]
-    g = make_grouping(
-        f"{a.name} × {b.name}", "intersection", "", joined,
-        how_found=f"every combination of {a.name} and {b.name}",
-        min_group_size=min_group_size, merge_small=True, noun="combinations",
-    )
+    kwargs = dict(how_found=f"every combination of {a.name} and {b.name}",
+                  min_group_size=min_group_size, merge_small=True, noun="combinations")
+    g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined, **kwargs)
+    both_refs = f"{a.labels[a.reference]} × {b.labels[b.reference]}"
+    if both_refs in g.labels and both_refs not in g.members:
+        # compare with the combination of the two reference groups, e.g. White × Male
+        g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
+                          reference=both_refs, **kwargs)
     present = [o for o in order if o in g.labels]
     rest = [x for x in g.labels if x not in present]
     relabel = present + rest

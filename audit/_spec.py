@@ -369,6 +369,13 @@ def resolve(
                 f"The model takes '{p.column}' ({p.name}) as an input, so its decisions can "
                 "depend on it directly.", subject=p.name))
     singles = [g for g in groupings if len(g.labels) >= 2]
+    wide = [g for g in singles if len(g.labels) > cfg.intersection_max_groups]
+    if cfg.intersections and wide:
+        notes.append(
+            f"Not combined with other attributes (more than {cfg.intersection_max_groups} "
+            f"groups): {', '.join(g.name for g in wide)}; raise intersection_max_groups to "
+            "include them.")
+        singles = [g for g in singles if g not in wide]
     if cfg.intersections:
         for i in range(len(singles)):
             for j in range(i + 1, len(singles)):

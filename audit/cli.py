@@ -98,7 +98,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     from ._io import atomic_write
     from ._report import render_html
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     if len(inputs) > 2:
         raise click.UsageError(f"expected MODEL DATA, got {len(inputs)} arguments")
     if len(inputs) == 1 and not opts["predictions"]:

@@ -8,7 +8,7 @@ from .._result import AuditResult
 from .._verdict import CHECKS
 from .._fairness import METRICS
 from .plots import selection_chart
-from .sentences import notable_gaps
+from .sentences import headlines, notable_gaps
 
 VERDICT_TEXT = {
     "PASS": "No fairness check failed, and every measured gap is within the policy's limits "
@@ -57,7 +57,7 @@ def build_context(result: AuditResult) -> dict[str, Any]:
         "verdict": result.verdict.verdict,
         "verdict_text": VERDICT_TEXT[result.verdict.verdict],
         "reasons": [(code, _title(code)) for code in result.verdict.reasons],
-        "headlines": [g for g in gaps if g.attribute.count(" × ") == 0][:5] or gaps[:5],
+        "headlines": headlines(result, 5),
         "attributes": attributes,
         "metric_columns": [(c, METRICS[c]) for c in present],
         "metrics": METRICS,

@@ -110,6 +110,26 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
     return out[:limit] if limit is not None else out
 
 
+FAMILY_ORDER = {"race": 0, "gender": 1, "age": 2, "geography": 3, "other": 4, "intersection": 5}
+
+
+def headlines(result: AuditResult, limit: int = 5) -> list[GapSentence]:
+    """The worst gap of each attribute, in family order (race, gender, age, geography...).
+
+    The remaining slots are filled with the next most severe gaps.
+    """
+    family = {t.attribute: t.family for t in result.fairness}
+    gaps = notable_gaps(result)
+    firsts: dict[str, GapSentence] = {}
+    for g in gaps:
+        firsts.setdefault(g.attribute, g)
+    top = sorted(firsts.values(), key=lambda g: (
+        family[g.attribute] == "intersection", _SEVERITY[g.outcome],
+        FAMILY_ORDER.get(family[g.attribute], 4)))[:limit]
+    rest = [g for g in gaps if g not in top and family[g.attribute] != "intersection"]
+    return top + rest[: max(0, limit - len(top))]
+
+
 def _distance(c: CheckResult) -> float:
     """How far a check's value is from passing (larger = worse), for ordering."""
     v = c.estimate.value or 0.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._result import AuditResult
 from ._format import count
-from .sentences import notable_gaps
+from .sentences import headlines, notable_gaps
 
 
 def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:
@@ -31,13 +31,13 @@ def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:
     for note in s.notes:
         lines.append(f"Note: {note}")
     gaps = notable_gaps(result)
-    singles = [g for g in gaps if not g.attribute.count(" × ")]
     if gaps:
         lines.append("Headline gaps:")
-        for g in (singles or gaps)[:max_gaps]:
-            lines.append(f"  [{g.outcome.upper()}] {g.text}")
-        if len(gaps) > max_gaps:
-            lines.append(f"  ... and {len(gaps) - max_gaps} more in the report")
+        top = headlines(result, max_gaps)
+        for g in top:
+            lines.append(f"  [{g.outcome.upper()}] {g.attribute}: {g.text}")
+        if len(gaps) > len(top):
+            lines.append(f"  ... and {len(gaps) - len(top)} more in the report")
     else:
         lines.append("Headline gaps: none beyond the policy thresholds.")
     data = [f for f in result.findings
