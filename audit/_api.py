@@ -19,7 +19,7 @@ def run(
     data: pd.DataFrame | str | Path,
     config: AuditConfig | str | Path | None = None,
     *,
-    policy: Policy | None = None,
+    policy: Policy | str | Path | None = None,
     command: str = "",
     progress: Progress | None = None,
     **options: Any,
@@ -59,6 +59,11 @@ def run(
     if config is not None and not isinstance(config, AuditConfig):
         files.append(FileInfo("config", str(config), sha256_file(config)))
     cfg = cfg.updated(**options)
+    if isinstance(policy, (str, Path)):
+        from ._verdict import load_policy
+
+        files.append(FileInfo("policy", str(policy), sha256_file(policy)))
+        policy = load_policy(str(policy))
     trusted: tuple[str, ...] = ()
     model_source = "model"
     estimator = model

@@ -231,3 +231,59 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str
 
 
 POLICY_FIELDS = tuple(f.name for f in fields(Policy))
+
+
+POLICY_DOC: dict[str, str] = {
+    "selection_rate_ratio_min": "Each group's selection rate divided by the reference group's "
+                                "must lie between this value and its inverse (four-fifths rule).",
+    "equal_opportunity_diff_max": "Largest allowed difference in true positive rate.",
+    "equalized_odds_diff_max": "Largest allowed difference in true or false positive rate.",
+    "predictive_parity_diff_max": "Largest allowed difference in precision.",
+    "accuracy_diff_max": "Largest allowed difference in accuracy.",
+    "calibration_gap_max": "Largest allowed gap between mean score and observed rate in a group.",
+    "mean_prediction_ratio_min": "Regression: mean prediction ratio must lie between this value "
+                                 "and its inverse.",
+    "mae_ratio_max": "Regression: mean absolute error ratio must lie between the inverse of this "
+                     "value and this value.",
+}
+
+
+def policy_toml(policy: Policy | None = None) -> str:
+    """The policy as a commented TOML file (what ``audit policy show`` prints)."""
+    pol = policy or Policy()
+    lines = ["# model-audit sign-off policy. Pass your own with --policy policy.toml.",
+             "# A check passes when the whole 95% interval is inside its limit, fails when",
+             "# the whole interval is outside, and needs review otherwise.", ""]
+    for name in POLICY_FIELDS:
+        lines.append(f"# {POLICY_DOC[name]}")
+        lines.append(f"{name} = {getattr(pol, name)!r}")
+    return "\n".join(lines) + "\n"
+
+
+def load_policy(path: str) -> Policy:
+    """Read a policy TOML file; unknown keys and non-numbers are errors."""
+    import difflib
+    import tomllib
+    from pathlib import Path
+
+    from ._errors import ConfigError
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"policy file '{p}' not found - check the path given to --policy")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"policy file '{p}' is not valid TOML ({exc}) - fix the syntax") from exc
+    for key, value in raw.items():
+        if key not in POLICY_FIELDS:
+            close = difflib.get_close_matches(key, POLICY_FIELDS, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "see `audit policy show`"
+            raise ConfigError(f"policy file '{p}': unknown key '{key}' - {hint}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"policy file '{p}': '{key}' must be a positive number, "
+                              f"found {value!r}")
+    pol = Policy(**{k: float(v) for k, v in raw.items()})
+    if pol.selection_rate_ratio_min > 1 or pol.mean_prediction_ratio_min > 1:
+        raise ConfigError(f"policy file '{p}': ratio minimums must be at most 1")
+    return pol

@@ -84,6 +84,8 @@ def cli() -> None:
 @click.option("--outcome-verb", help="Plain word for the favourable outcome, e.g. approved.")
 @click.option("--subject-noun", help="Plain word for the people, e.g. applicants.")
 @click.option("--trust-type", multiple=True, help="Extra type to trust in a .skops file.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Sign-off thresholds (see `audit policy show`).")
 @click.option("--strict", is_flag=True, help="Exit 1 on REVIEW too (for CI gates).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print the verdict line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
@@ -128,8 +130,8 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
         overrides["trust_types"] = tuple(opts["trust_type"])
     command = "audit " + shlex.join(ctx.obj["argv"]) if ctx.obj else "audit run"
     progress = _Progress(console, opts["quiet"])
-    result = run(model_path, data_path, opts["config"], command=command, progress=progress,
-                 **overrides)
+    result = run(model_path, data_path, opts["config"], policy=opts["policy_path"],
+                 command=command, progress=progress, **overrides)
     with progress("Writing the report"):
         payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         html = render_html(result)
@@ -146,6 +148,52 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     click.echo(f"Verdict: {v}{reasons}", err=True)
     code = EXIT_FAIL if v == "FAIL" or (v == "REVIEW" and opts["strict"]) else EXIT_OK
     ctx.exit(code)
+
+
+@cli.group("policy")
+def policy_group() -> None:
+    """Show the sign-off policy."""
+
+
+@policy_group.command("show")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Show this policy file instead of the default.")
+def policy_show(policy_path: str | None) -> None:
+    """Print the policy (thresholds for each check) as TOML."""
+    from ._verdict import load_policy, policy_toml
+
+    click.echo(policy_toml(load_policy(policy_path) if policy_path else None), nl=False)
+
+
+@cli.command("render")
+@click.argument("json_path", metavar="AUDIT_JSON")
+@click.option("-o", "--out", default="audit_report.html", show_default=True)
+def render_cmd(json_path: str, out: str) -> None:
+    """Rebuild the HTML report from an audit.json alone."""
+    from ._io import atomic_write
+    from ._report import render_html
+
+    result = _read_result(json_path)
+    atomic_write(out, render_html(result))
+    click.echo(f"Report: {out}", err=True)
+
+
+def _read_result(path: str) -> Any:
+    from ._errors import InputError
+    from ._result import AuditResult
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"audit JSON '{p}' not found - pass the audit.json written by audit run")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"audit JSON '{p}' is not valid JSON ({exc}) - pass the audit.json "
+                         "written by audit run") from exc
+    try:
+        return AuditResult.from_dict(doc)
+    except InputError as exc:
+        raise InputError(f"'{p}': {exc}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -247,3 +247,59 @@ def test_same_seed_same_json(capsys, tmp_path, small_files):
         run_cli(capsys, "run", str(model), str(data), "--seed", "3", *outs(tmp_path))
         texts.append((tmp_path / "r.json").read_text())
     assert texts[0] == texts[1]
+
+
+def test_render_round_trips_except_timestamp(capsys, tmp_path, small_files):
+    import re
+
+    model, data = small_files
+    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    code, err = run_cli(capsys, "render", str(tmp_path / "r.json"), "-o",
+                        str(tmp_path / "again.html"))
+    assert code == 0, err
+
+    def strip(text: str) -> str:
+        return re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "", text)
+
+    assert strip((tmp_path / "again.html").read_text()) == strip((tmp_path / "r.html").read_text())
+
+
+def test_render_rejects_other_schema_version(capsys, tmp_path, small_files):
+    model, data = small_files
+    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    doc = json.loads((tmp_path / "r.json").read_text())
+    doc["schema_version"] = "0.9"
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    code, err = run_cli(capsys, "render", str(old), "-o", str(tmp_path / "x.html"))
+    assert code == 2
+    assert err.strip() == (f"audit: error: '{old}': audit JSON has schema_version '0.9' - this "
+                           "version of model-audit reads '1.0'; re-run the audit with this version")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_policy_show_and_custom_policy(capsys, tmp_path, small_files):
+    code, err = run_cli(capsys, "policy", "show")
+    model, data = small_files
+    strict = tmp_path / "policy.toml"
+    strict.write_text("selection_rate_ratio_min = 0.99\naccuracy_diff_max = 0.001\n")
+    code, err = run_cli(capsys, "run", str(model), str(data), "--policy", str(strict),
+                        *outs(tmp_path))
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["verdict"]["policy"]["selection_rate_ratio_min"] == 0.99
+    assert any(f["role"] == "policy" for f in doc["provenance"]["files"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text("four_fifths = 0.8\n")
+    code, err = run_cli(capsys, "run", str(model), str(data), "--policy", str(bad),
+                        *outs(tmp_path))
+    assert code == 2 and "unknown key 'four_fifths' - see `audit policy show`" in err
+
+
+def test_policy_show_prints_every_threshold(capsys):
+    from audit._verdict import POLICY_FIELDS
+
+    code = main(["policy", "show"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for name in POLICY_FIELDS:
+        assert f"\n{name} = " in out
