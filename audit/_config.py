@@ -53,6 +53,13 @@ class AuditConfig:
     what_if: bool = True
     what_if_seconds: float = 120.0
     trust_types: tuple[str, ...] = ()  # extra types to trust when loading .skops files
+    # Sign-off block: left blank to fill in by hand when not given.
+    model_name: str | None = None
+    model_version: str | None = None
+    signoff_by: str | None = None
+    signoff_date: str | None = None
+    signoff_decision: str | None = None
+    signoff_notes: str | None = None
 
     def updated(self, **changes: Any) -> AuditConfig:
         """A copy with the non-``None`` ``changes`` applied (CLI flags over file)."""

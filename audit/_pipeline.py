@@ -90,7 +90,7 @@ def run_audit(
         versions=library_versions(),
         model_name=prepared.model.name if prepared.model else f"predictions in '{cfg.predictions}'",
         trusted_types=trusted_types,
-        config={k: str(v) for k, v in cfg.to_dict().items()},
+        config={k: str(v) for k, v in cfg.to_dict().items() if v is not None},
     )
     return AuditResult(
         schema_version=SCHEMA_VERSION,

@@ -83,6 +83,8 @@ class AuditResult:
             raise InputError(f"audit JSON does not match schema {SCHEMA_VERSION}: {exc}") from exc
         return result
 
-    @property
-    def verdict_name(self) -> str:
-        return self.verdict.verdict
+    def _repr_html_(self) -> str:
+        """The verdict and headline findings, shown by Jupyter."""
+        from ._report import render_summary_html
+
+        return render_summary_html(self)

@@ -86,6 +86,14 @@ def cli() -> None:
 @click.option("--trust-type", multiple=True, help="Extra type to trust in a .skops file.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Sign-off thresholds (see `audit policy show`).")
+@click.option("--pdf", "pdf_out", is_flag=False, flag_value="", default=None,
+              help="Also print the report to PDF with headless Chromium (path optional).")
+@click.option("--model-name", help="Model name for the report and sign-off block.")
+@click.option("--model-version", help="Model version for the sign-off block.")
+@click.option("--signoff-by", help="Reviewer's name for the sign-off block.")
+@click.option("--signoff-date", help="Sign-off date (left blank when not given).")
+@click.option("--signoff-decision", help="Reviewer's decision, e.g. 'approved for release'.")
+@click.option("--signoff-notes", help="Reviewer's notes.")
 @click.option("--strict", is_flag=True, help="Exit 1 on REVIEW too (for CI gates).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print the verdict line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
@@ -101,6 +109,12 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     from ._report import render_html
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    pdf_out = opts["pdf_out"]
+    if pdf_out is not None:
+        from ._report.pdf import find_chromium
+
+        find_chromium()  # fail before the audit runs, not after
+        pdf_out = pdf_out or str(Path(opts["out"]).with_suffix(".pdf"))
     if len(inputs) > 2:
         raise click.UsageError(f"expected MODEL DATA, got {len(inputs)} arguments")
     if len(inputs) == 1 and not opts["predictions"]:
@@ -119,6 +133,8 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
         "min_group_size": opts["min_group_size"],
         "outcome_verb": opts["outcome_verb"],
         "subject_noun": opts["subject_noun"],
+        **{k: opts[k] for k in ("model_name", "model_version", "signoff_by", "signoff_date",
+                                "signoff_decision", "signoff_notes")},
     }
     if opts["protected"]:
         overrides["protected"] = _pairs(opts["protected"], "--protected")
@@ -137,6 +153,11 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
         html = render_html(result)
     atomic_write(opts["json_out"], payload)
     atomic_write(opts["out"], html)
+    if pdf_out is not None:
+        from ._report.pdf import html_to_pdf
+
+        with progress("Printing the PDF"):
+            html_to_pdf(opts["out"], pdf_out)
     from ._report.summary import summary_lines
 
     if not opts["quiet"]:

@@ -97,3 +97,9 @@ def test_report_uses_outcome_words(result):
     if any(g.criterion == "demographic_parity" for g in gaps):
         assert "were approved" in html
     assert "applicants" in html or not gaps
+
+
+def test_notebook_repr_shows_verdict(result):
+    html = result._repr_html_()
+    assert f'class="badge {result.verdict.verdict}"' in html
+    assert "<h2>Summary</h2>" in html and "<h2>Fairness by group</h2>" not in html

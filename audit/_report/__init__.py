@@ -13,7 +13,7 @@ from .._result import AuditResult
 from . import _format
 from .context import build_context
 
-__all__ = ["environment", "render_html", "template_dir"]
+__all__ = ["environment", "render_html", "render_summary_html", "template_dir"]
 
 
 def template_dir() -> Path:
@@ -52,3 +52,9 @@ def render_html(result: AuditResult, *, generated: datetime | None = None) -> st
     ctx: dict[str, Any] = build_context(result)
     ctx["generated"] = when.strftime("%Y-%m-%d %H:%M UTC")
     return environment().get_template("report.html.j2").render(**ctx)
+
+
+def render_summary_html(result: AuditResult) -> str:
+    """The verdict and headline findings as an HTML fragment (for notebooks)."""
+    ctx: dict[str, Any] = build_context(result)
+    return environment().get_template("notebook.html.j2").render(**ctx)
