@@ -199,6 +199,24 @@ def render_cmd(json_path: str, out: str) -> None:
     click.echo(f"Report: {out}", err=True)
 
 
+@cli.command("diff")
+@click.argument("old_json", metavar="OLD_JSON")
+@click.argument("new_json", metavar="NEW_JSON")
+@click.option("-o", "--out", default="audit_diff.html", show_default=True)
+def diff_cmd(old_json: str, new_json: str, out: str) -> None:
+    """Compare two audits (e.g. before and after a model refresh)."""
+    from ._diff import diff_results
+    from ._io import atomic_write
+    from ._report import render_diff_html
+
+    d = diff_results(_read_result(old_json), _read_result(new_json), old_json, new_json)
+    atomic_write(out, render_diff_html(d))
+    click.echo(f"Verdict {d.old_verdict} -> {d.new_verdict}; {len(d.changes)} changes. "
+               f"Report: {out}", err=True)
+    for c in d.changes[:10]:
+        click.echo(f"  [{c.direction}] {c.sentence}", err=True)
+
+
 def _read_result(path: str) -> Any:
     from ._errors import InputError
     from ._result import AuditResult

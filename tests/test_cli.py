@@ -303,3 +303,23 @@ def test_policy_show_prints_every_threshold(capsys):
     assert code == 0
     for name in POLICY_FIELDS:
         assert f"\n{name} = " in out
+
+
+def test_diff_reports_changes(capsys, tmp_path, small_df, small_model):
+    data_a, data_b, model = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "m.joblib"
+    joblib.dump(small_model, model)
+    small_df.to_parquet(data_a)
+    # the newer data: a region's applicants all get turned down in the labels
+    small_df.assign(income=np.where(small_df.race == "B", small_df.income - 25,
+                                    small_df.income)).to_parquet(data_b)
+    run_cli(capsys, "run", str(model), str(data_a), "-o", str(tmp_path / "a.html"), "--json",
+            str(tmp_path / "a.json"), "--n-boot", "50")
+    run_cli(capsys, "run", str(model), str(data_b), "-o", str(tmp_path / "b.html"), "--json",
+            str(tmp_path / "b.json"), "--n-boot", "50")
+    code, err = run_cli(capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "-o",
+                        str(tmp_path / "d.html"))
+    assert code == 0, err
+    html = (tmp_path / "d.html").read_text()
+    assert "The data file is different" in html
+    assert "race, B vs A: the selection rate ratio moved from" in html
+    assert "[worse]" in err

@@ -58,3 +58,14 @@ def render_summary_html(result: AuditResult) -> str:
     """The verdict and headline findings as an HTML fragment (for notebooks)."""
     ctx: dict[str, Any] = build_context(result)
     return environment().get_template("notebook.html.j2").render(**ctx)
+
+
+def render_diff_html(diff: Any, *, generated: datetime | None = None) -> str:
+    """The comparison of two audits as one HTML page."""
+    when = generated or datetime.now(timezone.utc)
+    return environment().get_template("diff.html.j2").render(
+        d=diff, generated=when.strftime("%Y-%m-%d %H:%M UTC"),
+        worse=[c for c in diff.changes if c.direction == "worse"],
+        better=[c for c in diff.changes if c.direction == "better"],
+        other=[c for c in diff.changes if c.direction not in ("worse", "better")],
+    )
