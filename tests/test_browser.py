@@ -1,0 +1,57 @@
+"""Open the report in real (Debian) Chromium: no console errors, no network, every section shows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import audit
+from audit._report import render_html
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (apt-get install "
+                       "chromium); .ci/run installs it"),
+]
+SECTIONS = ("summary", "scope", "data", "fairness", "methodology", "signoff", "reproducibility")
+BADGE_RGB = {"PASS": (11, 110, 79), "REVIEW": (138, 90, 0), "FAIL": (179, 38, 30)}
+
+
+def test_report_in_chromium(tmp_path, small_df, small_model):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    result = audit.run(small_model, small_df, n_boot=100)
+    report = tmp_path / "report.html"
+    report.write_text(render_html(result), encoding="utf-8")
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri())
+        page.wait_for_load_state("load")
+        for s in SECTIONS:
+            assert page.locator(f"section#{s}").is_visible(), s
+        assert page.locator("section#fairness svg").count() >= 1
+        shot = tmp_path / "summary.png"
+        page.screenshot(path=str(shot))
+        # the verdict badge is drawn in its colour (checked on the rendered pixels)
+        badge = page.locator(".verdict .badge")
+        assert badge.inner_text().strip() == result.verdict.verdict
+        colour = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert colour == "rgb({}, {}, {})".format(*BADGE_RGB[result.verdict.verdict])
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        browser.close()
+    assert errors == []
+    assert requests == [report.as_uri()]
+    assert shot.stat().st_size > 20_000
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
