@@ -1,0 +1,244 @@
+"""The cell-count bootstrap is the row bootstrap, and it is reproducible.
+
+Exactness is shown statistically: the distribution of a statistic under the
+multinomial cell bootstrap is compared with a naive bootstrap that resamples
+rows, on the same data (means, spreads, quantiles and a two-sample KS test,
+all within Monte-Carlo error).  A negative control shows the comparison does
+reject a wrong bootstrap.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import ks_2samp
+from sklearn.metrics import roc_auc_score
+
+from audit._data import Grouping
+from audit._fairness import (
+    METRICS,
+    _resample_binary,
+    _resample_regression,
+    fairness_tables,
+)
+from audit._serial import to_jsonable
+from audit._stats import binary_stats
+
+B = 3000
+
+
+def _same_distribution(a: np.ndarray, b: np.ndarray) -> list[str]:
+    """Problems found when comparing two bootstrap samples (empty if they agree)."""
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    problems = []
+    se_mean = math.sqrt(a.var() / a.size + b.var() / b.size)
+    if abs(a.mean() - b.mean()) > 4.5 * se_mean:
+        problems.append(f"means differ: {a.mean():.5f} vs {b.mean():.5f} (se {se_mean:.5f})")
+    sd = b.std()
+    se_ratio = math.sqrt(1 / (2 * a.size) + 1 / (2 * b.size))
+    if abs(a.std() / sd - 1) > 5 * se_ratio:
+        problems.append(f"spreads differ: {a.std():.5f} vs {sd:.5f}")
+    for q in (0.025, 0.5, 0.975):
+        qa, qb = np.quantile(a, q), np.quantile(b, q)
+        if abs(qa - qb) > 0.25 * sd:
+            problems.append(f"{q:.1%} quantiles differ: {qa:.5f} vs {qb:.5f}")
+    p = ks_2samp(a, b).pvalue
+    if p < 1e-4:
+        problems.append(f"two-sample KS test rejects (p={p:.2g})")
+    return problems
+
+
+def _binary_rows(seed: int, n: int, pred_from_score: bool,
+                 decimals: int = 2) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(3, size=n, p=[0.5, 0.35, 0.15])
+    scores = np.round(rng.beta(2, 3, n) + 0.1 * codes, decimals).clip(0, 1)
+    y = (rng.random(n) < scores).astype(np.int8)
+    if pred_from_score:
+        pred = (scores >= 0.4).astype(np.int8)
+    else:
+        pred = (rng.random(n) < 0.3 + 0.1 * codes).astype(np.int8)
+    return codes, y, pred, scores
+
+
+def _cell_bootstrap(codes: np.ndarray, y: np.ndarray, pred: np.ndarray,
+                    scores: np.ndarray | None, seed: int) -> dict[str, np.ndarray]:
+    stats = binary_stats(codes, 3, y, pred, scores)
+    view = _resample_binary(stats, B, np.random.default_rng(seed))
+    keys = ["selection_rate", "tpr", "ppv"]
+    if scores is not None:
+        keys += ["auc", "mean_score", "calibration_gap"]
+    return {k: METRICS[k].evaluate(view) for k in keys}
+
+
+def _naive_rows(n: int, seed: int, n_boot: int = B) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+
+
+def test_selection_rate_difference_matches_row_bootstrap() -> None:
+    codes, y, pred, _ = _binary_rows(0, 400, pred_from_score=False)
+    cells = _cell_bootstrap(codes, y, pred, None, seed=1)
+    idx = _naive_rows(codes.size, seed=2)
+    c, p = codes[idx], pred[idx]
+    rate = [(p * (c == g)).sum(1) / (c == g).sum(1) for g in range(3)]
+    naive_diff = rate[1] - rate[0]
+    cell_diff = cells["selection_rate"][:, 1] - cells["selection_rate"][:, 0]
+    assert _same_distribution(cell_diff, naive_diff) == []
+    # TPR of the smallest group: a ratio of two random counts
+    tp = ((c == 2) & (y[idx] == 1) & (p == 1)).sum(1)
+    pos = ((c == 2) & (y[idx] == 1)).sum(1)
+    assert _same_distribution(cells["tpr"][:, 2], tp / pos) == []
+
+
+def test_the_comparison_rejects_a_wrong_bootstrap() -> None:
+    """Negative control: resampling only half as many rows must be detected."""
+    codes, y, pred, _ = _binary_rows(0, 400, pred_from_score=False)
+    stats = binary_stats(codes, 3, y, pred)
+    half = _resample_binary(binary_stats(codes[:200], 3, y[:200], pred[:200]), B,
+                            np.random.default_rng(1))
+    full = _resample_binary(stats, B, np.random.default_rng(2))
+    sr = METRICS["selection_rate"]
+    wrong = sr.evaluate(half)[:, 1] - sr.evaluate(half)[:, 0]
+    right = sr.evaluate(full)[:, 1] - sr.evaluate(full)[:, 0]
+    assert _same_distribution(wrong, right) != []
+
+
+@pytest.mark.parametrize(
+    ("pred_from_score", "n", "decimals", "chunk"),
+    # 2 decimals on few rows: mostly distinct values per cell (rows drawn directly);
+    # 1 decimal on more rows: heavy ties (one multinomial per cell and resample);
+    # a tiny chunk size exercises the chunked loop over resamples
+    [(True, 300, 2, None), (False, 300, 2, None), (True, 900, 1, None), (False, 900, 1, None),
+     (False, 300, 2, 997)],
+)
+def test_score_metrics_match_row_bootstrap(
+    pred_from_score: bool, n: int, decimals: int, chunk: int | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two-stage draw (cells, then score values within cells) = row bootstrap."""
+    import audit._fairness as fairness
+
+    if chunk is not None:
+        monkeypatch.setattr(fairness, "_CHUNK_ELEMENTS", chunk)
+    codes, y, pred, scores = _binary_rows(3, n, pred_from_score, decimals)
+    cells = _cell_bootstrap(codes, y, pred, scores, seed=4)
+    n_boot = 1500
+    idx = _naive_rows(codes.size, seed=5, n_boot=n_boot)
+    naive_auc = np.empty(n_boot)
+    naive_gap = np.empty(n_boot)
+    naive_ppv = np.empty(n_boot)
+    naive_mean = np.empty(n_boot)
+    for b in range(n_boot):
+        rows = idx[b][codes[idx[b]] == 0]
+        naive_auc[b] = roc_auc_score(y[rows], scores[rows])
+        naive_mean[b] = scores[rows].mean()
+        naive_gap[b] = naive_mean[b] - y[rows].mean()
+        sel = rows[pred[rows] == 1]
+        naive_ppv[b] = y[sel].mean()
+    assert _same_distribution(cells["auc"][:, 0], naive_auc) == []
+    assert _same_distribution(cells["mean_score"][:, 0], naive_mean) == []
+    assert _same_distribution(cells["calibration_gap"][:, 0], naive_gap) == []
+    assert _same_distribution(cells["ppv"][:, 0], naive_ppv) == []
+
+
+def test_regression_bootstrap_matches_row_bootstrap() -> None:
+    rng = np.random.default_rng(6)
+    n = 300
+    codes = rng.choice(2, size=n, p=[0.6, 0.4])
+    y = rng.normal(10 + 2 * codes, 3)
+    pred = y + rng.standard_t(3, n)
+    view = _resample_regression(codes, 2, y, pred, B, np.random.default_rng(7))
+    mae = METRICS["mae"].evaluate(view)
+    mean_pred = METRICS["mean_prediction"].evaluate(view)
+    idx = _naive_rows(n, seed=8)
+    c, err, p = codes[idx], np.abs(pred - y)[idx], pred[idx]
+    naive_mae = [(err * (c == g)).sum(1) / (c == g).sum(1) for g in range(2)]
+    naive_mean = (p * (c == 1)).sum(1) / (c == 1).sum(1)
+    assert _same_distribution(mae[:, 1] - mae[:, 0], naive_mae[1] - naive_mae[0]) == []
+    assert _same_distribution(mean_pred[:, 1], naive_mean) == []
+
+
+def test_regression_bootstrap_chunks_do_not_change_the_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit._fairness as fairness
+
+    rng = np.random.default_rng(9)
+    codes = rng.integers(0, 3, 500)
+    y, pred = rng.normal(size=500), rng.normal(size=500)
+    big = _resample_regression(codes, 3, y, pred, 40, np.random.default_rng(1))
+    monkeypatch.setattr(fairness, "_CHUNK_ELEMENTS", 50)
+    small = _resample_regression(codes, 3, y, pred, 40, np.random.default_rng(1))
+    for key in big:
+        assert np.allclose(big[key], small[key])
+    assert np.array_equal(big["n"].sum(1), np.full(40, 500))
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+def _groupings(n: int, seed: int) -> list[Grouping]:
+    rng = np.random.default_rng(seed)
+    race = Grouping("race", "race", ("race",), rng.integers(0, 4, n), ("a", "b", "c", "d"), 0)
+    sex = Grouping("sex", "gender", ("sex",), rng.integers(0, 2, n), ("f", "m"), 1)
+    return [race, sex]
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_same_seed_gives_identical_intervals(task: str) -> None:
+    n = 3000
+    rng = np.random.default_rng(10)
+    groupings = _groupings(n, 11)
+    if task == "binary":
+        scores = rng.random(n)
+        y = (rng.random(n) < scores).astype(np.int8)
+        pred = (scores > 0.5).astype(np.int8)
+    else:
+        scores = None
+        y = rng.normal(size=n)
+        pred = y + rng.normal(size=n)
+    first = fairness_tables(groupings, y, pred, scores, task, n_boot=300, seed=42)
+    again = fairness_tables(groupings, y, pred, scores, task, n_boot=300, seed=42)
+    assert to_jsonable(first) == to_jsonable(again)
+    other = fairness_tables(groupings, y, pred, scores, task, n_boot=300, seed=43)
+    assert to_jsonable(first) != to_jsonable(other)
+    # each grouping has its own stream: order of groupings does not matter
+    swapped = fairness_tables(groupings[::-1], y, pred, scores, task, n_boot=300, seed=42)
+    assert to_jsonable(swapped[::-1]) == to_jsonable(first)
+    # intervals exist and contain the point estimate for these large groups
+    key = "selection_rate" if task == "binary" else "mean_prediction"
+    for row in first[0].groups:
+        est = row.metrics[key]
+        assert est.lo is not None and est.hi is not None and est.value is not None
+        assert est.lo <= est.value <= est.hi
+    for crit in first[0].criteria:
+        assert crit.difference.lo is not None and crit.difference.hi is not None
+        assert crit.difference.lo <= crit.difference.hi
+
+
+def test_no_bootstrap_means_no_intervals() -> None:
+    n = 500
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 2, n).astype(np.int8)
+    pred = rng.integers(0, 2, n).astype(np.int8)
+    (table,) = fairness_tables(_groupings(n, 13)[:1], y, pred, None, "binary", n_boot=0)
+    for row in table.groups:
+        assert all(e.lo is None and e.hi is None and e.reason is None
+                   for e in row.metrics.values())
+    assert not any("bootstrap" in note for note in table.notes)
+
+
+def test_interval_width_shrinks_with_more_rows() -> None:
+    widths = []
+    for n in (400, 6400):
+        rng = np.random.default_rng(14)
+        y = rng.integers(0, 2, n).astype(np.int8)
+        pred = rng.integers(0, 2, n).astype(np.int8)
+        (table,) = fairness_tables(_groupings(n, 15)[1:], y, pred, None, "binary", n_boot=500)
+        est = table.groups[0].metrics["selection_rate"]
+        assert est.lo is not None and est.hi is not None
+        widths.append(est.hi - est.lo)
+    # 16 times the rows: a quarter of the width
+    assert 0.18 < widths[1] / widths[0] < 0.32
