@@ -72,11 +72,12 @@ def run_audit(
         overall = fairness_tables([everyone], prepared.y, prepared.y_pred, prepared.scores,
                                   prepared.task, n_boot=cfg.n_boot, seed=cfg.seed,
                                   min_group_size=1, max_ci_width=1.0)[0]
+        replicates: dict[tuple[str, str], np.ndarray] = {}
         tables = fairness_tables(prepared.groupings, prepared.y, prepared.y_pred,
                                  prepared.scores, prepared.task, n_boot=cfg.n_boot,
                                  seed=cfg.seed, min_group_size=cfg.min_group_size,
-                                 max_ci_width=cfg.max_ci_width)
-    verdict, fair_findings = evaluate(tables, pol, prepared.task)
+                                 max_ci_width=cfg.max_ci_width, replicates=replicates)
+    verdict, fair_findings = evaluate(tables, pol, prepared.task, replicates)
     skipped: dict[str, str] = {}
     if prepared.model is None:
         skipped["explanations"] = ("predictions-only mode: explanations need the model itself; "
