@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import platform
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -78,6 +79,10 @@ def run_audit(
                                  seed=cfg.seed, min_group_size=cfg.min_group_size,
                                  max_ci_width=cfg.max_ci_width, replicates=replicates)
     verdict, fair_findings = evaluate(tables, pol, prepared.task, replicates)
+    data_fail = sorted({f.code for f in sanity if f.outcome == "fail"})
+    if data_fail and verdict.verdict == "PASS":
+        # e.g. a protected column that is mostly missing: the fairness numbers cannot be trusted
+        verdict = dataclasses.replace(verdict, verdict="REVIEW", reasons=tuple(data_fail))
     skipped: dict[str, str] = {}
     if prepared.model is None:
         skipped["explanations"] = ("predictions-only mode: explanations need the model itself; "

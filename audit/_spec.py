@@ -101,6 +101,68 @@ def model_features(est: Any) -> tuple[str, ...] | None:
     return None
 
 
+def text_columns_expected(estimator: Any) -> dict[str, list[str]]:
+    """Input columns that the model's encoders learned as text, with their categories.
+
+    CSV files carry no types, so a zip code column may come back as integers
+    (and lose leading zeros) while the model's OneHotEncoder was fitted on strings.
+    """
+    found: dict[str, list[str]] = {}
+
+    def text_categories(step: Any) -> list[list[str]] | None:
+        if hasattr(step, "steps"):
+            for _, inner in step.steps:
+                cats = text_categories(inner)
+                if cats is not None:
+                    return cats
+            return None
+        cats = getattr(step, "categories_", None)
+        if cats is None or not any(any(isinstance(v, str) for v in c) for c in cats):
+            return None
+        return [[v for v in c if isinstance(v, str)] for c in cats]
+
+    def walk(est: Any) -> None:
+        for _, step in getattr(est, "steps", []):
+            walk(step)
+        for _, trans, cols in getattr(est, "transformers_", []):
+            cats = text_categories(trans)
+            if cats is not None and isinstance(cols, (list, tuple, np.ndarray)):
+                for col, c in zip(cols, cats):
+                    if isinstance(col, str):
+                        found[col] = c
+            walk(trans)
+
+    walk(estimator)
+    return found
+
+
+def _align_text_columns(df: pd.DataFrame, estimator: Any, features: tuple[str, ...],
+                        notes: list[str]) -> pd.DataFrame:
+    expected = text_columns_expected(estimator)
+    wanted = [c for c in expected
+              if c in features and c in df.columns and pd.api.types.is_numeric_dtype(df[c])]
+    if not wanted:
+        return df
+    df = df.copy()
+    for c in wanted:
+        by_number = {}
+        for cat in expected[c]:
+            try:
+                by_number.setdefault(float(cat), cat)  # "02134" -> 2134.0
+            except ValueError:
+                continue
+
+        def convert(v: Any, lookup: dict[float, str] = by_number) -> Any:
+            if pd.isna(v):
+                return v
+            return lookup.get(float(v), _fmt(v))
+
+        df[c] = df[c].map(convert).astype(object)
+    notes.append(f"Read as numbers but the model expects text, so converted to text: "
+                 f"{', '.join(wanted)} (CSV files carry no types; parquet keeps them).")
+    return df
+
+
 def _find_target(df: pd.DataFrame, cfg: AuditConfig, source: str,
                  skip: set[str]) -> tuple[str | None, str]:
     if cfg.target is not None:
@@ -225,6 +287,7 @@ def resolve(
             classes = list(model.classes)
             positive = _positive_label(classes, cfg, f"{model_source}: the model's classes")
             model.positive_label = positive
+        df = _align_text_columns(df, estimator, features, notes)
         X = df.loc[:, list(features)]
         scores = model.score(X)
         if cfg.threshold is not None:

@@ -323,3 +323,27 @@ def test_diff_reports_changes(capsys, tmp_path, small_df, small_model):
     assert "The data file is different" in html
     assert "race, B vs A: the selection rate ratio moved from" in html
     assert "[worse]" in err
+
+
+def test_csv_with_numeric_looking_codes_matches_parquet(capsys, tmp_path, small_df):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    df = small_df.assign(zip=np.where(small_df.region == "south", "02134", "90210"))
+    pre = ColumnTransformer([("oh", OneHotEncoder(), ["zip"])], remainder="passthrough")
+    model = make_pipeline(pre, LogisticRegression()).fit(df[["zip", "income"]], df.target)
+    path = tmp_path / "m.joblib"
+    joblib.dump(model, path)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    df.to_parquet(tmp_path / "d.parquet")
+    for name in ("d.csv", "d.parquet"):
+        code, err = run_cli(capsys, "run", str(path), str(tmp_path / name), "--protected",
+                            "geo=zip", "-o", str(tmp_path / f"{name}.html"), "--json",
+                            str(tmp_path / f"{name}.json"), "--n-boot", "20")
+        assert code in (0, 1), err
+    a = json.loads((tmp_path / "d.csv.json").read_text())
+    b = json.loads((tmp_path / "d.parquet.json").read_text())
+    assert a["overall"] == b["overall"]
+    assert any("converted to text: zip" in n for n in a["spec"]["notes"])
