@@ -51,7 +51,7 @@ class AuditConfig:
     explain: bool = True
     explain_rows: int = 2000
     what_if: bool = True
-    what_if_seconds: float = 120.0
+    what_if_seconds: float = 60.0
     trust_types: tuple[str, ...] = ()  # extra types to trust when loading .skops files
     # Sign-off block: left blank to fill in by hand when not given.
     model_name: str | None = None

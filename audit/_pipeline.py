@@ -6,26 +6,74 @@ import contextlib
 import dataclasses
 import platform
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._checks import Finding, finding, register
+from ._complexity import assess_complexity
 from ._config import AuditConfig
 from ._data import Grouping
+from ._errors import AuditError
+from ._explain import driver_shares, explain
 from ._fairness import fairness_tables
+from ._flags import assess_troublemakers
 from ._result import SCHEMA_VERSION, AuditResult, FileInfo, Provenance
 from ._sanity import sanity_checks
 from ._spec import resolve
 from ._verdict import Policy, evaluate
 
+T = TypeVar("T")
 Progress = Callable[[str], contextlib.AbstractContextManager[Any]]
 
 
 @contextlib.contextmanager
 def _quiet(_: str) -> Iterator[None]:
     yield
+
+
+SHAP_ADDITIVITY = register(
+    "EXPL001", "warning", "Explanations needed a fallback",
+    "The fast explainer's values did not add up to the model's real output, so a slower, "
+    "model-agnostic explainer was used instead. The explanations below come from it.")
+PROXY_FLAG = register(
+    "PROXY001", "warning", "Feature stands in for a protected attribute",
+    "A model input carries much of the information in a protected attribute and drives a gap "
+    "that fails or needs review. See the loss-function recommendation.")
+
+
+def _guarded(skipped: dict[str, str], section: str, fn: Callable[[], T]) -> T | None:
+    """Run an optional section; a user-caused failure is reported as 'not run', with why.
+
+    Internal errors still propagate (exit 3): hiding a bug as "skipped" would make the
+    report say less than it should without anyone noticing.
+    """
+    try:
+        return fn()
+    except AuditError as exc:
+        skipped[section] = str(exc)
+        return None
+
+
+def _material_shares(explanation: Any, verdict: Any) -> dict[str, dict[str, dict[str, float]]] | None:
+    """Driver shares only for groups whose gap fails or needs review.
+
+    A share of a tiny gap is meaningless (features pushing both ways give 200%).
+    """
+    if explanation is None:
+        return None
+    gap_checks = [c for c in verdict.checks
+                  if c.criterion in ("demographic_parity", "equal_opportunity", "equalized_odds",
+                                     "mean_prediction") and c.outcome in ("fail", "review")]
+    failing_attrs = {c.attribute for c in gap_checks if c.outcome == "fail"}
+    # where an attribute has failing groups, only those count; else the review ones
+    material = {(c.attribute, c.group) for c in gap_checks
+                if c.outcome == "fail" or c.attribute not in failing_attrs}
+    shares = driver_shares(explanation)
+    return {a: {g: v for g, v in groups.items() if (a, g) in material}
+            for a, groups in shares.items()}
 
 
 def library_versions() -> dict[str, str]:
@@ -84,9 +132,43 @@ def run_audit(
         # e.g. a protected column that is mostly missing: the fairness numbers cannot be trusted
         verdict = dataclasses.replace(verdict, verdict="REVIEW", reasons=tuple(data_fail))
     skipped: dict[str, str] = {}
-    if prepared.model is None:
-        skipped["explanations"] = ("predictions-only mode: explanations need the model itself; "
-                                   "pass the model file to explain it")
+    extra_findings: list[Finding] = []
+    explanation = complexity = troublemakers = None
+    model, X = prepared.model, prepared.X
+    singles = [g for g in prepared.groupings if g.family != "intersection"]
+    if model is None or X is None:
+        why = "predictions-only mode: this needs the model itself; pass the model file"
+        skipped.update(explanations=why, complexity=why)
+    else:
+        if not cfg.explain:
+            skipped["explanations"] = "turned off (--no-explain)"
+        else:
+            with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
+                explanation = _guarded(skipped, "explanations", lambda: explain(
+                    model, X, singles, seed=cfg.seed, n_sample=cfg.explain_rows))
+        with step("Scoring interpretability against a transparent baseline"):
+            mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
+                        if explanation is not None else None)
+            complexity = _guarded(skipped, "complexity", lambda: assess_complexity(
+                model, X, prepared.y, mean_abs_shap=mean_abs, seed=cfg.seed))
+    if X is not None or prepared.model is None:
+        label = "Looking for proxy features" + ("" if not (cfg.what_if and model is not None
+                                                           and prepared.y is not None)
+                                                else " and running the what-if")
+        with step(label):
+            troublemakers = _guarded(skipped, "troublemakers", lambda: assess_troublemakers(
+                model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
+                singles, y=prepared.y, task=prepared.task,
+                criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
+                driver_shares=_material_shares(explanation, verdict),
+                seed=cfg.seed, what_if=cfg.what_if, what_if_seconds=cfg.what_if_seconds))
+    if explanation is not None and not explanation.additivity_ok:
+        extra_findings.append(finding(
+            SHAP_ADDITIVITY, "review", explanation.note or "SHAP values did not add up."))
+    if troublemakers is not None:
+        for flag in troublemakers.flags:
+            extra_findings.append(finding(
+                PROXY_FLAG, "review", flag.explanation, subject=flag.feature))
     provenance = Provenance(
         tool_version=__version__,
         command=command,
@@ -104,7 +186,11 @@ def run_audit(
         spec=spec,
         overall=overall,
         fairness=tuple(tables),
-        findings=tuple(spec_findings) + tuple(sanity) + tuple(fair_findings),
+        findings=tuple(spec_findings) + tuple(sanity) + tuple(fair_findings)
+        + tuple(extra_findings),
         verdict=verdict,
+        explanation=explanation,
+        complexity=complexity,
+        troublemakers=troublemakers,
         skipped=skipped,
     )

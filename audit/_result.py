@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._checks import Finding
+from ._complexity import Complexity
+from ._explain import Explanation
+from ._flags import Troublemakers
 from ._serial import from_jsonable, to_jsonable
 from ._spec import ResolvedSpec
 from ._tables import AttributeTable
@@ -57,6 +60,9 @@ class AuditResult:
     fairness: tuple[AttributeTable, ...]
     findings: tuple[Finding, ...]
     verdict: Verdict
+    explanation: Explanation | None = None
+    complexity: Complexity | None = None
+    troublemakers: Troublemakers | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # section -> why it did not run
 
     SCHEMA_VERSION = SCHEMA_VERSION

@@ -81,6 +81,12 @@ def cli() -> None:
 @click.option("--min-group-size", type=int, help="Smallest group that is judged (default 30).")
 @click.option("--no-intersections", is_flag=True, default=None,
               help="Skip pairs of attributes (race × gender ...).")
+@click.option("--no-explain", is_flag=True, default=None, help="Skip the SHAP explanations.")
+@click.option("--explain-rows", type=int, help="Rows in the SHAP explanation sample (2000).")
+@click.option("--no-what-if", is_flag=True, default=None,
+              help="Skip retraining the model under a fairness constraint.")
+@click.option("--emit-loss-config", type=click.Path(dir_okay=False),
+              help="Write the recommended fairlearn constraints to this JSON file.")
 @click.option("--outcome-verb", help="Plain word for the favourable outcome, e.g. approved.")
 @click.option("--subject-noun", help="Plain word for the people, e.g. applicants.")
 @click.option("--trust-type", multiple=True, help="Extra type to trust in a .skops file.")
@@ -142,6 +148,12 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
         overrides["reference"] = _pairs(opts["reference"], "--reference")
     if opts["no_intersections"]:
         overrides["intersections"] = False
+    if opts["no_explain"]:
+        overrides["explain"] = False
+    if opts["no_what_if"]:
+        overrides["what_if"] = False
+    if opts["explain_rows"] is not None:
+        overrides["explain_rows"] = opts["explain_rows"]
     if opts["trust_type"]:
         overrides["trust_types"] = tuple(opts["trust_type"])
     command = "audit " + shlex.join(ctx.obj["argv"]) if ctx.obj else "audit run"
@@ -151,8 +163,18 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     with progress("Writing the report"):
         payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         html = render_html(result)
+    loss_payload = None
+    if opts["emit_loss_config"]:
+        from ._flags import loss_config
+
+        if result.troublemakers is None:
+            why = result.skipped.get("troublemakers", "the troublemaker analysis did not run")
+            raise AuditError(f"--emit-loss-config: no recommendation to write ({why})")
+        loss_payload = json.dumps(loss_config(result.troublemakers), indent=2) + "\n"
     atomic_write(opts["json_out"], payload)
     atomic_write(opts["out"], html)
+    if loss_payload is not None:
+        atomic_write(opts["emit_loss_config"], loss_payload)
     if pdf_out is not None:
         from ._report.pdf import html_to_pdf
 

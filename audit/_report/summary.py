@@ -41,7 +41,13 @@ def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:
     else:
         lines.append("Headline gaps: none beyond the policy thresholds.")
     data = [f for f in result.findings
-            if f.code.startswith(("DATA", "SPEC")) and f.outcome not in ("pass", "not_applicable")]
+            if f.code.startswith(("DATA", "SPEC", "PROXY", "EXPL"))
+            and f.outcome not in ("pass", "not_applicable")]
     for f in data:
-        lines.append(f"{f.code} {f.title}: {f.message}")
+        subject = f" ({f.subject})" if f.code.startswith("PROXY") else ""
+        lines.append(f"{f.code} {f.title}{subject}: {f.message}")
+    if result.complexity is not None:
+        lines.append(f"Interpretability: {result.complexity.verdict}")
+    for section, why in result.skipped.items():
+        lines.append(f"Not run - {section}: {why}")
     return lines
