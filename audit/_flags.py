@@ -542,6 +542,9 @@ def _criteria_text(attribute: str, pairs: Sequence[tuple[str, str]]) -> str:
 
 
 def _share_text(share: float) -> str:
+    if share > 1.5:
+        # other features pull the other way; a percentage like 687% only confuses
+        return "more than the whole of"
     if share > 1.0:
         return f"more than all ({_pct(share)}) of"  # other features partly offset the gap
     return f"{_pct(share)} of"
