@@ -11,11 +11,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._config import AuditConfig, load_config  # noqa: E402
-from ._errors import AuditError, ConfigError, InputError, ModelError, UnsupportedError  # noqa: E402
-from ._result import AuditResult  # noqa: E402
-from ._verdict import Policy  # noqa: E402
-from ._api import run  # noqa: E402
+from ._api import run
+from ._config import AuditConfig, load_config
+from ._errors import AuditError, ConfigError, InputError, ModelError, UnsupportedError
+from ._result import AuditResult
+from ._verdict import Policy
 
 __all__ = [
     "AuditConfig",

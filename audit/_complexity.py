@@ -265,7 +265,7 @@ def _code(X: pd.DataFrame) -> _Coded:
     is_cat = np.zeros(p, dtype=bool)
     blocks: list[np.ndarray] = []
     owner: list[int] = []
-    for j, name in enumerate(X.columns):
+    for j in range(X.shape[1]):
         col = X.iloc[:, j]
         num = _as_numeric(col)
         if num is not None:

@@ -59,10 +59,10 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
     # inputs
     old_files = {f.role: f for f in old.provenance.files}
     for f in new.provenance.files:
-        o = old_files.get(f.role)
-        if o is not None and o.sha256 != f.sha256:
-            changes.append(Change("inputs", f.role, o.sha256[:12], f.sha256[:12], "changed",
-                                  f"The {f.role} file is different ({o.path} → {f.path})."))
+        old_file = old_files.get(f.role)
+        if old_file is not None and old_file.sha256 != f.sha256:
+            changes.append(Change("inputs", f.role, old_file.sha256[:12], f.sha256[:12], "changed",
+                                  f"The {f.role} file is different ({old_file.path} → {f.path})."))
     if old.spec.n_rows != new.spec.n_rows:
         changes.append(Change("data", "rows", str(old.spec.n_rows), str(new.spec.n_rows),
                               "changed", f"The audit covers {new.spec.n_rows:,} rows, "
@@ -125,13 +125,13 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
     ok, nk = keyed(old), keyed(new)
     titles = {f.code: f.title for f in (*old.findings, *new.findings)}
     for key in sorted(set(ok) | set(nk)):
-        a, b = ok.get(key, "pass"), nk.get(key, "pass")
-        if a != b:
-            d = "better" if _OUTCOME_RANK.get(b, 0) < _OUTCOME_RANK.get(a, 0) else "worse"
+        before_o, now_o = ok.get(key, "pass"), nk.get(key, "pass")
+        if before_o != now_o:
+            d = "better" if _OUTCOME_RANK.get(now_o, 0) < _OUTCOME_RANK.get(before_o, 0) else "worse"
             subject = f"{key[0]} {titles.get(key[0], '')}" + (f" ({key[1]})" if key[1] else "")
-            changes.append(Change("data", subject, a, b, d,
-                                  f"Data check {subject}: {a.replace('_', ' ')} → "
-                                  f"{b.replace('_', ' ')}."))
+            changes.append(Change("data", subject, before_o, now_o, d,
+                                  f"Data check {subject}: {before_o.replace('_', ' ')} → "
+                                  f"{now_o.replace('_', ' ')}."))
     order = {"verdict": 0, "check": 1, "gap": 2, "inputs": 3, "data": 4}
     changes.sort(key=lambda c: (order[c.area], c.direction != "worse"))
     return AuditDiff(ov, nv, tuple(changes), old_label, new_label)

@@ -954,7 +954,7 @@ def compute_attributions(
                 f"original columns ({exc}); a model-agnostic explainer was used instead"
             )
             raw = None
-        except Exception as exc:  # noqa: BLE001 - shap raises its own exception classes
+        except Exception as exc:
             notes.append(
                 f"{first_try} failed on this model ({type(exc).__name__}); "
                 "a model-agnostic explainer was used instead"
@@ -970,7 +970,7 @@ def compute_attributions(
                 try:
                     alt = _tree(out, Zs, Zb, M, interventional=False)
                     alt_err = float(np.max(np.abs(alt.base + alt.phi.sum(1) - fx)))
-                except Exception:  # noqa: BLE001 - shap raises its own exception classes
+                except Exception:
                     alt, alt_err = None, math.inf
                 if alt is not None and alt_err <= tol:
                     notes.append(

@@ -1096,8 +1096,9 @@ def _proxy_flag(
             recoverability_without=None,
             explanation=(
                 f"'{feature}' stands in for {g.name}: on its own it predicts {g.name} with "
-                f"{_auc_text(p.auc)}{group_part}. {_criteria_text(g.name, pairs)}; whether '{feature}' drives those gaps "
-                "could not be measured because the SHAP decomposition was unavailable."
+                f"{_auc_text(p.auc)}{group_part}. {_criteria_text(g.name, pairs)}; "
+                f"whether '{feature}' drives those gaps could not be measured because the "
+                "SHAP decomposition was unavailable."
             ),
         )
     assert d is not None
@@ -1141,7 +1142,7 @@ def _loss_terms(
         # i.e. "no group worse off than the average applicant today".
         try:
             regression_bound = float(np.mean(np.abs(np.asarray(y, float) - model.predict(X))))
-        except Exception as exc:  # noqa: BLE001 - a suggestion, not a requirement
+        except Exception as exc:
             notes.append(f"could not compute the suggested upper_bound: {type(exc).__name__}")
     out: list[tuple[int, int, LossTerm]] = []
     for attr, crits in bad.items():
@@ -1221,7 +1222,7 @@ def _accepts_sample_weight(estimator: Any) -> bool:
 
     try:
         return bool(has_fit_parameter(final_estimator(estimator), "sample_weight"))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -1304,7 +1305,7 @@ def _what_if_inner(
 
     try:
         base = clone(model.estimator)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return WhatIf(
             "not_possible",
             f"the model cannot be copied for retraining (sklearn.base.clone failed: "
@@ -1312,7 +1313,7 @@ def _what_if_inner(
         )
     try:
         import fairlearn.reductions  # noqa: F401
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return WhatIf("not_possible", f"fairlearn could not be imported ({type(exc).__name__})")
 
     t_start = time.perf_counter()
@@ -1383,11 +1384,11 @@ def _what_if_inner(
     try:
         fitted = _fit_quietly(seen_warnings, clone(base).fit, X_tr, y_tr)
         base_pred = predict(fitted, X_te, False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return WhatIf(
             "failed",
             f"retraining a copy of the model failed: {_err(exc)}",
-            perf_name, len(tr), len(te), time.perf_counter() - t_start, drop_method,
+            perf_name, len(tr), len(te), drop_method,
         )
     base_secs = time.perf_counter() - t
     preds: dict[str, tuple[np.ndarray | None, float | None, str | None]] = {
@@ -1445,7 +1446,7 @@ def _what_if_inner(
                 f"time cap of {budget:.0f} s hit while retraining with {term.constraint}",
             )
             incomplete = True
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             preds[key] = (
                 None,
                 time.perf_counter() - t,
@@ -1476,7 +1477,7 @@ def _what_if_inner(
         try:
             m = _fit_quietly(seen_warnings, clone(base).fit, Xd_tr, y_tr)
             preds[key] = (predict(m, Xd_te, False), time.perf_counter() - t, None)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             preds[key] = (
                 None, time.perf_counter() - t, f"retraining without '{feat}' failed: {_err(exc)}"
             )

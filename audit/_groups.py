@@ -86,9 +86,9 @@ def detect_protected(
     for col in columns:
         if col in excluded:
             continue
-        fam = family_of(col)
-        if fam is not None and fam not in overridden_families:
-            by_family.setdefault(fam, []).append(col)
+        col_family = family_of(col)
+        if col_family is not None and col_family not in overridden_families:
+            by_family.setdefault(col_family, []).append(col)
     for fam in FAMILIES:
         cols = by_family.get(fam, [])
         if not cols:
@@ -97,7 +97,7 @@ def detect_protected(
         if len(cols) > 1:
             notes.append(
                 f"{len(cols)} columns look like {fam}: {', '.join(cols)}; "
-                + (f"auditing each separately" if not dropped
+                + ("auditing each separately" if not dropped
                    else f"auditing the first {max_per_family} ({', '.join(used)}); "
                         f"name the one you want with --protected {fam}=COLUMN")
             )
@@ -204,14 +204,16 @@ def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
     lb = np.asarray(b.labels, dtype=object)[b.codes]
     joined = np.array([f"{x} × {y}" for x, y in zip(la, lb)], dtype=object)
     order = [f"{x} × {y}" for x in a.labels for y in b.labels]
-    kwargs = dict(how_found=f"every combination of {a.name} and {b.name}",
-                  min_group_size=min_group_size, merge_small=True, noun="combinations")
-    g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined, **kwargs)
+    def build(reference: str | None) -> Grouping:
+        return make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
+                             how_found=f"every combination of {a.name} and {b.name}",
+                             min_group_size=min_group_size, merge_small=True,
+                             noun="combinations", reference=reference)
+
+    g = build(None)
     both_refs = f"{a.labels[a.reference]} × {b.labels[b.reference]}"
     if both_refs in g.labels and both_refs not in g.members:
-        # compare with the combination of the two reference groups, e.g. White × Male
-        g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
-                          reference=both_refs, **kwargs)
+        g = build(both_refs)  # compare with the two reference groups together, e.g. White × Male
     present = [o for o in order if o in g.labels]
     rest = [x for x in g.labels if x not in present]
     relabel = present + rest

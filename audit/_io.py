@@ -65,7 +65,7 @@ def load_model(path: str | Path, trust_types: tuple[str, ...] = ()) -> LoadedMod
 
         try:
             untrusted = sio.get_untrusted_types(file=str(p))
-        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a skops file"
+        except Exception as exc:
             raise InputError(
                 f"model file '{p}' is not a readable skops file ({type(exc).__name__}) - "
                 "expected a model saved with skops.io.dump"
@@ -81,7 +81,7 @@ def load_model(path: str | Path, trust_types: tuple[str, ...] = ()) -> LoadedMod
         trusted = tuple(sorted(untrusted))
         try:
             est = sio.load(str(p), trusted=list(untrusted))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise InputError(
                 f"model file '{p}' could not be loaded by skops ({type(exc).__name__}: "
                 f"{_first_line(exc)}) - re-save it with skops.io.dump"
@@ -121,7 +121,7 @@ def load_data(path: str | Path) -> pd.DataFrame:
             df = pd.read_parquet(p)
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"data file '{p}' is empty - expected a header row and data rows") from exc
-    except Exception as exc:  # noqa: BLE001 - pyarrow/pandas raise many types for bad files
+    except Exception as exc:
         kind = "CSV" if p.suffix.lower() == ".csv" else "parquet"
         raise InputError(
             f"data file '{p}' is not a readable {kind} file ({type(exc).__name__}: "

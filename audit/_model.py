@@ -58,7 +58,7 @@ class ModelAdapter:
     def _call(self, method: str, X: pd.DataFrame) -> np.ndarray:
         try:
             out = getattr(self.estimator, method)(X)
-        except Exception as exc:  # noqa: BLE001 - any failure inside the model is the model's
+        except Exception as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelError(
                 f"{self.source}: the model's {method}() raised {type(exc).__name__}: {first[:200]} "
@@ -83,7 +83,7 @@ class ModelAdapter:
         if self.task != "binary" or not hasattr(self.estimator, "predict_proba"):
             return None
         proba = self._call("predict_proba", X)
-        idx = list(self.classes).index(self.positive_label)
+        idx = self.classes.index(self.positive_label)
         out = proba[:, idx].astype(float)
         if not np.all(np.isfinite(out)):
             raise ModelError(
@@ -114,7 +114,7 @@ def infer_task(estimator: Any, source: str) -> Task:
         if n > 2:
             raise UnsupportedError(
                 f"{source}: the model is a multiclass classifier ({n} classes: "
-                f"{', '.join(map(str, list(classes)[:6]))}) - only binary classification and "
+                f"{', '.join(map(str, (list(classes) if classes is not None else [])[:6]))}) - only binary classification and "
                 "regression are supported yet; audit one class against the rest with a binary model"
             )
         if n < 2:

@@ -67,7 +67,7 @@ def from_jsonable(tp: Any, data: Any) -> Any:
     if origin is dict:
         _, vt = get_args(tp)
         return {k: from_jsonable(vt, v) for k, v in data.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise TypeError(f"expected an object for {tp.__name__}, found {type(data).__name__}")
         hints = get_type_hints(tp)

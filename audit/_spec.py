@@ -92,7 +92,7 @@ def model_features(est: Any) -> tuple[str, ...] | None:
     if booster is not None:
         try:
             names = booster().feature_names
-        except Exception:  # noqa: BLE001
+        except Exception:
             names = None
         if names:
             return tuple(names)
@@ -145,7 +145,7 @@ def _align_text_columns(df: pd.DataFrame, estimator: Any, features: tuple[str, .
         return df
     df = df.copy()
     for c in wanted:
-        by_number = {}
+        by_number: dict[float, str] = {}
         for cat in expected[c]:
             try:
                 by_number.setdefault(float(cat), cat)  # "02134" -> 2134.0
@@ -328,7 +328,7 @@ def resolve(
                 tv = list(pd.unique(df[target]))
                 values = sorted(set(map(_fmt, uniq)) | set(map(_fmt, tv)))
                 positive = _positive_label(
-                    [next((v for v in uniq + tv if _fmt(v) == s)) for s in values], cfg,
+                    [next(v for v in uniq + tv if _fmt(v) == s) for s in values], cfg,
                     f"{source}: '{cfg.predictions}'/'{target}'")
             else:
                 positive = _positive_label(sorted(uniq, key=_fmt), cfg,
@@ -375,14 +375,14 @@ def resolve(
 
     # --- protected attributes ----------------------------------------------------------------
     exclude = [c for c in (target, cfg.predictions, cfg.scores) if c]
-    found, det_notes = G.detect_protected(list(df.columns), cfg.protected, exclude,
+    protected_cols, det_notes = G.detect_protected(list(df.columns), cfg.protected, exclude,
                                           cfg.max_per_family)
     notes.extend(det_notes)
-    for p in found:
+    for p in protected_cols:
         if p.column not in df.columns:
             raise _missing_column(p.column, df, source, f"protected ({p.name})",
                                   "fix --protected NAME=COLUMN")
-    if not found:
+    if not protected_cols:
         raise InputError(
             f"{source}: no protected attribute found - no column is named like race, ethnicity, "
             "sex, gender, age, date of birth, country, state, region or zip code; name them with "
@@ -390,7 +390,7 @@ def resolve(
     groupings: list[Grouping] = []
     infos: list[ProtectedInfo] = []
     feature_set = set(features)
-    for p in found:
+    for p in protected_cols:
         col = df[p.column]
         if col.isna().all():
             raise InputError(

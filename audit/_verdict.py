@@ -7,11 +7,10 @@ straddles the threshold or the evidence is insufficient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Literal
-
-import math
 
 import numpy as np
 
@@ -233,9 +232,9 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str,
         ok_groups = [g for g in t.groups if g.status == "ok" and g.group != t.reference]
         for row in ok_groups:
             def add(crit: str, metric: str, kind: str, est: Estimate, thr: float,
-                    outcome: Outcome, inside: np.ndarray | None) -> None:
+                    outcome: Outcome, pvals: tuple[float, float] | None) -> None:
                 pending.append(_Pending(crit, t.attribute, row.group, t.reference, metric, kind,
-                                        est, thr, outcome, inside))
+                                        est, thr, outcome, pvals))
 
             def ratio_check(crit: str, metric: str, thr: float) -> None:
                 gr = _gap(t, metric, row.group)
@@ -374,8 +373,9 @@ def _decide(pending: list[_Pending], policy: Policy) -> list[CheckResult]:
         for k, i in enumerate(members):
             c = pending[i]
             outcome: Outcome = "fail" if fail[k] else ("pass" if ok[k] else "review")
-            out[i] = CheckResult(c.crit, c.attribute, c.group, c.reference, c.metric, c.kind,
-                                 c.estimate, c.threshold, outcome,  # type: ignore[arg-type]
+            out[i] = CheckResult(c.crit, c.attribute, c.group, c.reference, c.metric,
+                                 c.kind, c.estimate, c.threshold,  # type: ignore[arg-type]
+                                 outcome,
                                  round(p_beyond[k], 6), round(p_within[k], 6))
     return [c for c in out if c is not None]
 
@@ -416,8 +416,9 @@ def policy_toml(policy: Policy | None = None) -> str:
 def load_policy(path: str) -> Policy:
     """Read a policy TOML file; unknown keys and non-numbers are errors."""
     import difflib
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     from ._errors import ConfigError
 

@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditError as exc:
         click.echo(f"audit: error: {' '.join(str(exc).split())}", err=True)
         return EXIT_USAGE
-    except Exception as exc:  # noqa: BLE001 - last line of defence: exit 3, no traceback
+    except Exception as exc:
         if debug:
             traceback.print_exc()
         first = " ".join(str(exc).split())[:300]

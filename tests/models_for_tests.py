@@ -9,22 +9,22 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 class RaisingModel(ClassifierMixin, BaseEstimator):
     """A fitted-looking classifier whose predict() fails."""
 
-    def fit(self, X, y):  # noqa: ANN001
+    def fit(self, X, y):
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.array(list(X.columns), dtype=object)
         return self
 
-    def predict(self, X):  # noqa: ANN001
+    def predict(self, X):
         raise ValueError("could not convert string to float: 'abc'")
 
 
 class NaNScoreModel(RaisingModel):
     """A classifier whose predict_proba returns NaN."""
 
-    def predict(self, X):  # noqa: ANN001
+    def predict(self, X):
         return np.zeros(len(X), dtype=int)
 
-    def predict_proba(self, X):  # noqa: ANN001
+    def predict_proba(self, X):
         out = np.full((len(X), 2), 0.5)
         out[::7] = np.nan
         return out
@@ -33,5 +33,5 @@ class NaNScoreModel(RaisingModel):
 class NoPredict:
     """An object with fit but no predict."""
 
-    def fit(self, X, y):  # noqa: ANN001
+    def fit(self, X, y):
         return self

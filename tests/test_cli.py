@@ -8,7 +8,6 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-import pytest
 from models_for_tests import NaNScoreModel, NoPredict, RaisingModel
 
 from audit.cli import main

@@ -284,7 +284,7 @@ def test_snippet_runs(planted: dict, criterion: str) -> None:
         "y": df["approved"].to_numpy(),
         "sensitive": df["race"].to_numpy(),
     }
-    exec(tm.loss_terms[0].snippet, namespace)  # noqa: S102 - the point of the test
+    exec(tm.loss_terms[0].snippet, namespace)
     pred = namespace["y_pred"]
     assert pred.shape == (300,) and set(np.unique(pred)) <= {0, 1}
 
@@ -312,7 +312,7 @@ def test_regression_loss_term_and_snippet_run(planted: dict) -> None:
     assert terms[0].bound == pytest.approx(mae)
     namespace = {"estimator": clone(pipe), "X": df[FEATURES], "y": y,
                  "sensitive": df["race"].to_numpy()}
-    exec(terms[0].snippet, namespace)  # noqa: S102
+    exec(terms[0].snippet, namespace)
     assert namespace["y_pred"].shape == (800,)
     assert tm.what_if.status == "ran"
     runs = {r.kind: r for r in tm.what_if.experiments[0].runs}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import load_examples
 
 from audit.cli import main
-from conftest import load_examples
 
 lending = load_examples()
 PLANTED = lending.PLANTED

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from audit.cli import main
 from conftest import ROOT
+
+from audit.cli import main
 
 
 def _arrests():

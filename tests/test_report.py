@@ -24,7 +24,7 @@ class _Collector(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.ids: set[str] = set()
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         d = dict(attrs)
         self.tags.append((tag, d))
         if d.get("id"):

@@ -8,10 +8,10 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from .._tables import AttributeTable  # noqa: E402
-from ._format import pct  # noqa: E402
+from .._tables import AttributeTable
+from ._format import pct
 
 # Okabe-Ito: safe for the common forms of colour blindness.
 OK_BLUE, OK_ORANGE, OK_VERMILION, OK_GREY = "#0072B2", "#E69F00", "#D55E00", "#555555"
@@ -51,7 +51,7 @@ def selection_chart(table: AttributeTable, outcomes: dict[str, str], threshold: 
         colour, marker = OUTCOME_STYLE.get(kind, OUTCOME_STYLE["pass"])
         if e.lo is not None and e.hi is not None:
             ax.plot([e.lo, e.hi], [i, i], color=colour, lw=2, solid_capstyle="butt")
-        ax.plot([e.value], [i], marker=marker, color=colour, ms=8, ls="none")
+        ax.plot([e.value or 0.0], [i], marker=marker, color=colour, ms=8, ls="none")
     ax.axvline(ref_rate, color="#000000", lw=1, ls="--")
     ax.axvline(threshold * ref_rate, color=OK_VERMILION, lw=1, ls=":")
     ax.set_yticks(range(len(rows)), [_short(g.group) for g in rows])
