@@ -14,6 +14,24 @@ from ._result import AuditResult, FileInfo
 from ._verdict import Policy
 
 
+def _frame_sha256(df: pd.DataFrame) -> str:
+    import hashlib
+
+    h = hashlib.sha256("\x1f".join(map(str, df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _object_sha256(obj: Any) -> str:
+    import hashlib
+    import pickle
+
+    try:
+        return hashlib.sha256(pickle.dumps(obj, protocol=4)).hexdigest()
+    except Exception:  # noqa: BLE001 - an unpicklable model simply has no fingerprint
+        return "unavailable (the estimator cannot be pickled)"
+
+
 def run(
     model: Any,
     data: pd.DataFrame | str | Path,
@@ -67,6 +85,9 @@ def run(
     trusted: tuple[str, ...] = ()
     model_source = "model"
     estimator = model
+    if model is not None and not isinstance(model, (str, Path)):
+        files.append(FileInfo("model", "<estimator in memory>", _object_sha256(model),
+                              "sha256 of the pickled estimator"))
     if isinstance(model, (str, Path)):
         loaded: LoadedModel = load_model(model, cfg.trust_types)
         estimator, trusted, model_source = loaded.estimator, loaded.trusted_types, str(model)
@@ -80,6 +101,8 @@ def run(
     else:
         df = data.copy()
         df.columns = [str(c) for c in df.columns]
+        files.append(FileInfo("data", "<DataFrame in memory>", _frame_sha256(df),
+                              f"{len(df)} rows; sha256 of pandas' row hashes and column names"))
     return run_audit(estimator, df, cfg, policy=policy, files=tuple(files), command=command,
                      trusted_types=trusted, data_source=data_source, model_source=model_source,
                      progress=progress)

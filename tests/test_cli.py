@@ -346,3 +346,26 @@ def test_csv_with_numeric_looking_codes_matches_parquet(capsys, tmp_path, small_
     b = json.loads((tmp_path / "d.parquet.json").read_text())
     assert a["overall"] == b["overall"]
     assert any("converted to text: zip" in n for n in a["spec"]["notes"])
+
+
+def test_pdf_without_chromium_is_a_clear_error(capsys, tmp_path, small_files, monkeypatch):
+    model, data = small_files
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser anywhere
+    monkeypatch.delenv("AUDIT_CHROMIUM", raising=False)
+    code, err = run_cli(capsys, "run", str(model), str(data), "--pdf", *outs(tmp_path))
+    line = assert_clean_error(code, err, tmp_path)
+    assert line == ("audit: error: --pdf needs headless Chromium, which was not found on PATH - "
+                    "install it (Debian/Ubuntu: apt-get install chromium) or set "
+                    "AUDIT_CHROMIUM=/path/to/chromium")
+
+
+def test_python_api_fingerprints_in_memory_inputs(small_df, small_model):
+    import audit
+
+    a = audit.run(small_model, small_df, n_boot=20, explain=False, what_if=False)
+    b = audit.run(small_model, small_df.assign(income=small_df.income + 1), n_boot=20,
+                  explain=False, what_if=False)
+    fa = {f.role: f.sha256 for f in a.provenance.files}
+    fb = {f.role: f.sha256 for f in b.provenance.files}
+    assert fa["model"] == fb["model"] and len(fa["model"]) == 64
+    assert fa["data"] != fb["data"]

@@ -100,3 +100,9 @@ def test_what_if_narrows_the_planted_gap(demo, tmp_path):
     assert runs["constrained"]["gap_change"]["hi"] < 0
     loss = json.loads((tmp_path / "loss.json").read_text())
     assert loss["terms"][0]["constraint"] == "DemographicParity"
+
+
+def test_report_is_small_and_offline(audited):
+    _, _, html = audited
+    assert len(html.encode("utf-8")) < 3 * 1024 * 1024
+    assert "http://" not in html.replace("http://www.w3.org", "")

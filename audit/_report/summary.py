@@ -12,6 +12,9 @@ def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:
     s = result.spec
     task = "binary classification" if s.task == "binary" else "regression"
     lines = [f"Model: {result.provenance.model_name} ({task}), {count(s.n_rows)} rows audited"]
+    if result.provenance.trusted_types:
+        lines.append(f"Model file types trusted when loading (skops): "
+                     f"{', '.join(result.provenance.trusted_types)}")
     if s.target:
         pos = f"; favourable outcome = {s.positive_label}" if s.positive_label is not None else ""
         lines.append(f"Target: '{s.target}' ({s.target_how}){pos}")
