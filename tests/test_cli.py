@@ -369,3 +369,13 @@ def test_python_api_fingerprints_in_memory_inputs(small_df, small_model):
     fb = {f.role: f.sha256 for f in b.provenance.files}
     assert fa["model"] == fb["model"] and len(fa["model"]) == 64
     assert fa["data"] != fb["data"]
+
+
+def test_outputs_get_normal_permissions(capsys, tmp_path, small_files):
+    import os
+
+    model, data = small_files
+    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o666 & ~umask
