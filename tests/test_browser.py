@@ -16,7 +16,8 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (apt-get install "
                        "chromium); .ci/run installs it"),
 ]
-SECTIONS = ("summary", "scope", "data", "fairness", "methodology", "signoff", "reproducibility")
+SECTIONS = ("summary", "scope", "data", "performance", "fairness", "explanations", "complexity",
+            "flags", "methodology", "signoff", "reproducibility")
 BADGE_RGB = {"PASS": (11, 110, 79), "REVIEW": (138, 90, 0), "FAIL": (179, 38, 30)}
 
 

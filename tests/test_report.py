@@ -15,7 +15,8 @@ from audit._report import render_html
 from audit._report.context import VERDICT_TEXT
 from audit._report.sentences import notable_gaps
 
-SECTIONS = ("summary", "scope", "data", "fairness", "methodology", "reproducibility")
+SECTIONS = ("summary", "scope", "data", "performance", "fairness", "explanations", "complexity",
+            "flags", "methodology", "signoff", "reproducibility")
 
 
 class _Collector(HTMLParser):

@@ -7,6 +7,7 @@ from typing import Any
 from .._result import AuditResult
 from .._verdict import CHECKS
 from .._fairness import METRICS
+from .context_extra import extra_context
 from .plots import selection_chart
 from .sentences import headlines, notable_gaps
 
@@ -65,6 +66,7 @@ def build_context(result: AuditResult) -> dict[str, Any]:
         "fair_findings": [f for f in findings if f.code.startswith("FAIR")],
         "checks": CHECKS,
         "verb": verb,
+        **extra_context(result),
     }
 
 
