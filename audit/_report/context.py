@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._result import AuditResult
-from .._verdict import CHECKS
+from .._verdict import CHECKS, worst
 from .._fairness import METRICS
 from .context_extra import extra_context
 from .plots import selection_chart
@@ -48,6 +48,8 @@ def build_context(result: AuditResult) -> dict[str, Any]:
             "criteria": {k: v for k, v in result.verdict.criterion_outcomes.get(
                 t.attribute, {}).items()},
             "is_intersection": t.family == "intersection",
+            "worst": worst(list(result.verdict.criterion_outcomes.get(t.attribute, {}).values()))
+            if result.verdict.criterion_outcomes.get(t.attribute) else None,
         })
     findings = sorted(result.findings, key=lambda f: (
         {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3,

@@ -490,7 +490,7 @@ def explanation_context(result: AuditResult) -> dict[str, Any]:
         "The first chart shows how much each input moves the model's output, on average. "
         "A longer bar means the input matters more.",
         f"In the second chart, each dot is one of the sampled {noun}. Dots right of the centre "
-        f"line {towards}; dots left of it {away}. Red dots have a high value of the input and "
+        f"line {towards}; dots left of it {away}. Orange dots have a high value of the input and "
         "blue dots a low one.",
     ]
     charts = []

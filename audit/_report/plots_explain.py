@@ -158,7 +158,7 @@ def plot_beeswarm(expl: Explanation) -> tuple[str, str]:
         ax.set_yticks(range(len(feats)))
         ax.set_yticklabels([f.feature for f in reversed(feats)])
         ax.set_xlabel(f"SHAP value ({expl.units})")
-        ax.set_title("Effect of each input on each sampled row (blue = low value, red = high)")
+        ax.set_title("Effect of each input on each sampled row (blue = low value, orange = high)")
         svg = _to_svg(fig)
     if feats:
         first = feats[0]
@@ -167,7 +167,7 @@ def plot_beeswarm(expl: Explanation) -> tuple[str, str]:
             f"Beeswarm plot of {expl.beeswarm.n_points} sampled rows for the top {len(feats)} "
             f"inputs; for the most important, {first.feature}, the SHAP values range from "
             f"{_num(float(vals.min()))} to {_num(float(vals.max()))} {expl.units}; dots are "
-            "coloured from blue (low value) to red (high value), grey for text or missing values."
+            "coloured from blue (low value) to orange (high value), grey for text or missing values."
         )
     else:
         alt = "Beeswarm plot of SHAP values; there are no inputs to show."
