@@ -86,7 +86,12 @@ def test_hostile_names_and_values_render_as_text():
 
 def test_plain_sentences_are_readable(result):
     textstat = pytest.importorskip("textstat")
-    sentences = [g.text for g in notable_gaps(result)] + list(VERDICT_TEXT.values())
+    from audit._report.sentences import other_headlines
+
+    gaps = notable_gaps(result)
+    sentences = ([g.text for g in gaps] + [g.next_step for g in gaps]
+                 + [t for _, text, step in other_headlines(result) for t in (text, step)]
+                 + list(VERDICT_TEXT.values()))
     text = " ".join(sentences)
     grade = textstat.flesch_kincaid_grade(text)
     assert grade <= 10, (grade, text[:500])

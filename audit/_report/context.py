@@ -9,7 +9,7 @@ from .._verdict import CHECKS, worst
 from .._fairness import METRICS
 from .context_extra import extra_context
 from .plots import selection_chart
-from .sentences import headlines, notable_gaps
+from .sentences import headlines, notable_gaps, other_headlines
 
 VERDICT_TEXT = {
     "PASS": "No fairness check failed, and every measured gap is within the policy's limits "
@@ -60,7 +60,8 @@ def build_context(result: AuditResult) -> dict[str, Any]:
         "verdict": result.verdict.verdict,
         "verdict_text": VERDICT_TEXT[result.verdict.verdict],
         "reasons": [(code, _title(code)) for code in result.verdict.reasons],
-        "headlines": headlines(result, 5),
+        "headlines": headlines(result, 3),
+        "other_headlines": other_headlines(result)[:2],
         "attributes": attributes,
         "metric_columns": [(c, METRICS[c]) for c in present],
         "metrics": METRICS,

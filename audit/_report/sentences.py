@@ -49,6 +49,28 @@ class GapSentence:
     group: str
     outcome: str
     text: str
+    next_step: str = ""
+
+
+_MEANING = {
+    ("demographic_parity", "fail"): "This is below the four-fifths line that regulators treat "
+    "as a warning sign of unfair impact.",
+    ("demographic_parity", "review"): "The data cannot tell if this gap is real or chance.",
+    ("fail", ""): "The gap is larger than the policy allows, even allowing for chance.",
+    ("review", ""): "The data cannot tell if this gap is beyond the policy's limit.",
+}
+_NEXT = {
+    "fail": "Next: see what drives it under “What drives each gap”, and retrain with the "
+            "fairness rule recommended under “Troublemaker features”.",
+    "review": "Next: a reviewer should judge this gap; more data for this group would make "
+              "the answer clearer.",
+}
+
+
+def next_step(criterion: str, outcome: str) -> str:
+    """What a finding means and what to do about it, in one or two short sentences."""
+    meaning = _MEANING.get((criterion, outcome)) or _MEANING.get((outcome, ""), "")
+    return f"{meaning} {_NEXT.get(outcome, '')}".strip()
 
 
 def check_sentence(check: CheckResult, table: AttributeTable, verb: str, noun: str) -> str:
@@ -106,7 +128,8 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
         text = check_sentence(c, tables[c.attribute], verb, noun)
         if text not in seen:  # equalized odds often repeats the equal-opportunity sentence
             seen.add(text)
-            out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text))
+            out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text,
+                                   next_step(c.criterion, c.outcome)))
     return out[:limit] if limit is not None else out
 
 
@@ -128,6 +151,35 @@ def headlines(result: AuditResult, limit: int = 5) -> list[GapSentence]:
         FAMILY_ORDER.get(family[g.attribute], 4)))[:limit]
     rest = [g for g in gaps if g not in top and family[g.attribute] != "intersection"]
     return top + rest[: max(0, limit - len(top))]
+
+
+def other_headlines(result: AuditResult) -> list[tuple[str, str, str]]:
+    """Non-gap findings for the executive summary: (outcome tag, sentence, next step)."""
+    out: list[tuple[str, str, str]] = []
+    tm = result.troublemakers
+    if tm is not None:
+        for f in tm.flags:
+            if f.kind != "proxy_driver":
+                continue
+            share = ("" if f.driver_share is None or f.driver_group is None or f.driver_share > 1
+                     else f" It accounts for {f.driver_share:.0%} of the gap for the "
+                          f"{f.driver_group} group.")
+            out.append(("review", f"The input {f.feature} stands in for {f.attribute}.{share}",
+                        "Next: dropping it rarely removes the gap, because other inputs carry "
+                        "the same signal; retrain with the recommended fairness rule instead."))
+            break
+    direct = [f.subject for f in result.findings if f.code == "SPEC001"]
+    if direct:
+        out.append(("review", f"The model uses protected attributes as inputs: "
+                              f"{', '.join(direct)}.",
+                     "Next: remove them, or write down why the law and the use case allow it."))
+    c = result.complexity
+    if c is not None and c.outcome in ("does_not_pay", "review"):
+        out.append(("review", "A simpler model that people can read in full does about as well."
+                    if c.outcome == "does_not_pay" else
+                    "The model's extra complexity buys little accuracy.",
+                    "Next: see “Is the complexity worth it?” and consider the simpler model."))
+    return out
 
 
 def _distance(c: CheckResult) -> float:
