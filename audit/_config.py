@@ -101,15 +101,21 @@ def _validate(cfg: AuditConfig, source: str) -> AuditConfig:
     return cfg
 
 
+def read_toml(path: str | Path, what: str, flag: str) -> dict[str, Any]:
+    """Parse a TOML file, turning a missing or malformed file into a one-line ConfigError."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{what} file '{p}' not found - check the path given to {flag}")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{what} file '{p}' is not valid TOML ({exc}) - fix the syntax") from exc
+
+
 def load_config(path: str | Path) -> AuditConfig:
     """Read ``audit.toml``; unknown keys are an error that suggests the closest key."""
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"config file '{p}' not found - check the path given to -c/--config")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file '{p}' is not valid TOML ({exc}) - fix the syntax") from exc
+    raw = read_toml(p, "config", "-c/--config")
     # Allow everything at top level, or inside an [audit] table.
     if set(raw) == {"audit"} and isinstance(raw["audit"], dict):
         raw = raw["audit"]

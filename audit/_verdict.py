@@ -418,17 +418,11 @@ def load_policy(path: str) -> Policy:
     import difflib
     from pathlib import Path
 
-    import tomllib
-
+    from ._config import read_toml
     from ._errors import ConfigError
 
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"policy file '{p}' not found - check the path given to --policy")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"policy file '{p}' is not valid TOML ({exc}) - fix the syntax") from exc
+    raw = read_toml(p, "policy", "--policy")
     values: dict[str, float | str] = {}
     for key, value in raw.items():
         if key not in POLICY_FIELDS:
