@@ -1273,7 +1273,8 @@ def _assess(
     bs = best.interpretability.score
     pts = 100.0 * gain
     direction = "better" if pts >= 0 else "worse"
-    metric_phrase = f"{abs(pts):.1f} {metric_label} points {direction}"
+    metric_phrase = (f"{abs(pts):.1f} {metric_label} points {direction}" if abs(pts) >= 0.1
+                     else f"less than 0.1 {metric_label} points {direction}")
     bs_text = "n/a" if bs is None else f"{bs:.0f}/100"
     context = (
         f" ({metric_label} {model_metric:.3f} vs {best.metric_value:.3f} cross-validated for the "
