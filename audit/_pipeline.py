@@ -36,25 +36,39 @@ def _quiet(_: str) -> Iterator[None]:
 
 SHAP_ADDITIVITY = register(
     "EXPL001", "warning", "Explanations needed a fallback",
-    "The fast explainer's values did not add up to the model's real output, so a slower, "
-    "model-agnostic explainer was used instead. The explanations below come from it.")
+    "The fast explainer's values did not add up to the model's real output, so another "
+    "explainer was used instead. The explanations come from it; 'review' means even that "
+    "one did not add up.")
 PROXY_FLAG = register(
     "PROXY001", "warning", "Feature stands in for a protected attribute",
     "A model input carries much of the information in a protected attribute and drives a gap "
     "that fails or needs review. See the loss-function recommendation.")
 
 
-def _guarded(skipped: dict[str, str], section: str, fn: Callable[[], T]) -> T | None:
-    """Run an optional section; a user-caused failure is reported as 'not run', with why.
+SECTION_FAILED = register(
+    "AUDIT001", "warning", "Part of the audit could not run",
+    "An optional part of the audit (explanations, the interpretability score or the "
+    "troublemaker analysis) stopped with an error. The fairness numbers are unaffected; the "
+    "report says which part is missing and why.")
 
-    Internal errors still propagate (exit 3): hiding a bug as "skipped" would make the
-    report say less than it should without anyone noticing.
+
+def _guarded(skipped: dict[str, str], failures: list[Finding], section: str,
+             fn: Callable[[], T]) -> T | None:
+    """Run an optional section; if it fails, the report says so instead of not existing.
+
+    The fairness core is not guarded: a failure there is an internal error (exit 3).
     """
     try:
         return fn()
     except AuditError as exc:
         skipped[section] = str(exc)
-        return None
+    except Exception as exc:  # noqa: BLE001 - an optional section must not sink the report
+        first = " ".join(str(exc).split())[:200]
+        skipped[section] = (f"it failed with {type(exc).__name__}: {first} (please report this "
+                            "as a model-audit bug)")
+        failures.append(finding(SECTION_FAILED, "review", f"{section}: {skipped[section]}",
+                                subject=section))
+    return None
 
 
 def _material_shares(explanation: Any, verdict: Any) -> dict[str, dict[str, dict[str, float]]] | None:
@@ -144,27 +158,28 @@ def run_audit(
             skipped["explanations"] = "turned off (--no-explain)"
         else:
             with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
-                explanation = _guarded(skipped, "explanations", lambda: explain(
+                explanation = _guarded(skipped, extra_findings, "explanations", lambda: explain(
                     model, X, singles, seed=cfg.seed, n_sample=cfg.explain_rows))
         with step("Scoring interpretability against a transparent baseline"):
             mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
                         if explanation is not None else None)
-            complexity = _guarded(skipped, "complexity", lambda: assess_complexity(
+            complexity = _guarded(skipped, extra_findings, "complexity", lambda: assess_complexity(
                 model, X, prepared.y, mean_abs_shap=mean_abs, seed=cfg.seed))
     if X is not None or prepared.model is None:
         label = "Looking for proxy features" + ("" if not (cfg.what_if and model is not None
                                                            and prepared.y is not None)
                                                 else " and running the what-if")
         with step(label):
-            troublemakers = _guarded(skipped, "troublemakers", lambda: assess_troublemakers(
+            troublemakers = _guarded(skipped, extra_findings, "troublemakers", lambda: assess_troublemakers(
                 model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
                 singles, y=prepared.y, task=prepared.task,
                 criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
                 driver_shares=_material_shares(explanation, verdict),
                 seed=cfg.seed, what_if=cfg.what_if, what_if_seconds=cfg.what_if_seconds))
-    if explanation is not None and not explanation.additivity_ok:
+    if explanation is not None and (explanation.note or not explanation.additivity_ok):
         extra_findings.append(finding(
-            SHAP_ADDITIVITY, "review", explanation.note or "SHAP values did not add up."))
+            SHAP_ADDITIVITY, "pass" if explanation.additivity_ok else "review",
+            explanation.note or "SHAP values did not add up to the model's output."))
     if troublemakers is not None:
         for flag in troublemakers.flags:
             extra_findings.append(finding(

@@ -379,3 +379,20 @@ def test_outputs_get_normal_permissions(capsys, tmp_path, small_files):
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_failing_optional_section_still_writes_report(capsys, tmp_path, small_files, monkeypatch):
+    import audit._pipeline as pipeline
+
+    def broken(*a, **k):
+        raise RuntimeError("shap exploded")
+
+    monkeypatch.setattr(pipeline, "explain", broken)
+    model, data = small_files
+    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    assert code in (0, 1), err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["explanation"] is None
+    assert "RuntimeError: shap exploded" in doc["skipped"]["explanations"]
+    assert any(f["code"] == "AUDIT001" for f in doc["findings"])
+    assert "shap exploded" in (tmp_path / "r.html").read_text()
