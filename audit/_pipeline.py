@@ -182,6 +182,8 @@ def run_audit(
             explanation.note or "SHAP values did not add up to the model's output."))
     if troublemakers is not None:
         for flag in troublemakers.flags:
+            if flag.kind == "direct_use":
+                continue  # already reported as SPEC001
             extra_findings.append(finding(
                 PROXY_FLAG, "review", flag.explanation, subject=flag.feature))
     provenance = Provenance(
