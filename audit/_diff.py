@@ -16,7 +16,7 @@ TRACKED = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "mean_prediction",
 class Change:
     """One thing that differs between the old and the new audit."""
 
-    area: str  # "verdict", "check", "gap", "data", "inputs"
+    area: str  # "verdict", "check", "gap", "drivers", "data", "inputs"
     subject: str
     old: str
     new: str
@@ -117,6 +117,26 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
                     "data", f"{t.attribute}: {r.group}", f"{o_row.share:.1%}", f"{r.share:.1%}",
                     "changed", f"{r.group} made up {o_row.share:.1%} of the {t.attribute} data "
                     f"before and {r.share:.1%} now."))
+    # what drives the model and its gaps
+    if old.explanation is not None and new.explanation is not None:
+        top_old = [f.feature for f in old.explanation.global_importance[:3]]
+        top_new = [f.feature for f in new.explanation.global_importance[:3]]
+        if top_old != top_new:
+            changes.append(Change("drivers", "model overall", ", ".join(top_old),
+                                  ", ".join(top_new), "changed",
+                                  f"The inputs the model leans on most changed from "
+                                  f"{', '.join(top_old)} to {', '.join(top_new)}."))
+        old_gaps = {(g.attribute, g.group): g for g in old.explanation.gaps}
+        for g in new.explanation.gaps:
+            before = old_gaps.get((g.attribute, g.group))
+            if before is None or not g.contributions or not before.contributions:
+                continue
+            a, b = before.contributions[0].feature, g.contributions[0].feature
+            if a != b:
+                changes.append(Change(
+                    "drivers", f"{g.attribute}: {g.group} vs {g.reference}", a, b, "changed",
+                    f"The main driver of the gap between {g.group} and {g.reference} "
+                    f"({g.attribute}) changed from {a} to {b}."))
     # data findings
     def keyed(res: AuditResult) -> dict[tuple[str, str], str]:
         return {(f.code, f.subject): f.outcome for f in res.findings
@@ -132,6 +152,6 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
             changes.append(Change("data", subject, before_o, now_o, d,
                                   f"Data check {subject}: {before_o.replace('_', ' ')} → "
                                   f"{now_o.replace('_', ' ')}."))
-    order = {"verdict": 0, "check": 1, "gap": 2, "inputs": 3, "data": 4}
+    order = {"verdict": 0, "check": 1, "gap": 2, "drivers": 3, "inputs": 4, "data": 5}
     changes.sort(key=lambda c: (order[c.area], c.direction != "worse"))
     return AuditDiff(ov, nv, tuple(changes), old_label, new_label)
