@@ -28,7 +28,7 @@ def _object_sha256(obj: Any) -> str:
 
     try:
         return hashlib.sha256(pickle.dumps(obj, protocol=4)).hexdigest()
-    except Exception:  # noqa: BLE001 - an unpicklable model simply has no fingerprint
+    except Exception:
         return "unavailable (the estimator cannot be pickled)"
 
 

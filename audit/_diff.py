@@ -126,17 +126,18 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
                                   ", ".join(top_new), "changed",
                                   f"The inputs the model leans on most changed from "
                                   f"{', '.join(top_old)} to {', '.join(top_new)}."))
-        old_gaps = {(g.attribute, g.group): g for g in old.explanation.gaps}
-        for g in new.explanation.gaps:
-            before = old_gaps.get((g.attribute, g.group))
-            if before is None or not g.contributions or not before.contributions:
+        old_decomp = {(d.attribute, d.group): d for d in old.explanation.gaps}
+        for dec in new.explanation.gaps:
+            prior = old_decomp.get((dec.attribute, dec.group))
+            if prior is None or not dec.contributions or not prior.contributions:
                 continue
-            a, b = before.contributions[0].feature, g.contributions[0].feature
-            if a != b:
+            was_top, now_top = prior.contributions[0].feature, dec.contributions[0].feature
+            if was_top != now_top:
                 changes.append(Change(
-                    "drivers", f"{g.attribute}: {g.group} vs {g.reference}", a, b, "changed",
-                    f"The main driver of the gap between {g.group} and {g.reference} "
-                    f"({g.attribute}) changed from {a} to {b}."))
+                    "drivers", f"{dec.attribute}: {dec.group} vs {dec.reference}", was_top,
+                    now_top, "changed",
+                    f"The main driver of the gap between {dec.group} and {dec.reference} "
+                    f"({dec.attribute}) changed from {was_top} to {now_top}."))
     # data findings
     def keyed(res: AuditResult) -> dict[tuple[str, str], str]:
         return {(f.code, f.subject): f.outcome for f in res.findings

@@ -114,7 +114,8 @@ def infer_task(estimator: Any, source: str) -> Task:
         if n > 2:
             raise UnsupportedError(
                 f"{source}: the model is a multiclass classifier ({n} classes: "
-                f"{', '.join(map(str, (list(classes) if classes is not None else [])[:6]))}) - only binary classification and "
+                f"{', '.join(map(str, (list(classes) if classes is not None else [])[:6]))}) - "
+                "only binary classification and "
                 "regression are supported yet; audit one class against the rest with a binary model"
             )
         if n < 2:

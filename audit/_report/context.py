@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._fairness import METRICS
 from .._result import AuditResult
 from .._verdict import CHECKS, worst
-from .._fairness import METRICS
 from .context_extra import extra_context
 from .plots import selection_chart
 from .sentences import headlines, notable_gaps, other_headlines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 
 import matplotlib
 
@@ -31,7 +32,7 @@ def svg_of(fig: plt.Figure) -> str:
     return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
 
 
-def selection_chart(table: AttributeTable, outcomes: dict[str, str], threshold: float,
+def selection_chart(table: AttributeTable, outcomes: Mapping[str, str], threshold: float,
                     verb: str) -> tuple[str, str]:
     """Dot-and-whisker chart of each group's selection rate, with the four-fifths line.
 
