@@ -79,3 +79,11 @@ def test_two_groups_without_target():
     assert low.value == pytest.approx(0.3)
     assert low.lo < 0.3 < low.hi and low.hi - low.lo < 0.15
     assert reps[("attr", "selection_rate")].shape == (400, 2)
+
+
+def test_next_step_wording_when_only_uncertainty():
+    from audit._report.sentences import next_step
+
+    assert next_step("demographic_parity", "review", point_inside=True).startswith(
+        "No clear gap shows")
+    assert next_step("demographic_parity", "fail").startswith("This is below the four-fifths")

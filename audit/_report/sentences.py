@@ -67,8 +67,20 @@ _NEXT = {
 }
 
 
-def next_step(criterion: str, outcome: str) -> str:
+def _point_inside(check: CheckResult) -> bool:
+    v, t = check.estimate.value, check.threshold
+    if v is None:
+        return False
+    if check.kind == "ratio":
+        return t <= v <= 1 / t
+    return abs(v) <= t
+
+
+def next_step(criterion: str, outcome: str, point_inside: bool = False) -> str:
     """What a finding means and what to do about it, in one or two short sentences."""
+    if outcome == "review" and point_inside:
+        return ("No clear gap shows, but there are too few people here to be sure. "
+                + _NEXT["review"])
     meaning = _MEANING.get((criterion, outcome)) or _MEANING.get((outcome, ""), "")
     return f"{meaning} {_NEXT.get(outcome, '')}".strip()
 
@@ -129,7 +141,7 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
         if text not in seen:  # equalized odds often repeats the equal-opportunity sentence
             seen.add(text)
             out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text,
-                                   next_step(c.criterion, c.outcome)))
+                                   next_step(c.criterion, c.outcome, _point_inside(c))))
     return out[:limit] if limit is not None else out
 
 
