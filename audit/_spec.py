@@ -66,6 +66,7 @@ class ResolvedSpec:
     n_rows: int
     n_rows_input: int
     notes: tuple[str, ...]
+    period: str | None = None  # "2023-01-02 to 2024-12-30 (application_date)", if a date column exists
 
 
 def _norm(name: str) -> str:
@@ -457,10 +458,32 @@ def resolve(
         n_rows=len(df),
         n_rows_input=n_input,
         notes=tuple(notes),
+        period=data_period(df, {p.column for p in protected_cols}),
     )
     prepared = Prepared(task=task, X=X, y=y, y_pred=y_pred, scores=scores,
                         groupings=tuple(groupings), model=model, data=df)
     return prepared, spec, tuple(findings)
+
+
+def data_period(df: pd.DataFrame, skip: set[str]) -> str | None:
+    """The date range the rows cover, from the first date column (typed or text)."""
+    for col in df.columns:
+        if col in skip or _is_birth(col):
+            continue
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            dates = s
+        elif "date" in G.tokens(col) or "time" in G.tokens(col) or "month" in G.tokens(col):
+            if pd.api.types.is_numeric_dtype(s):
+                continue
+            dates = pd.to_datetime(s, errors="coerce", format="mixed")
+            if dates.notna().mean() < 0.95:
+                continue
+        else:
+            continue
+        if dates.notna().any():
+            return f"{dates.min().date().isoformat()} to {dates.max().date().isoformat()} ({col})"
+    return None
 
 
 def _is_birth(column: str) -> bool:

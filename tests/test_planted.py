@@ -106,3 +106,9 @@ def test_report_is_small_and_offline(audited):
     _, _, html = audited
     assert len(html.encode("utf-8")) < 3 * 1024 * 1024
     assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_scope_states_period_and_fingerprints(audited):
+    _, doc, html = audited
+    assert doc["spec"]["period"].endswith("(application_date)")
+    assert "<dt>Period</dt>" in html and "<dt>Fingerprints</dt>" in html
