@@ -285,3 +285,25 @@ def test_regression_performance_sentences():
     html = render_html(r)  # every section also lays out a regression result
     for s in SECTIONS:
         assert f'<section id="{s}">' in html
+
+
+def test_gap_sentence_when_inputs_cancel_out():
+    import dataclasses as dc
+
+    from audit._explain import DriverItem, DriverSummary
+    from audit._report import context_extra as cx
+
+    class _R:  # the sentence needs only the words and the task
+        pass
+
+    drivers = (DriverItem("age", -0.2, None, None, 6.9, None, "lowers"),
+               DriverItem("employed", 0.09, None, None, -2.7, None, "raises"))
+    s = DriverSummary("age", "45–54", "<25", "log-odds", -0.03, -1.3, "lower", drivers, "")
+    result = _R()
+    result.spec = dc.make_dataclass("S", [("task", str)])("binary")
+    result.provenance = dc.make_dataclass("P", [("config", dict)])(
+        {"outcome_verb": "released", "subject_noun": "people"})
+    result.fairness = ()
+    text = cx.gap_sentence(result, s, "log-odds")
+    assert "largely cancel out: age widens the gap, employed narrows it." in text
+    assert "%" not in text

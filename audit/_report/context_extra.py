@@ -418,9 +418,17 @@ def gap_sentence(result: AuditResult, s: DriverSummary, output_space: str) -> st
         return head
     same: list[str] = []
     other: list[str] = []
-    for d in s.drivers:
-        if d.share is None or abs(d.share) < MIN_DRIVER_SHARE:
-            continue
+    shown = [d for d in s.drivers if d.share is not None and abs(d.share) >= MIN_DRIVER_SHARE]
+    if any(abs(d.share or 0.0) > 1.5 for d in shown):
+        # Shares like 687% of a small gap mean the inputs largely cancel out: say that plainly.
+        widen = [d.feature for d in shown if (d.contribution < 0) == (s.gap < 0)]
+        narrow = [d.feature for d in shown if (d.contribution < 0) != (s.gap < 0)]
+        text = head + " Here the inputs pull in different directions and largely cancel out"
+        if widen and narrow:
+            text += (f": {_join(widen)} {'widens' if len(widen) == 1 else 'widen'} the gap, "
+                     f"{_join(narrow)} {'narrows' if len(narrow) == 1 else 'narrow'} it")
+        return text + "."
+    for d in shown:
         if unit == "points" and d.pp is not None:
             amount = _about_points(d.pp)
         elif unit == "prob":
