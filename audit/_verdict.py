@@ -315,7 +315,7 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str,
                         "for uncertainty.",
                 "insufficient_evidence": f"{t.attribute}: not enough data to judge {groups}.",
             }.get(o, "")
-            findings.append(finding(check, o if o != "not_applicable" else "not_applicable",
+            findings.append(finding(check, o,
                                     msg, subject=t.attribute))
     for t in tables:
         small = [g for g in t.groups if g.status != "ok"]
