@@ -1014,7 +1014,7 @@ def assess_complexity(
     cv: int = 5,
     min_gain: float = 0.01,
     clear_gain: float = 0.05,
-    opacity_tolerance: float = 10.0,
+    opacity_tolerance: float = 5.0,
 ) -> Complexity:
     """Weigh the model's accuracy gain over a transparent baseline against its opacity.
 
@@ -1043,7 +1043,7 @@ def assess_complexity(
     clear_gain : float, default 0.05
         From this gain (5 points) on, the opacity ``pays_for_itself``; between
         ``min_gain`` and ``clear_gain`` the outcome is ``review``.
-    opacity_tolerance : float, default 10.0
+    opacity_tolerance : float, default 5.0
         A model scoring at most this many interpretability points below the baseline
         is not meaningfully more opaque, so there is no opacity to pay for.
 
