@@ -101,6 +101,8 @@ def cli() -> None:
 @click.option("--signoff-decision", help="Reviewer's decision, e.g. 'approved for release'.")
 @click.option("--signoff-notes", help="Reviewer's notes.")
 @click.option("--strict", is_flag=True, help="Exit 1 on REVIEW too (for CI gates).")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 whatever the verdict (errors still exit 2 or 3).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print the verdict line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 @click.pass_context
@@ -189,7 +191,8 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     v = result.verdict.verdict
     reasons = f" ({', '.join(result.verdict.reasons)})" if result.verdict.reasons else ""
     click.echo(f"Verdict: {v}{reasons}", err=True)
-    code = EXIT_FAIL if v == "FAIL" or (v == "REVIEW" and opts["strict"]) else EXIT_OK
+    failed = v == "FAIL" or (v == "REVIEW" and opts["strict"])
+    code = EXIT_FAIL if failed and not opts["exit_zero"] else EXIT_OK
     ctx.exit(code)
 
 

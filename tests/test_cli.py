@@ -223,6 +223,9 @@ def test_strict_turns_review_into_exit_1(capsys, tmp_path, small_files):
     code_strict, _ = run_cli(capsys, "run", str(model), str(data), "--strict", *outs(tmp_path))
     expected = {"PASS": (0, 0), "REVIEW": (0, 1), "FAIL": (1, 1)}[verdict]
     assert (code, code_strict) == expected
+    code_zero, err = run_cli(capsys, "run", str(model), str(data), "--strict", "--exit-zero",
+                             *outs(tmp_path))
+    assert code_zero == 0 and f"Verdict: {verdict}" in err
 
 
 def test_predictions_only_mode(capsys, tmp_path, small_df, small_model):
