@@ -109,3 +109,12 @@ def test_notebook_repr_shows_verdict(result):
     html = result._repr_html_()
     assert f'class="badge {result.verdict.verdict}"' in html
     assert "<h2>Summary</h2>" in html and "<h2>Fairness by group</h2>" not in html
+
+
+def test_point_intervals_read_the_same_way_as_the_sentence():
+    from audit._report._format import ci_text
+
+    assert ci_text(-0.15, -0.09, points=True) == " (95% CI 9.0 to 15.0 points)"
+    assert ci_text(-0.15, 0.051, points=True) == (
+        " (95% CI from 15.0 points less to 5.1 points more)")
+    assert ci_text(0.02, 0.05, points=True) == " (95% CI 2.0 to 5.0 points)"

@@ -32,6 +32,8 @@ def ci_text(lo: float | None, hi: float | None, points: bool = False) -> str:
     if points:
         if hi < 0:  # the sentence already says "less": show magnitudes
             lo, hi = -hi, -lo
+        elif lo < 0:  # straddles zero: say both directions instead of mixing signs
+            return f" (95% CI from {-100 * lo:.1f} points less to {100 * hi:.1f} points more)"
         return f" (95% CI {100 * lo:.1f} to {100 * hi:.1f} points)"
     return f" (95% CI {lo:.2f}–{hi:.2f})"
 

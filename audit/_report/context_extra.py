@@ -145,7 +145,10 @@ def _cell(e: Estimate | None, fmt: str = "fixed", digits: int = 3) -> dict[str, 
             return f"{100 * x:.1f}" if _finite(x) else "–"  # type: ignore[operator]
     elif fmt == "pts":
         def f(x: float | None) -> str:
-            return f"{100 * x:+.1f}" if _finite(x) else "–"  # type: ignore[operator]
+            if not _finite(x):
+                return "–"
+            text = f"{100 * x:+.1f}"  # type: ignore[operator]
+            return "0.0" if text in ("+0.0", "-0.0") else text
     elif fmt == "sig":
         def f(x: float | None) -> str:
             return _sig(x, digits)

@@ -79,8 +79,8 @@ def _point_inside(check: CheckResult) -> bool:
 def next_step(criterion: str, outcome: str, point_inside: bool = False) -> str:
     """What a finding means and what to do about it, in one or two short sentences."""
     if outcome == "review" and point_inside:
-        return ("No clear gap shows, but there are too few people here to be sure. "
-                + _NEXT["review"])
+        return ("No clear gap shows, but there are too few people here to be sure. Next: a "
+                "reviewer should decide whether this group needs more data before release.")
     meaning = _MEANING.get((criterion, outcome)) or _MEANING.get((outcome, ""), "")
     return f"{meaning} {_NEXT.get(outcome, '')}".strip()
 
