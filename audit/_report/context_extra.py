@@ -439,7 +439,7 @@ def gap_sentence(result: AuditResult, s: DriverSummary, output_space: str) -> st
         elif unit == "raw":
             amount = f"about {_sig(abs(d.contribution), 2)}"
         else:
-            amount = f"{abs(d.share) * 100:.0f}% of the gap"
+            amount = f"{abs(d.share or 0.0) * 100:.0f}% of the gap"
         (same if (d.contribution < 0) == (s.gap < 0) else other).append(f"{d.feature} ({amount})")
     text = head
     if same:
