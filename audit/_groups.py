@@ -160,24 +160,33 @@ def make_grouping(
     merge_small: bool,
     order: Sequence[str] | None = None,
     reference: str | None = None,
+    preferred_reference: str | None = None,
     noun: str = "regions",
 ) -> Grouping:
     """Build a :class:`Grouping` from per-row string labels.
 
     Small groups are merged into ``"other (N regions)"`` when ``merge_small``.
-    The reference group is ``reference`` if given, else the largest group that
-    is neither 'unknown' nor a merged group.
+    The reference group is ``reference`` if given (an error if it does not exist),
+    else ``preferred_reference`` if it exists and was not merged away, else the
+    largest group that is neither 'unknown' nor a merged group.
     """
-    values, counts = np.unique(labels.astype(str), return_counts=True)
+    # factorize once (hashing, no string sort); every later step works on the small
+    # per-value arrays
+    raw_codes, uniques = pd.factorize(labels.astype(str))
+    values = [str(v) for v in uniques]
+    counts = np.bincount(raw_codes, minlength=len(values))
     members: dict[str, tuple[str, ...]] = {}
+    final_label = list(values)  # value -> the group it ends up in
     if merge_small:
         small = [v for v, c in zip(values, counts) if c < min_group_size and v != UNKNOWN]
         if len(small) >= 2 or (len(small) == 1 and len(values) > 2):
             other = f"other ({len(small)} {noun})"
             members[other] = tuple(sorted(small))
-            labels = np.where(np.isin(labels.astype(str), small), other, labels.astype(str))
-            values, counts = np.unique(labels, return_counts=True)
-    size = dict(zip(values.tolist(), counts.tolist()))
+            small_set = set(small)
+            final_label = [other if v in small_set else v for v in values]
+    size: dict[str, int] = {}
+    for v, c in zip(final_label, counts.tolist()):
+        size[v] = size.get(v, 0) + c
     if order is not None:
         ordered = [v for v in order if v in size]
         ordered += sorted(v for v in size if v not in ordered)
@@ -186,11 +195,13 @@ def make_grouping(
         ordered = sorted((v for v in size if v not in special), key=lambda v: (-size[v], v))
         ordered += sorted(v for v in size if v in members) + ([UNKNOWN] if UNKNOWN in size else [])
     lookup = {v: i for i, v in enumerate(ordered)}
-    codes = np.fromiter((lookup[v] for v in labels.astype(str)), dtype=np.int64, count=len(labels))
+    codes = np.array([lookup[v] for v in final_label], dtype=np.int64)[raw_codes]
     if reference is not None:
         if reference not in lookup:
             raise KeyError(reference)
         ref = lookup[reference]
+    elif preferred_reference in lookup and preferred_reference not in members:
+        ref = lookup[preferred_reference]
     else:
         candidates = [v for v in ordered if v != UNKNOWN and v not in members] or ordered
         ref = lookup[max(candidates, key=lambda v: (size[v], -ordered.index(v)))]
@@ -200,20 +211,15 @@ def make_grouping(
 
 def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
     """Every combination of two groupings' groups; small combinations are merged."""
-    la = np.asarray(a.labels, dtype=object)[a.codes]
-    lb = np.asarray(b.labels, dtype=object)[b.codes]
-    joined = np.array([f"{x} × {y}" for x, y in zip(la, lb)], dtype=object)
+    la = np.asarray(a.labels, dtype=str)[a.codes]
+    lb = np.asarray(b.labels, dtype=str)[b.codes]
+    joined = np.char.add(np.char.add(la, " × "), lb)
     order = [f"{x} × {y}" for x in a.labels for y in b.labels]
-    def build(reference: str | None) -> Grouping:
-        return make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
-                             how_found=f"every combination of {a.name} and {b.name}",
-                             min_group_size=min_group_size, merge_small=True,
-                             noun="combinations", reference=reference)
-
-    g = build(None)
-    both_refs = f"{a.labels[a.reference]} × {b.labels[b.reference]}"
-    if both_refs in g.labels and both_refs not in g.members:
-        g = build(both_refs)  # compare with the two reference groups together, e.g. White × Male
+    g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
+                      how_found=f"every combination of {a.name} and {b.name}",
+                      min_group_size=min_group_size, merge_small=True, noun="combinations",
+                      # compare with the two reference groups together, e.g. White × Male
+                      preferred_reference=f"{a.labels[a.reference]} × {b.labels[b.reference]}")
     present = [o for o in order if o in g.labels]
     rest = [x for x in g.labels if x not in present]
     relabel = present + rest
