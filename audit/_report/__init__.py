@@ -11,7 +11,7 @@ import jinja2
 
 from .._result import AuditResult
 from . import _format
-from .context import build_context
+from .context import build_context, summary_context
 
 __all__ = ["environment", "render_html", "render_summary_html", "template_dir"]
 
@@ -56,7 +56,7 @@ def render_html(result: AuditResult, *, generated: datetime | None = None) -> st
 
 def render_summary_html(result: AuditResult) -> str:
     """The verdict and headline findings as an HTML fragment (for notebooks)."""
-    ctx: dict[str, Any] = build_context(result)
+    ctx: dict[str, Any] = summary_context(result)
     return environment().get_template("notebook.html.j2").render(**ctx)
 
 

@@ -25,7 +25,21 @@ BINARY_COLUMNS = ("selection_rate", "base_rate", "tpr", "fpr", "ppv", "accuracy"
 REGRESSION_COLUMNS = ("mean_prediction", "mean_target", "mae", "rmse")
 
 
+def summary_context(result: AuditResult) -> dict[str, Any]:
+    """What the summary section needs (also all a notebook shows): no charts."""
+    return {
+        "r": result,
+        "spec": result.spec,
+        "verdict": result.verdict.verdict,
+        "verdict_text": VERDICT_TEXT[result.verdict.verdict],
+        "reasons": [(code, _title(code)) for code in result.verdict.reasons],
+        "headlines": headlines(result, 3),
+        "other_headlines": other_headlines(result)[:2],
+    }
+
+
 def build_context(result: AuditResult) -> dict[str, Any]:
+    """Everything the full report needs, charts included."""
     spec = result.spec
     verb = result.provenance.config.get("outcome_verb", "selected")
     gaps = notable_gaps(result)
@@ -41,33 +55,23 @@ def build_context(result: AuditResult) -> dict[str, Any]:
             svg, alt = selection_chart(t, outcomes, result.verdict.policy.selection_rate_ratio_min,
                                        verb)
             chart = {"svg": svg, "alt": alt}
+        judged = list(result.verdict.criterion_outcomes.get(t.attribute, {}).values())
         attributes.append({
             "table": t,
             "chart": chart,
             "sentences": [g.text for g in gaps if g.attribute == t.attribute],
-            "criteria": {k: v for k, v in result.verdict.criterion_outcomes.get(
-                t.attribute, {}).items()},
             "is_intersection": t.family == "intersection",
-            "worst": worst(list(result.verdict.criterion_outcomes.get(t.attribute, {}).values()))
-            if result.verdict.criterion_outcomes.get(t.attribute) else None,
+            "worst": worst(judged) if judged else None,
         })
     findings = sorted(result.findings, key=lambda f: (
         {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3,
          "not_applicable": 4}[f.outcome], f.code))
     return {
-        "r": result,
-        "spec": spec,
-        "verdict": result.verdict.verdict,
-        "verdict_text": VERDICT_TEXT[result.verdict.verdict],
-        "reasons": [(code, _title(code)) for code in result.verdict.reasons],
-        "headlines": headlines(result, 3),
-        "other_headlines": other_headlines(result)[:2],
+        **summary_context(result),
         "attributes": attributes,
         "metric_columns": [(c, METRICS[c]) for c in present],
         "metrics": METRICS,
         "data_findings": [f for f in findings if f.code.startswith(("DATA", "SPEC"))],
-        "fair_findings": [f for f in findings if f.code.startswith("FAIR")],
-        "checks": CHECKS,
         "verb": verb,
         **extra_context(result),
     }
