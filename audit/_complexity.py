@@ -489,8 +489,8 @@ def _model_output(model: ModelAdapter, X: pd.DataFrame) -> tuple[np.ndarray, str
     if hasattr(est, "decision_function"):
         raw = model._call("decision_function", X).astype(float)
         if raw.ndim == 1 and raw.shape[0] == len(X) and np.all(np.isfinite(raw)):
-            classes = list(model.classes)
-            sign = -1.0 if classes and classes.index(model.positive_label) == 0 else 1.0
+            # decision_function's sign favours classes_[1]
+            sign = -1.0 if model.classes and model.positive_index == 0 else 1.0
             return sign * raw, "the model's decision_function() (log-odds or margin)"
     score = model.score(X)
     if score is not None:

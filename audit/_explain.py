@@ -65,6 +65,9 @@ from ._tables import Estimate
 
 OutputSpace = Literal["log-odds", "probability", "raw"]
 
+#: a driver's share of a gap beyond this means the drivers largely cancel out: a
+#: percentage like "687% of the gap" would mislead, so texts say so in words instead
+CANCEL_SHARE = 1.5
 #: every group of a single-attribute grouping gets at least min(its size, this) sample rows
 MIN_PER_GROUP = 30
 #: model-agnostic fallback: exact enumeration up to this many original columns

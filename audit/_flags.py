@@ -59,6 +59,7 @@ from sklearn.base import BaseEstimator, clone
 
 from ._data import Grouping
 from ._errors import ConfigError, InputError
+from ._explain import CANCEL_SHARE
 from ._model import ModelAdapter
 from ._serial import to_jsonable
 from ._tables import Estimate
@@ -542,7 +543,7 @@ def _criteria_text(attribute: str, pairs: Sequence[tuple[str, str]]) -> str:
 
 
 def _share_text(share: float) -> str:
-    if share > 1.5:
+    if share > CANCEL_SHARE:
         # other features pull the other way; a percentage like 687% only confuses
         return "more than the whole of"
     if share > 1.0:

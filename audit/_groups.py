@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,13 +111,18 @@ def detect_protected(
 def _as_labels(s: pd.Series) -> np.ndarray:
     """Values as strings, with missing values mapped to the explicit 'unknown' group."""
     miss = s.isna().to_numpy()
-    out = s.astype(object).where(~s.isna(), UNKNOWN).map(_fmt_value).to_numpy(dtype=object)
+    out = s.astype(object).where(~s.isna(), UNKNOWN).map(format_value).to_numpy(dtype=object)
     out[miss] = UNKNOWN
     return out
 
 
-def _fmt_value(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
+def format_value(v: Any) -> str:
+    """A value as people write it: 1.0 -> "1", numpy scalars like Python ones."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, np.integer):
         return str(int(v))
     return str(v)
 

@@ -55,6 +55,11 @@ class ModelAdapter:
     def classes(self) -> tuple[Any, ...]:
         return tuple(getattr(self.estimator, "classes_", ()))
 
+    @property
+    def positive_index(self) -> int:
+        """Column of the positive label in ``predict_proba`` (its place in ``classes_``)."""
+        return self.classes.index(self.positive_label)
+
     def _call(self, method: str, X: pd.DataFrame) -> np.ndarray:
         try:
             out = getattr(self.estimator, method)(X)
@@ -83,8 +88,7 @@ class ModelAdapter:
         if self.task != "binary" or not hasattr(self.estimator, "predict_proba"):
             return None
         proba = self._call("predict_proba", X)
-        idx = self.classes.index(self.positive_label)
-        out = proba[:, idx].astype(float)
+        out = proba[:, self.positive_index].astype(float)
         if not np.all(np.isfinite(out)):
             raise ModelError(
                 f"{self.source}: the model's predict_proba() returned "

@@ -205,14 +205,7 @@ def _positive_label(values: list[Any], cfg: AuditConfig, what: str) -> Any:
     )
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    if isinstance(v, (np.integer,)):
-        return str(int(v))
-    return str(v)
+_fmt = G.format_value
 
 
 def resolve(

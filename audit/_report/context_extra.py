@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._complexity import SCORE_FORMULA, WEIGHTS, Complexity, Component
-from .._explain import DriverSummary, Explanation, GapDecomposition
+from .._explain import CANCEL_SHARE, DriverSummary, Explanation, GapDecomposition
 from .._fairness import CRITERIA, METRICS
 from .._flags import (
     Flag,
@@ -422,7 +422,7 @@ def gap_sentence(result: AuditResult, s: DriverSummary, output_space: str) -> st
     same: list[str] = []
     other: list[str] = []
     shown = [d for d in s.drivers if d.share is not None and abs(d.share) >= MIN_DRIVER_SHARE]
-    if any(abs(d.share or 0.0) > 1.5 for d in shown):
+    if any(abs(d.share or 0.0) > CANCEL_SHARE for d in shown):
         # Shares like 687% of a small gap mean the inputs largely cancel out: say that plainly.
         widen = [d.feature for d in shown if (d.contribution < 0) == (s.gap < 0)]
         narrow = [d.feature for d in shown if (d.contribution < 0) != (s.gap < 0)]
