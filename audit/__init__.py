@@ -9,13 +9,15 @@ Examples
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from ._api import run
 from ._config import AuditConfig, load_config
 from ._errors import AuditError, ConfigError, InputError, ModelError, UnsupportedError
-from ._result import AuditResult
-from ._verdict import Policy
+from ._report import render_summary_html
+from ._result.audit import AuditResult, set_html_renderer
+from ._result.verdict import Policy
+from ._version import __version__
+
+set_html_renderer(render_summary_html)
 
 __all__ = [
     "AuditConfig",

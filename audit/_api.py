@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from ._config import AuditConfig, load_config
-from ._io import LoadedModel, load_data, load_model, sha256_file
+from ._fairness.verdict import Policy
+from ._io.loading import LoadedModel, load_data, load_model, sha256_file
 from ._pipeline import Progress, run_audit
-from ._result import AuditResult, FileInfo
-from ._verdict import Policy
+from ._result.audit import AuditResult, FileInfo
 
 
 def _frame_sha256(df: pd.DataFrame) -> str:
@@ -78,7 +78,7 @@ def run(
         files.append(FileInfo("config", str(config), sha256_file(config)))
     cfg = cfg.updated(**options)
     if isinstance(policy, (str, Path)):
-        from ._verdict import load_policy
+        from ._fairness.verdict import load_policy
 
         files.append(FileInfo("policy", str(policy), sha256_file(policy)))
         policy = load_policy(str(policy))

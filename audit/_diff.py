@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ._result.audit import AuditResult
+from ._result.diff import AuditDiff, Change
+from ._result.findings import OUTCOME_RANK, VERDICT_RANK
+from ._result.tables import Estimate
 
-from ._result import AuditResult
-from ._tables import Estimate
-
-_RANK = {"PASS": 0, "REVIEW": 1, "FAIL": 2}
-_OUTCOME_RANK = {"not_applicable": 0, "pass": 1, "insufficient_evidence": 2, "review": 3, "fail": 4}
 TRACKED = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "mean_prediction", "mae")
 
 
-@dataclass(frozen=True)
-class Change:
-    """One thing that differs between the old and the new audit."""
-
-    area: str  # "verdict", "check", "gap", "drivers", "data", "inputs"
-    subject: str
-    old: str
-    new: str
-    direction: str  # "better", "worse", "changed", "new", "gone"
-    sentence: str
 
 
-@dataclass(frozen=True)
-class AuditDiff:
-    old_verdict: str
-    new_verdict: str
-    changes: tuple[Change, ...]
-    old_label: str
-    new_label: str
 
 
 def _fmt(e: Estimate | None, digits: int = 2) -> str:
@@ -53,7 +34,7 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
     changes: list[Change] = []
     ov, nv = old.verdict.verdict, new.verdict.verdict
     if ov != nv:
-        d = "better" if _RANK[nv] < _RANK[ov] else "worse"
+        d = "better" if VERDICT_RANK[nv] < VERDICT_RANK[ov] else "worse"
         changes.append(Change("verdict", "overall", ov, nv, d,
                               f"The overall verdict changed from {ov} to {nv}."))
     # inputs
@@ -77,7 +58,7 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
         for crit, out in crits.items():
             was = before.get(crit, "not_applicable")
             if was != out:
-                d = "better" if _OUTCOME_RANK[out] < _OUTCOME_RANK[was] else "worse"
+                d = "better" if OUTCOME_RANK[out] < OUTCOME_RANK[was] else "worse"
                 changes.append(Change(
                     "check", f"{attr}: {crit.replace('_', ' ')}", was, out, d,
                     f"For {attr}, the {crit.replace('_', ' ')} check went from "
@@ -148,7 +129,7 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
     for key in sorted(set(ok) | set(nk)):
         before_o, now_o = ok.get(key, "pass"), nk.get(key, "pass")
         if before_o != now_o:
-            d = "better" if _OUTCOME_RANK.get(now_o, 0) < _OUTCOME_RANK.get(before_o, 0) else "worse"
+            d = "better" if OUTCOME_RANK.get(now_o, 0) < OUTCOME_RANK.get(before_o, 0) else "worse"
             subject = f"{key[0]} {titles.get(key[0], '')}" + (f" ({key[1]})" if key[1] else "")
             changes.append(Change("data", subject, before_o, now_o, d,
                                   f"Data check {subject}: {before_o.replace('_', ' ')} → "

@@ -11,19 +11,20 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from ._checks import Finding, finding, register
-from ._complexity import assess_complexity
+from ._complexity.assess import assess_complexity
 from ._config import AuditConfig
-from ._data import Grouping
 from ._errors import AuditError
-from ._explain import driver_shares, explain
-from ._fairness import fairness_tables
-from ._flags import assess_troublemakers
-from ._result import SCHEMA_VERSION, AuditResult, FileInfo, Provenance
-from ._sanity import sanity_checks
-from ._spec import resolve
-from ._verdict import Policy, evaluate
+from ._explain.explain import driver_shares, explain
+from ._fairness.metrics import fairness_tables
+from ._fairness.verdict import Policy, evaluate
+from ._inputs.prepared import Grouping
+from ._inputs.sanity import sanity_checks
+from ._inputs.spec import resolve
+from ._result.audit import SCHEMA_VERSION, AuditResult, FileInfo, Provenance
+from ._result.checks import PROXY_FLAG, SECTION_FAILED, SHAP_ADDITIVITY
+from ._result.findings import Finding, finding
+from ._troublemakers.flags import assess_troublemakers
+from ._version import __version__
 
 T = TypeVar("T")
 Progress = Callable[[str], contextlib.AbstractContextManager[Any]]
@@ -34,22 +35,8 @@ def _quiet(_: str) -> Iterator[None]:
     yield
 
 
-SHAP_ADDITIVITY = register(
-    "EXPL001", "warning", "Explanations needed a fallback",
-    "The fast explainer's values did not add up to the model's real output, so another "
-    "explainer was used instead. The explanations come from it; 'review' means even that "
-    "one did not add up.")
-PROXY_FLAG = register(
-    "PROXY001", "warning", "Feature stands in for a protected attribute",
-    "A model input carries much of the information in a protected attribute and drives a gap "
-    "that fails or needs review. See the loss-function recommendation.")
 
 
-SECTION_FAILED = register(
-    "AUDIT001", "warning", "Part of the audit could not run",
-    "An optional part of the audit (explanations, the interpretability score or the "
-    "troublemaker analysis) stopped with an error. The fairness numbers are unaffected; the "
-    "report says which part is missing and why.")
 
 
 def _guarded(skipped: dict[str, str], failures: list[Finding], section: str,

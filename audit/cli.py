@@ -19,8 +19,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from . import __version__
 from ._errors import AuditError, ConfigError
+from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -113,7 +113,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     recorded outputs instead of the model.
     """
     from ._api import run
-    from ._io import atomic_write
+    from ._io.loading import atomic_write
     from ._report import render_html
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -167,7 +167,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
         html = render_html(result)
     loss_payload = None
     if opts["emit_loss_config"]:
-        from ._flags import loss_config
+        from ._troublemakers.flags import loss_config
 
         if result.troublemakers is None:
             why = result.skipped.get("troublemakers", "the troublemaker analysis did not run")
@@ -206,7 +206,7 @@ def policy_group() -> None:
               help="Show this policy file instead of the default.")
 def policy_show(policy_path: str | None) -> None:
     """Print the policy (thresholds for each check) as TOML."""
-    from ._verdict import load_policy, policy_toml
+    from ._fairness.verdict import load_policy, policy_toml
 
     click.echo(policy_toml(load_policy(policy_path) if policy_path else None), nl=False)
 
@@ -216,7 +216,7 @@ def policy_show(policy_path: str | None) -> None:
 @click.option("-o", "--out", default="audit_report.html", show_default=True)
 def render_cmd(json_path: str, out: str) -> None:
     """Rebuild the HTML report from an audit.json alone."""
-    from ._io import atomic_write
+    from ._io.loading import atomic_write
     from ._report import render_html
 
     result = _read_result(json_path)
@@ -231,7 +231,7 @@ def render_cmd(json_path: str, out: str) -> None:
 def diff_cmd(old_json: str, new_json: str, out: str) -> None:
     """Compare two audits (e.g. before and after a model refresh)."""
     from ._diff import diff_results
-    from ._io import atomic_write
+    from ._io.loading import atomic_write
     from ._report import render_diff_html
 
     d = diff_results(_read_result(old_json), _read_result(new_json), old_json, new_json)
@@ -244,7 +244,7 @@ def diff_cmd(old_json: str, new_json: str, out: str) -> None:
 
 def _read_result(path: str) -> Any:
     from ._errors import InputError
-    from ._result import AuditResult
+    from ._result.audit import AuditResult
 
     p = Path(path)
     if not p.is_file():

@@ -38,9 +38,9 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score
 
-from audit._data import Grouping
-from audit._fairness import fairness_tables
-from audit._tables import AttributeTable
+from audit._inputs.prepared import Grouping
+from audit._fairness.metrics import fairness_tables
+from audit._result.tables import AttributeTable
 
 RACES = ("asian", "black", "hispanic", "other", "white")
 SEXES = ("female", "male")

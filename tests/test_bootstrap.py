@@ -16,15 +16,15 @@ import pytest
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 
-from audit._data import Grouping
-from audit._fairness import (
+from audit._fairness.metrics import (
     METRICS,
     _resample_binary,
     _resample_regression,
     fairness_tables,
 )
-from audit._serial import to_jsonable
-from audit._stats import binary_stats
+from audit._fairness.stats import binary_stats
+from audit._inputs.prepared import Grouping
+from audit._result.serial import to_jsonable
 
 B = 3000
 
@@ -118,7 +118,7 @@ def test_score_metrics_match_row_bootstrap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two-stage draw (cells, then score values within cells) = row bootstrap."""
-    import audit._fairness as fairness
+    import audit._fairness.metrics as fairness
 
     if chunk is not None:
         monkeypatch.setattr(fairness, "_CHUNK_ELEMENTS", chunk)
@@ -163,7 +163,7 @@ def test_regression_bootstrap_matches_row_bootstrap() -> None:
 def test_regression_bootstrap_chunks_do_not_change_the_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import audit._fairness as fairness
+    import audit._fairness.metrics as fairness
 
     rng = np.random.default_rng(9)
     codes = rng.integers(0, 3, 500)

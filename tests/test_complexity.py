@@ -21,7 +21,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
-from audit._complexity import (
+from audit._complexity.assess import (
     SCORE_FORMULA,
     Complexity,
     Component,
@@ -35,8 +35,8 @@ from audit._complexity import (
     model_size,
 )
 from audit._errors import ConfigError, InputError
-from audit._model import ModelAdapter
-from audit._serial import from_jsonable, to_jsonable
+from audit._inputs.model import ModelAdapter
+from audit._result.serial import from_jsonable, to_jsonable
 
 
 @pytest.fixture(autouse=True)

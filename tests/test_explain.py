@@ -1,4 +1,4 @@
-"""Tests for audit._explain (SHAP by group, disparity decomposition) and its plots."""
+"""Tests for audit._explain.explain (SHAP by group, disparity decomposition) and its plots."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from audit._data import Grouping
 from audit._errors import InputError
-from audit._explain import (
+from audit._explain.explain import (
     Explanation,
     _flatten_pipeline,
     _sum_back_matrix,
@@ -32,9 +31,10 @@ from audit._explain import (
     explain,
     stratified_sample,
 )
-from audit._model import ModelAdapter
+from audit._inputs.model import ModelAdapter
+from audit._inputs.prepared import Grouping
 from audit._report.plots_explain import plot_all
-from audit._serial import from_jsonable, to_jsonable
+from audit._result.serial import from_jsonable, to_jsonable
 
 
 def _import_shap():

@@ -36,9 +36,8 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
-from audit._data import Grouping
 from audit._errors import ConfigError, InputError
-from audit._fairness import (
+from audit._fairness.metrics import (
     CRITERIA,
     GAP_METRICS,
     METRICS,
@@ -48,9 +47,10 @@ from audit._fairness import (
     calibration_curve,
     fairness_tables,
 )
-from audit._serial import from_jsonable, to_jsonable
-from audit._stats import binary_stats, regression_stats
-from audit._tables import AttributeTable
+from audit._fairness.stats import binary_stats, regression_stats
+from audit._inputs.prepared import Grouping
+from audit._result.serial import from_jsonable, to_jsonable
+from audit._result.tables import AttributeTable
 
 TOL = 1e-9
 

@@ -16,17 +16,17 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from audit._data import Grouping
 from audit._errors import ConfigError, InputError
-from audit._flags import (
+from audit._inputs.model import ModelAdapter
+from audit._inputs.prepared import Grouping
+from audit._result.serial import from_jsonable, to_jsonable
+from audit._troublemakers.flags import (
     LOSS_CONFIG_VERSION,
     FlagThresholds,
     Troublemakers,
     assess_troublemakers,
     loss_config,
 )
-from audit._model import ModelAdapter
-from audit._serial import from_jsonable, to_jsonable
 
 RACES = ("White", "Black", "Asian")
 # fairlearn 0.15's ExponentiatedGradient triggers pandas-4 deprecations inside fairlearn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit import _groups as G
+from audit._inputs import groups as G
 
 
 @pytest.mark.parametrize("name,family", [

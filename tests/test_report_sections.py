@@ -17,8 +17,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import audit
-from audit._explain import DriverItem, DriverSummary
-from audit._fairness import METRICS
+from audit._explain.explain import DriverItem, DriverSummary
+from audit._fairness.metrics import METRICS
 from audit._report import context_extra as cx
 from audit._report import environment, render_html
 from audit._report.context import build_context
@@ -290,7 +290,7 @@ def test_regression_performance_sentences():
 def test_gap_sentence_when_inputs_cancel_out():
     import dataclasses as dc
 
-    from audit._explain import DriverItem, DriverSummary
+    from audit._explain.explain import DriverItem, DriverSummary
     from audit._report import context_extra as cx
 
     class _R:  # the sentence needs only the words and the task

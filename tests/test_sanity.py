@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit._checks import REGISTRY, Finding
-from audit._sanity import (
+from audit._inputs.sanity import (
     MSG_DUPLICATES,
     MSG_IMBALANCE,
     MSG_IMBALANCE_NO_TARGET,
@@ -22,7 +21,8 @@ from audit._sanity import (
     SANITY_CHECKS,
     sanity_checks,
 )
-from audit._serial import from_jsonable, to_jsonable
+from audit._result.findings import REGISTRY, Finding
+from audit._result.serial import from_jsonable, to_jsonable
 
 N = 400
 

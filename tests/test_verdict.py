@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit._data import Grouping
-from audit._fairness import fairness_tables
-from audit._verdict import Policy, _pvalues, evaluate, holm
+from audit._fairness.metrics import fairness_tables
+from audit._fairness.verdict import Policy, _pvalues, evaluate, holm
+from audit._inputs.prepared import Grouping
 
 
 def test_holm_step_down():

@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from .._result import AuditResult
+from .._result.audit import AuditResult
 from . import _format
 from .context import build_context, summary_context
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._fairness import METRICS
-from .._result import AuditResult
-from .._verdict import CHECKS, worst
+from .._fairness.metrics import METRICS
+from .._result.audit import AuditResult
+from .._result.findings import OUTCOME_RANK, title_of, worst
 from .context_extra import extra_context
 from .plots import selection_chart
 from .sentences import headlines, notable_gaps, other_headlines
@@ -32,7 +32,7 @@ def summary_context(result: AuditResult) -> dict[str, Any]:
         "spec": result.spec,
         "verdict": result.verdict.verdict,
         "verdict_text": VERDICT_TEXT[result.verdict.verdict],
-        "reasons": [(code, _title(code)) for code in result.verdict.reasons],
+        "reasons": [(code, title_of(code)) for code in result.verdict.reasons],
         "headlines": headlines(result, 3),
         "other_headlines": other_headlines(result)[:2],
     }
@@ -64,8 +64,7 @@ def build_context(result: AuditResult) -> dict[str, Any]:
             "worst": worst(judged) if judged else None,
         })
     findings = sorted(result.findings, key=lambda f: (
-        {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3,
-         "not_applicable": 4}[f.outcome], f.code))
+        -OUTCOME_RANK[f.outcome], f.code))
     return {
         **summary_context(result),
         "attributes": attributes,
@@ -76,6 +75,3 @@ def build_context(result: AuditResult) -> dict[str, Any]:
         **extra_context(result),
     }
 
-
-def _title(code: str) -> str:
-    return next((c.title for c in CHECKS.values() if c.code == code), code)

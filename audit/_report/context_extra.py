@@ -17,10 +17,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .._complexity import SCORE_FORMULA, WEIGHTS, Complexity, Component
-from .._explain import CANCEL_SHARE, DriverSummary, Explanation, GapDecomposition
-from .._fairness import CRITERIA, METRICS
-from .._flags import (
+from .._complexity.assess import SCORE_FORMULA, WEIGHTS, Complexity, Component
+from .._explain.explain import CANCEL_SHARE, DriverSummary, Explanation, GapDecomposition
+from .._fairness.metrics import CRITERIA, METRICS
+from .._fairness.verdict import CRITERION_CHECKS
+from .._result.audit import AuditResult
+from .._result.tables import AttributeTable, Estimate
+from .._troublemakers.flags import (
     Flag,
     FlagThresholds,
     LossTerm,
@@ -29,9 +32,6 @@ from .._flags import (
     WhatIfExperiment,
     WhatIfRun,
 )
-from .._result import AuditResult
-from .._tables import AttributeTable, Estimate
-from .._verdict import CHECKS
 from .plots_explain import plot_beeswarm, plot_gap_drivers, plot_global_importance, plot_group_comparison
 from .sentences import FAMILY_ORDER, capitalise, notable_gaps, people
 
@@ -172,7 +172,7 @@ def _who(result: AuditResult, attribute: str, group: str) -> str:
 
 
 def _criterion_title(key: str) -> str:
-    check = CHECKS.get(key)
+    check = CRITERION_CHECKS.get(key)
     if check is not None:
         return check.title
     crit = CRITERIA.get(key)

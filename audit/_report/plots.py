@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .._tables import AttributeTable
+from .._result.tables import AttributeTable
 from ._format import pct
 
 # Okabe-Ito: safe for the common forms of colour blindness.

@@ -22,7 +22,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from .._explain import Explanation, GapDecomposition
+from .._explain.explain import Explanation, GapDecomposition
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue

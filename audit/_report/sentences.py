@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._result import AuditResult
-from .._tables import AttributeTable
-from .._verdict import CheckResult
+from .._fairness.verdict import CheckResult
+from .._result.audit import AuditResult
+from .._result.findings import OUTCOME_RANK
+from .._result.tables import AttributeTable
 from ._format import ci_text, num, pct_points
 
 _GENDER_PLURAL = {"female": "women", "f": "women", "woman": "women", "women": "women",
                   "male": "men", "m": "men", "man": "men", "men": "men"}
 _PRIORITY = {"demographic_parity": 0, "mean_prediction": 0, "equal_opportunity": 1, "mae": 1,
              "equalized_odds": 2, "predictive_parity": 3, "accuracy": 4, "calibration": 5}
-_SEVERITY = {"fail": 0, "review": 1, "insufficient_evidence": 2, "pass": 3, "not_applicable": 4}
 
 
 def people(family: str, label: str, noun: str, attribute: str = "") -> str:
@@ -132,7 +132,7 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
         key = (c.attribute, c.criterion, c.group)
         best[key] = c
     ordered = sorted(best.values(), key=lambda c: (
-        _SEVERITY[c.outcome], tables[c.attribute].family == "intersection",
+        -OUTCOME_RANK[c.outcome], tables[c.attribute].family == "intersection",
         _PRIORITY.get(c.criterion, 9), _distance(c)))
     out: list[GapSentence] = []
     seen: set[str] = set()
@@ -159,7 +159,7 @@ def headlines(result: AuditResult, limit: int = 5) -> list[GapSentence]:
     for g in gaps:
         firsts.setdefault(g.attribute, g)
     top = sorted(firsts.values(), key=lambda g: (
-        family[g.attribute] == "intersection", _SEVERITY[g.outcome],
+        family[g.attribute] == "intersection", -OUTCOME_RANK[g.outcome],
         FAMILY_ORDER.get(family[g.attribute], 4)))[:limit]
     rest = [g for g in gaps if g not in top and family[g.attribute] != "intersection"]
     return top + rest[: max(0, limit - len(top))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._result import AuditResult
+from .._result.audit import AuditResult
 from ._format import count
 from .sentences import headlines, notable_gaps
 

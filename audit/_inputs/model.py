@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._errors import ModelError, UnsupportedError
-
-Task = Literal["binary", "regression"]
+from .._errors import ModelError, UnsupportedError
+from .._result.spec import Task
 
 
 def final_estimator(estimator: Any) -> Any:

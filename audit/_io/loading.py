@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import InputError
+from .._errors import InputError
 
 MODEL_SUFFIXES = {".pkl", ".pickle", ".joblib", ".skops"}
 DATA_SUFFIXES = {".parquet", ".pq", ".csv"}

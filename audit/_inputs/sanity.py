@@ -20,7 +20,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import Check, Finding, finding, register
+from .._result.checks import (
+    CONSTANT_COLUMNS,
+    DATES_AS_TEXT,
+    DUPLICATE_ROWS,
+    LABEL_IMBALANCE,
+    MISSING_VALUES,
+    NUMBERS_AS_TEXT,
+    PROTECTED_MOSTLY_MISSING,
+    SANITY_CHECKS,
+)
+from .._result.findings import Finding, finding
 
 __all__ = [
     "CONSTANT_COLUMNS",
@@ -34,70 +44,7 @@ __all__ = [
     "sanity_checks",
 ]
 
-NUMBERS_AS_TEXT = register(
-    "DATA001",
-    "warning",
-    "Numbers stored as text",
-    "A column holds numbers, but the file stores them as text. A model - or this audit - may "
-    "then treat each number as a separate label rather than an amount, so '7' and '8' look no "
-    "more alike than '7' and '70', and averages or ranges cannot be computed. Converting the "
-    "column to a number type fixes this.",
-)
-DATES_AS_TEXT = register(
-    "DATA002",
-    "info",
-    "Dates stored as text",
-    "A column holds dates written as text. Until it is converted to a date type, dates cannot "
-    "be sorted, compared or used to measure time spans correctly - for example '10/02/2024' "
-    "sorts before '9/02/2024'.",
-)
-MISSING_VALUES = register(
-    "DATA003",
-    "warning",
-    "Missing values",
-    "Some columns have many empty cells. If the gaps are more common for some groups of people "
-    "than for others, results for those groups rest on less information and may be skewed.",
-)
-DUPLICATE_ROWS = register(
-    "DATA004",
-    "warning",
-    "Duplicate rows",
-    "Some rows appear more than once, identical in every column. Duplicates count the same case "
-    "several times, which can tilt group rates and make results look more certain than they are.",
-)
-CONSTANT_COLUMNS = register(
-    "DATA005",
-    "info",
-    "Constant columns",
-    "A column has the same value in every row, so it tells nothing apart. This is often a sign "
-    "of an export problem or of a filter applied before the data reached the audit.",
-)
-LABEL_IMBALANCE = register(
-    "DATA006",
-    "warning",
-    "Label imbalance",
-    "One outcome is rare in the data. With few examples of it, the rates the audit compares "
-    "between groups rest on small numbers and can swing a lot by chance.",
-)
-PROTECTED_MOSTLY_MISSING = register(
-    "DATA007",
-    "error",
-    "Protected attribute mostly missing",
-    "More than half of the rows have no value for a characteristic the audit checks for "
-    "fairness (such as race or sex). Fairness results for it describe only the people whose "
-    "value was recorded, who may not be representative of everyone.",
-)
 
-#: Every sanity check, in the order :func:`sanity_checks` reports them.
-SANITY_CHECKS: tuple[Check, ...] = (
-    NUMBERS_AS_TEXT,
-    DATES_AS_TEXT,
-    MISSING_VALUES,
-    DUPLICATE_ROWS,
-    CONSTANT_COLUMNS,
-    LABEL_IMBALANCE,
-    PROTECTED_MOSTLY_MISSING,
-)
 
 #: Share of non-missing values that must parse for a "stored as text" finding.
 PARSE_SHARE = 0.95

@@ -8,6 +8,7 @@ outcomes, not silence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,3 +68,28 @@ def finding(
         subject=subject,
         details=dict(details or {}),
     )
+
+
+#: How bad each outcome is, from harmless to worst; every ordering of outcomes uses this.
+OUTCOME_RANK: dict[Outcome, int] = {
+    "not_applicable": 0, "pass": 1, "insufficient_evidence": 2, "review": 3, "fail": 4,
+}
+#: How bad each overall verdict is.
+VERDICT_RANK: dict[str, int] = {"PASS": 0, "REVIEW": 1, "FAIL": 2}
+
+
+def worst(outcomes: Sequence[Outcome]) -> Outcome:
+    """The most severe outcome; 'not_applicable' when there is none.
+
+    Examples
+    --------
+    >>> worst(["pass", "review", "insufficient_evidence"])
+    'review'
+    """
+    return max(outcomes, key=OUTCOME_RANK.__getitem__, default="not_applicable")
+
+
+def title_of(code: str) -> str:
+    """The registered title of a check code (the code itself if it is unknown)."""
+    check = REGISTRY.get(code)
+    return check.title if check is not None else code

@@ -7,66 +7,28 @@ inputs (columns exist, labels are 0/1, every row has a group).
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import _groups as G
-from ._checks import Finding, finding, register
-from ._config import AuditConfig
-from ._data import Grouping, Prepared
-from ._errors import ConfigError, InputError, UnsupportedError
-from ._model import ModelAdapter, infer_task
+from .._config import AuditConfig
+from .._errors import ConfigError, InputError, UnsupportedError
+from .._result.checks import SPEC_DIRECT_USE, SPEC_UNLABELLED
+from .._result.findings import Finding, finding
+from .._result.spec import ProtectedInfo, ResolvedSpec
+from . import groups as G
+from .model import ModelAdapter, infer_task
+from .prepared import Grouping, Prepared
 
 TARGET_NAMES = ("target", "label", "labels", "y", "outcome", "class", "ground_truth",
                 "groundtruth", "truth", "actual", "y_true", "ytrue", "true_label")
 
-SPEC_DIRECT_USE = register(
-    "SPEC001", "warning", "Protected attribute used by the model",
-    "The model takes a protected attribute (such as age or gender) as an input. Decisions can "
-    "then depend on it directly, which many rules forbid or require you to justify.",
-)
-SPEC_UNLABELLED = register(
-    "SPEC002", "info", "Rows without a known outcome left out",
-    "Some rows have no recorded outcome (the target is missing). They were left out of the "
-    "audit, so every number describes only the rows with a known outcome.",
-)
 
 
-@dataclass(frozen=True)
-class ProtectedInfo:
-    """A protected attribute as resolved for this audit (serialised in audit.json)."""
-
-    name: str
-    family: str
-    columns: tuple[str, ...]
-    how_found: str
-    groups: tuple[str, ...]
-    reference: str
-    merged: dict[str, tuple[str, ...]]
-    is_model_input: bool
 
 
-@dataclass(frozen=True)
-class ResolvedSpec:
-    """What was audited and how each piece was found."""
-
-    mode: str  # "model" or "predictions"
-    task: str
-    target: str | None
-    target_how: str
-    positive_label: str | None
-    threshold: float | None
-    prediction_source: str
-    features: tuple[str, ...]
-    protected: tuple[ProtectedInfo, ...]
-    n_rows: int
-    n_rows_input: int
-    notes: tuple[str, ...]
-    period: str | None = None  # "2023-01-02 to 2024-12-30 (application_date)", if a date column exists
 
 
 def _norm(name: str) -> str:

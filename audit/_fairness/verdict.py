@@ -9,99 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import Check, Finding, finding, register
-from ._tables import AttributeTable, Estimate, GapRow
-
-Outcome = Literal["pass", "review", "fail", "insufficient_evidence", "not_applicable"]
-VerdictName = Literal["PASS", "REVIEW", "FAIL"]
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Sign-off thresholds. Ratios are checked both ways (a group favoured too much counts)."""
-
-    selection_rate_ratio_min: float = 0.8  # the four-fifths rule
-    equal_opportunity_diff_max: float = 0.10  # true positive rate difference
-    equalized_odds_diff_max: float = 0.10  # max of TPR and FPR differences
-    predictive_parity_diff_max: float = 0.10  # precision difference
-    accuracy_diff_max: float = 0.05
-    calibration_gap_max: float = 0.05  # |mean score - observed rate| within a group
-    mean_prediction_ratio_min: float = 0.8  # regression
-    mae_ratio_max: float = 1.25  # regression
-    alpha: float = 0.05  # two-sided error rate of each family of checks
-    multiple_testing: str = "holm"  # "holm" (across the groups of an attribute) or "none"
-
-
-CHECKS: dict[str, Check] = {
-    "demographic_parity": register(
-        "FAIR001", "error", "Selection rates (four-fifths rule)",
-        "Compares how often each group receives the favourable outcome. A group selected less "
-        "than four-fifths as often as the reference group is a classic warning sign of "
-        "adverse impact."),
-    "equal_opportunity": register(
-        "FAIR002", "error", "Qualified people treated alike (equal opportunity)",
-        "Among people who truly had the favourable outcome, compares how often the model said "
-        "so in each group. A gap means qualified people in one group are missed more often."),
-    "equalized_odds": register(
-        "FAIR003", "error", "Errors alike across groups (equalized odds)",
-        "Compares both kinds of mistake across groups: missing people who qualified, and "
-        "approving people who did not."),
-    "predictive_parity": register(
-        "FAIR004", "warning", "Positive decisions equally reliable (predictive parity)",
-        "Among people the model selected, compares how many truly had the favourable outcome "
-        "in each group."),
-    "accuracy": register(
-        "FAIR005", "warning", "Accuracy alike across groups",
-        "Compares the share of correct decisions in each group."),
-    "calibration": register(
-        "FAIR006", "warning", "Scores mean the same in every group (calibration)",
-        "Compares the model's average score with the observed outcome rate in each group. A "
-        "gap means a score of, say, 0.7 means something different for different groups."),
-    "mean_prediction": register(
-        "FAIR101", "error", "Average prediction alike across groups",
-        "Compares the average predicted value between groups (regression models)."),
-    "mae": register(
-        "FAIR102", "warning", "Prediction error alike across groups",
-        "Compares the average size of the model's errors between groups (regression models)."),
-}
-SMALL_GROUPS = register(
-    "FAIR007", "info", "Groups too small to judge",
-    "Some groups have too few people, or too uncertain numbers, to tell whether a gap is real. "
-    "They are shown but not judged.")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One policy check on one group of one attribute."""
-
-    criterion: str
-    attribute: str
-    group: str
-    reference: str
-    metric: str
-    kind: Literal["ratio", "difference", "level"]
-    estimate: Estimate
-    threshold: float
-    outcome: Outcome
-    p_beyond: float | None = None  # bootstrap p-value against "the gap is within the limit"
-    p_within: float | None = None  # bootstrap p-value against "the gap is beyond the limit"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The overall verdict, its reasons (check codes) and every check behind it."""
-
-    verdict: VerdictName
-    reasons: tuple[str, ...]
-    checks: tuple[CheckResult, ...]
-    criterion_outcomes: dict[str, dict[str, Outcome]]  # attribute -> criterion -> outcome
-    policy: Policy
-    method: str = ""  # how the decisions were made, in words
+from .._result.checks import CRITERION_CHECKS, SMALL_GROUPS
+from .._result.findings import OUTCOME_RANK, Finding, finding, worst
+from .._result.tables import AttributeTable, Estimate, GapRow
+from .._result.verdict import POLICY_DOC, POLICY_FIELDS, CheckResult, Outcome, Policy, Verdict, VerdictName
 
 
 def _ratio_outcome(e: Estimate, lo_t: float) -> Outcome:
@@ -129,12 +44,6 @@ def _diff_outcome(e: Estimate, t: float) -> Outcome:
     return "review"
 
 
-_RANK = {"not_applicable": 0, "pass": 1, "insufficient_evidence": 2, "review": 3, "fail": 4}
-
-
-def worst(outcomes: Sequence[Outcome]) -> Outcome:
-    """The most severe outcome; 'not_applicable' when there is none."""
-    return max(outcomes, key=_RANK.__getitem__, default="not_applicable")
 
 
 def _gap(table: AttributeTable, metric: str, group: str) -> GapRow | None:
@@ -264,7 +173,7 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str,
                     thr = p.equalized_odds_diff_max
                     o_t = _diff_outcome(tpr.difference, thr)
                     o_f = _diff_outcome(fpr.difference, thr)
-                    pick = fpr if _RANK[o_f] > _RANK[o_t] else tpr
+                    pick = fpr if OUTCOME_RANK[o_f] > OUTCOME_RANK[o_t] else tpr
                     pt = None if tpr.difference.value is None else _pvalues(
                         tpr.difference.value, rep("tpr", "difference", row.group), -thr, thr,
                         log=False)
@@ -299,7 +208,7 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str,
         per = outcomes.setdefault(c.attribute, {})
         per[c.criterion] = worst([per.get(c.criterion, "not_applicable"), c.outcome])
     findings: list[Finding] = []
-    for crit, check in CHECKS.items():
+    for crit, check in CRITERION_CHECKS.items():
         for t in tables:
             mine = [c for c in checks if c.attribute == t.attribute and c.criterion == crit]
             if not mine:
@@ -380,25 +289,8 @@ def _decide(pending: list[_Pending], policy: Policy) -> list[CheckResult]:
     return [c for c in out if c is not None]
 
 
-POLICY_FIELDS = tuple(f.name for f in fields(Policy))
 
 
-POLICY_DOC: dict[str, str] = {
-    "selection_rate_ratio_min": "Each group's selection rate divided by the reference group's "
-                                "must lie between this value and its inverse (four-fifths rule).",
-    "equal_opportunity_diff_max": "Largest allowed difference in true positive rate.",
-    "equalized_odds_diff_max": "Largest allowed difference in true or false positive rate.",
-    "predictive_parity_diff_max": "Largest allowed difference in precision.",
-    "accuracy_diff_max": "Largest allowed difference in accuracy.",
-    "calibration_gap_max": "Largest allowed gap between mean score and observed rate in a group.",
-    "mean_prediction_ratio_min": "Regression: mean prediction ratio must lie between this value "
-                                 "and its inverse.",
-    "mae_ratio_max": "Regression: mean absolute error ratio must lie between the inverse of this "
-                     "value and this value.",
-    "alpha": "Two-sided error rate for each family of checks (0.05 matches 95% intervals).",
-    "multiple_testing": "'holm': Holm's correction across the groups of an attribute; 'none': "
-                        "judge each group's 95% interval on its own.",
-}
 
 
 def policy_toml(policy: Policy | None = None) -> str:
@@ -418,8 +310,8 @@ def load_policy(path: str) -> Policy:
     import difflib
     from pathlib import Path
 
-    from ._config import read_toml
-    from ._errors import ConfigError
+    from .._config import read_toml
+    from .._errors import ConfigError
 
     p = Path(path)
     raw = read_toml(p, "policy", "--policy")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._data import Grouping
+from .prepared import Grouping
 
 UNKNOWN = "unknown"
 FAMILIES = ("race", "gender", "age", "geography")

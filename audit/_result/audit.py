@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._checks import Finding
-from ._complexity import Complexity
-from ._explain import Explanation
-from ._flags import Troublemakers
-from ._serial import from_jsonable, to_jsonable
-from ._spec import ResolvedSpec
-from ._tables import AttributeTable
-from ._verdict import Verdict
+from .._errors import InputError
+from .complexity import Complexity
+from .explanation import Explanation
+from .findings import Finding
+from .serial import from_jsonable, to_jsonable
+from .spec import ResolvedSpec
+from .tables import AttributeTable
+from .troublemakers import Troublemakers
+from .verdict import Verdict
 
 SCHEMA_VERSION = "1.0"
 
@@ -75,7 +77,6 @@ class AuditResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuditResult:
         """Rebuild a result from :meth:`to_dict` output; other schema versions are refused."""
-        from ._errors import InputError
 
         found = data.get("schema_version") if isinstance(data, dict) else None
         if found != SCHEMA_VERSION:
@@ -90,7 +91,20 @@ class AuditResult:
         return result
 
     def _repr_html_(self) -> str:
-        """The verdict and headline findings, shown by Jupyter."""
-        from ._report import render_summary_html
+        """The verdict and headline findings, shown by Jupyter.
 
-        return render_summary_html(self)
+        The renderer is the report's, handed in by ``audit/__init__.py`` with
+        :func:`set_html_renderer`: the result never imports the report.
+        """
+        if _html_renderer is None:
+            return f"<p>Verdict: {self.verdict.verdict}</p>"
+        return _html_renderer(self)
+
+
+_html_renderer: Callable[[AuditResult], str] | None = None
+
+
+def set_html_renderer(render: Callable[[AuditResult], str]) -> None:
+    """Use ``render`` for :meth:`AuditResult._repr_html_` (the notebook summary)."""
+    global _html_renderer
+    _html_renderer = render

@@ -7,14 +7,12 @@ Everything downstream trusts these objects: columns are resolved, labels are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ._model import ModelAdapter
-
-Task = Literal["binary", "regression"]
+from .._result.spec import Task
+from .model import ModelAdapter
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._errors import InputError
+from .._errors import InputError
 
 __all__ = [
     "BinaryStats",
