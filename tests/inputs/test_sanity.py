@@ -312,7 +312,7 @@ def test_findings_round_trip_through_json() -> None:
 
 
 def _lending() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "examples" / "lending.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / "lending.py"
     spec = importlib.util.spec_from_file_location("_lending_for_sanity", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
