@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import platform
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -17,12 +17,18 @@ from ._errors import AuditError
 from ._explain.explain import driver_shares, explain
 from ._fairness.metrics import fairness_tables
 from ._fairness.verdict import Policy, evaluate
-from ._inputs.prepared import Grouping
+from ._inputs.prepared import Grouping, Prepared
 from ._inputs.sanity import sanity_checks
 from ._inputs.spec import resolve
 from ._result.audit import SCHEMA_VERSION, AuditResult, FileInfo, Provenance
 from ._result.checks import PROXY_FLAG, SECTION_FAILED, SHAP_ADDITIVITY
+from ._result.complexity import Complexity
+from ._result.explanation import Explanation
 from ._result.findings import Finding, finding
+from ._result.spec import Task
+from ._result.tables import AttributeTable
+from ._result.troublemakers import Troublemakers
+from ._result.verdict import Verdict
 from ._troublemakers.flags import assess_troublemakers
 from ._version import __version__
 
@@ -106,7 +112,6 @@ def run_audit(
 ) -> AuditResult:
     """Audit ``estimator`` on ``data`` and return the full :class:`AuditResult`."""
     cfg = config or AuditConfig()
-    pol = policy or Policy()
     step = progress or _quiet
     with step("Checking inputs and predicting"):
         prepared, spec, spec_findings = resolve(data, estimator, cfg, source=data_source,
@@ -116,64 +121,128 @@ def run_audit(
         sanity = sanity_checks(prepared.data, target=spec.target, protected=protected_cols,
                                source=data_source)
     with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
-        everyone = Grouping(name="everyone", family="overall", columns=(),
-                            codes=np.zeros(len(prepared.y_pred), dtype=np.int64),
-                            labels=("everyone",), reference=0, how_found="all audited rows")
-        overall = fairness_tables([everyone], prepared.y, prepared.y_pred, prepared.scores,
-                                  prepared.task, n_boot=cfg.n_boot, seed=cfg.seed,
-                                  min_group_size=1, max_ci_width=1.0)[0]
-        replicates: dict[tuple[str, str], np.ndarray] = {}
-        tables = fairness_tables(prepared.groupings, prepared.y, prepared.y_pred,
-                                 prepared.scores, prepared.task, n_boot=cfg.n_boot,
-                                 seed=cfg.seed, min_group_size=cfg.min_group_size,
-                                 max_ci_width=cfg.max_ci_width, replicates=replicates)
-    verdict, fair_findings = evaluate(tables, pol, prepared.task, replicates)
+        overall, tables, replicates = _fairness_core(prepared, cfg)
+    verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task, replicates)
+    sections = _Sections()
+    _explain_and_score(sections, prepared, cfg, step)
+    _troublemakers(sections, prepared, cfg, verdict, step)
+    return AuditResult(
+        schema_version=SCHEMA_VERSION,
+        provenance=_provenance(prepared, cfg, files, command, trusted_types),
+        spec=spec,
+        overall=overall,
+        fairness=tuple(tables),
+        findings=tuple(spec_findings) + tuple(sanity) + tuple(fair_findings)
+        + sections.findings(),
+        verdict=verdict,
+        explanation=sections.explanation,
+        complexity=sections.complexity,
+        troublemakers=sections.troublemakers,
+        skipped=sections.skipped,
+    )
+
+
+def _fairness_core(prepared: Prepared, cfg: AuditConfig
+                   ) -> tuple[AttributeTable, list[AttributeTable], dict[tuple[str, str], np.ndarray]]:
+    """The whole population as one group, and every grouping's table with its resamples."""
+    everyone = Grouping(name="everyone", family="overall", columns=(),
+                        codes=np.zeros(len(prepared.y_pred), dtype=np.int64),
+                        labels=("everyone",), reference=0, how_found="all audited rows")
+    overall = fairness_tables([everyone], prepared.y, prepared.y_pred, prepared.scores,
+                              prepared.task, n_boot=cfg.n_boot, seed=cfg.seed,
+                              min_group_size=1, max_ci_width=1.0)[0]
+    replicates: dict[tuple[str, str], np.ndarray] = {}
+    tables = fairness_tables(prepared.groupings, prepared.y, prepared.y_pred,
+                             prepared.scores, prepared.task, n_boot=cfg.n_boot,
+                             seed=cfg.seed, min_group_size=cfg.min_group_size,
+                             max_ci_width=cfg.max_ci_width, replicates=replicates)
+    return overall, list(tables), replicates
+
+
+def _judge(tables: Sequence[AttributeTable], sanity: Sequence[Finding], policy: Policy, task: Task,
+           replicates: dict[tuple[str, str], np.ndarray]) -> tuple[Verdict, tuple[Finding, ...]]:
+    """The policy verdict; a failed data check turns a PASS into REVIEW."""
+    verdict, fair_findings = evaluate(tables, policy, task, replicates)
     data_fail = sorted({f.code for f in sanity if f.outcome == "fail"})
     if data_fail and verdict.verdict == "PASS":
         # e.g. a protected column that is mostly missing: the fairness numbers cannot be trusted
         verdict = dataclasses.replace(verdict, verdict="REVIEW", reasons=tuple(data_fail))
-    skipped: dict[str, str] = {}
-    extra_findings: list[Finding] = []
-    explanation = complexity = troublemakers = None
+    return verdict, tuple(fair_findings)
+
+
+@dataclasses.dataclass
+class _Sections:
+    """The optional parts of the audit, and why any of them is missing."""
+
+    explanation: Explanation | None = None
+    complexity: Complexity | None = None
+    troublemakers: Troublemakers | None = None
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
+    failures: list[Finding] = dataclasses.field(default_factory=list)
+
+    def guarded(self, section: str, fn: Callable[[], T]) -> T | None:
+        """Run an optional section; if it fails, the report says so instead of not existing."""
+        return _guarded(self.skipped, self.failures, section, fn)
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Failures, then what the explanations and troublemakers report as findings."""
+        out = list(self.failures)
+        e = self.explanation
+        if e is not None and (e.note or not e.additivity_ok):
+            out.append(finding(SHAP_ADDITIVITY, "pass" if e.additivity_ok else "review",
+                               e.note or "SHAP values did not add up to the model's output."))
+        if self.troublemakers is not None:
+            out.extend(finding(PROXY_FLAG, "review", flag.explanation, subject=flag.feature)
+                       for flag in self.troublemakers.flags
+                       if flag.kind != "direct_use")  # direct use is reported as SPEC001
+        return tuple(out)
+
+
+def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig,
+                       step: Progress) -> None:
+    """SHAP explanations, then the interpretability score (which reuses them)."""
     model, X = prepared.model, prepared.X
-    singles = [g for g in prepared.groupings if g.family != "intersection"]
     if model is None or X is None:
         why = "predictions-only mode: this needs the model itself; pass the model file"
-        skipped.update(explanations=why, complexity=why)
+        sections.skipped.update(explanations=why, complexity=why)
+        return
+    singles = [g for g in prepared.groupings if g.family != "intersection"]
+    if not cfg.explain:
+        sections.skipped["explanations"] = "turned off (--no-explain)"
     else:
-        if not cfg.explain:
-            skipped["explanations"] = "turned off (--no-explain)"
-        else:
-            with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
-                explanation = _guarded(skipped, extra_findings, "explanations", lambda: explain(
-                    model, X, singles, seed=cfg.seed, n_sample=cfg.explain_rows))
-        with step("Scoring interpretability against a transparent baseline"):
-            mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
-                        if explanation is not None else None)
-            complexity = _guarded(skipped, extra_findings, "complexity", lambda: assess_complexity(
-                model, X, prepared.y, mean_abs_shap=mean_abs, seed=cfg.seed))
-    if X is not None or prepared.model is None:
-        label = "Looking for proxy features" + ("" if not (cfg.what_if and model is not None
-                                                           and prepared.y is not None)
-                                                else " and running the what-if")
-        with step(label):
-            troublemakers = _guarded(skipped, extra_findings, "troublemakers", lambda: assess_troublemakers(
-                model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
-                singles, y=prepared.y, task=prepared.task,
-                criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
-                driver_shares=_material_shares(explanation, verdict),
-                seed=cfg.seed, what_if=cfg.what_if, what_if_seconds=cfg.what_if_seconds))
-    if explanation is not None and (explanation.note or not explanation.additivity_ok):
-        extra_findings.append(finding(
-            SHAP_ADDITIVITY, "pass" if explanation.additivity_ok else "review",
-            explanation.note or "SHAP values did not add up to the model's output."))
-    if troublemakers is not None:
-        for flag in troublemakers.flags:
-            if flag.kind == "direct_use":
-                continue  # already reported as SPEC001
-            extra_findings.append(finding(
-                PROXY_FLAG, "review", flag.explanation, subject=flag.feature))
-    provenance = Provenance(
+        with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
+            sections.explanation = sections.guarded("explanations", lambda: explain(
+                model, X, singles, seed=cfg.seed, n_sample=cfg.explain_rows))
+    explanation = sections.explanation
+    with step("Scoring interpretability against a transparent baseline"):
+        mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
+                    if explanation is not None else None)
+        sections.complexity = sections.guarded("complexity", lambda: assess_complexity(
+            model, X, prepared.y, mean_abs_shap=mean_abs, seed=cfg.seed))
+
+
+def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, verdict: Verdict,
+                   step: Progress) -> None:
+    """Proxy features, the loss terms they call for, and the what-if retraining."""
+    model, X = prepared.model, prepared.X
+    if X is None and model is not None:
+        return
+    singles = [g for g in prepared.groupings if g.family != "intersection"]
+    what_if = cfg.what_if and model is not None and prepared.y is not None
+    label = "Looking for proxy features" + (" and running the what-if" if what_if else "")
+    with step(label):
+        sections.troublemakers = sections.guarded("troublemakers", lambda: assess_troublemakers(
+            model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
+            singles, y=prepared.y, task=prepared.task,
+            criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
+            driver_shares=_material_shares(sections.explanation, verdict),
+            seed=cfg.seed, what_if=cfg.what_if, what_if_seconds=cfg.what_if_seconds))
+
+
+def _provenance(prepared: Prepared, cfg: AuditConfig, files: tuple[FileInfo, ...], command: str,
+                trusted_types: tuple[str, ...]) -> Provenance:
+    """What the audit is: inputs, versions, seed and the command that reproduces it."""
+    return Provenance(
         tool_version=__version__,
         command=command,
         seed=cfg.seed,
@@ -183,18 +252,4 @@ def run_audit(
         model_name=prepared.model.name if prepared.model else f"predictions in '{cfg.predictions}'",
         trusted_types=trusted_types,
         config={k: str(v) for k, v in cfg.to_dict().items() if v is not None},
-    )
-    return AuditResult(
-        schema_version=SCHEMA_VERSION,
-        provenance=provenance,
-        spec=spec,
-        overall=overall,
-        fairness=tuple(tables),
-        findings=tuple(spec_findings) + tuple(sanity) + tuple(fair_findings)
-        + tuple(extra_findings),
-        verdict=verdict,
-        explanation=explanation,
-        complexity=complexity,
-        troublemakers=troublemakers,
-        skipped=skipped,
     )

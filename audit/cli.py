@@ -113,55 +113,79 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     recorded outputs instead of the model.
     """
     from ._api import run
-    from ._io.loading import atomic_write
-    from ._report import render_html
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    pdf_out = opts["pdf_out"]
-    if pdf_out is not None:
-        from ._report.pdf import find_chromium
+    pdf_out = _pdf_path(opts)
+    model_path, data_path = _split_inputs(inputs, opts["predictions"])
+    command = "audit " + shlex.join(ctx.obj["argv"]) if ctx.obj else "audit run"
+    progress = _Progress(console, opts["quiet"])
+    result = run(model_path, data_path, opts["config"], policy=opts["policy_path"],
+                 command=command, progress=progress, **_overrides(opts))
+    _write_outputs(result, opts, pdf_out, progress)
+    if not opts["quiet"]:
+        from ._report.summary import summary_lines
 
-        find_chromium()  # fail before the audit runs, not after
-        pdf_out = pdf_out or str(Path(opts["out"]).with_suffix(".pdf"))
+        for line in summary_lines(result):
+            console.print(line, highlight=False, markup=False)
+        console.print(f"Report: {opts['out']}   JSON: {opts['json_out']}", markup=False)
+    v = result.verdict.verdict
+    reasons = f" ({', '.join(result.verdict.reasons)})" if result.verdict.reasons else ""
+    click.echo(f"Verdict: {v}{reasons}", err=True)
+    failed = v == "FAIL" or (v == "REVIEW" and opts["strict"])
+    ctx.exit(EXIT_FAIL if failed and not opts["exit_zero"] else EXIT_OK)
+
+
+def _pdf_path(opts: dict[str, Any]) -> str | None:
+    """Where --pdf writes; checks for Chromium before the audit runs, not after."""
+    if opts["pdf_out"] is None:
+        return None
+    from ._report.pdf import find_chromium
+
+    find_chromium()
+    return str(opts["pdf_out"] or Path(opts["out"]).with_suffix(".pdf"))
+
+
+def _split_inputs(inputs: tuple[str, ...], predictions: str | None) -> tuple[str | None, str]:
+    """(model path or None, data path) from the positional arguments."""
     if len(inputs) > 2:
         raise click.UsageError(f"expected MODEL DATA, got {len(inputs)} arguments")
-    if len(inputs) == 1 and not opts["predictions"]:
+    if len(inputs) == 1 and not predictions:
         raise click.UsageError(
             "only one input given - pass MODEL DATA, or DATA --predictions COLUMN")
-    model_path = inputs[0] if len(inputs) == 2 else None
-    data_path = inputs[-1]
-    overrides: dict[str, Any] = {
-        "target": opts["target"],
-        "positive_label": opts["positive_label"],
-        "threshold": opts["threshold"],
-        "predictions": opts["predictions"],
-        "scores": opts["scores"],
-        "seed": opts["seed"],
-        "n_boot": opts["n_boot"],
-        "min_group_size": opts["min_group_size"],
-        "outcome_verb": opts["outcome_verb"],
-        "subject_noun": opts["subject_noun"],
-        **{k: opts[k] for k in ("model_name", "model_version", "signoff_by", "signoff_date",
-                                "signoff_decision", "signoff_notes")},
-    }
+    return (inputs[0] if len(inputs) == 2 else None), inputs[-1]
+
+
+#: Command-line options passed to the audit configuration under the same name.
+_SAME_NAME = ("target", "positive_label", "threshold", "predictions", "scores", "seed", "n_boot",
+              "min_group_size", "outcome_verb", "subject_noun", "model_name", "model_version",
+              "signoff_by", "signoff_date", "signoff_decision", "signoff_notes")
+#: Flags that switch a part of the audit off.
+_SWITCHED_OFF = {"no_intersections": "intersections", "no_explain": "explain",
+                 "no_what_if": "what_if"}
+
+
+def _overrides(opts: dict[str, Any]) -> dict[str, Any]:
+    """Configuration overrides from the command line (None = not given, config decides)."""
+    overrides: dict[str, Any] = {k: opts[k] for k in _SAME_NAME}
     if opts["protected"]:
         overrides["protected"] = _pairs(opts["protected"], "--protected")
     if opts["reference"]:
         overrides["reference"] = _pairs(opts["reference"], "--reference")
-    if opts["no_intersections"]:
-        overrides["intersections"] = False
-    if opts["no_explain"]:
-        overrides["explain"] = False
-    if opts["no_what_if"]:
-        overrides["what_if"] = False
+    for flag, key in _SWITCHED_OFF.items():
+        if opts[flag]:
+            overrides[key] = False
     if opts["explain_rows"] is not None:
         overrides["explain_rows"] = opts["explain_rows"]
     if opts["trust_type"]:
         overrides["trust_types"] = tuple(opts["trust_type"])
-    command = "audit " + shlex.join(ctx.obj["argv"]) if ctx.obj else "audit run"
-    progress = _Progress(console, opts["quiet"])
-    result = run(model_path, data_path, opts["config"], policy=opts["policy_path"],
-                 command=command, progress=progress, **overrides)
+    return overrides
+
+
+def _write_outputs(result: Any, opts: dict[str, Any], pdf_out: str | None, progress: _Progress) -> None:
+    """Render everything first, then write: a failure leaves no half-written set of outputs."""
+    from ._io import atomic_write
+    from ._report import render_html
+
     with progress("Writing the report"):
         payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         html = render_html(result)
@@ -182,18 +206,6 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
 
         with progress("Printing the PDF"):
             html_to_pdf(opts["out"], pdf_out)
-    from ._report.summary import summary_lines
-
-    if not opts["quiet"]:
-        for line in summary_lines(result):
-            console.print(line, highlight=False, markup=False)
-        console.print(f"Report: {opts['out']}   JSON: {opts['json_out']}", markup=False)
-    v = result.verdict.verdict
-    reasons = f" ({', '.join(result.verdict.reasons)})" if result.verdict.reasons else ""
-    click.echo(f"Verdict: {v}{reasons}", err=True)
-    failed = v == "FAIL" or (v == "REVIEW" and opts["strict"])
-    code = EXIT_FAIL if failed and not opts["exit_zero"] else EXIT_OK
-    ctx.exit(code)
 
 
 @cli.group("policy")
@@ -216,7 +228,7 @@ def policy_show(policy_path: str | None) -> None:
 @click.option("-o", "--out", default="audit_report.html", show_default=True)
 def render_cmd(json_path: str, out: str) -> None:
     """Rebuild the HTML report from an audit.json alone."""
-    from ._io.loading import atomic_write
+    from ._io import atomic_write
     from ._report import render_html
 
     result = _read_result(json_path)
@@ -231,7 +243,7 @@ def render_cmd(json_path: str, out: str) -> None:
 def diff_cmd(old_json: str, new_json: str, out: str) -> None:
     """Compare two audits (e.g. before and after a model refresh)."""
     from ._diff import diff_results
-    from ._io.loading import atomic_write
+    from ._io import atomic_write
     from ._report import render_diff_html
 
     d = diff_results(_read_result(old_json), _read_result(new_json), old_json, new_json)
