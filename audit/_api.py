@@ -9,7 +9,7 @@ import pandas as pd
 
 from ._config import AuditConfig, load_config
 from ._fairness.verdict import Policy
-from ._io.loading import LoadedModel, load_data, load_model, sha256_file
+from ._io import LoadedModel, load_data, load_model, sha256_file
 from ._pipeline import Progress, run_audit
 from ._result.audit import AuditResult, FileInfo
 
@@ -72,37 +72,51 @@ def run(
     True
     """
     files: list[FileInfo] = []
-    cfg = config if isinstance(config, AuditConfig) else (
-        load_config(config) if config is not None else AuditConfig())
-    if config is not None and not isinstance(config, AuditConfig):
-        files.append(FileInfo("config", str(config), sha256_file(config)))
-    cfg = cfg.updated(**options)
+    cfg = _config(config, files).updated(**options)
     if isinstance(policy, (str, Path)):
         from ._fairness.verdict import load_policy
 
         files.append(FileInfo("policy", str(policy), sha256_file(policy)))
         policy = load_policy(str(policy))
-    trusted: tuple[str, ...] = ()
-    model_source = "model"
-    estimator = model
-    if model is not None and not isinstance(model, (str, Path)):
-        files.append(FileInfo("model", "<estimator in memory>", _object_sha256(model),
-                              "sha256 of the pickled estimator"))
-    if isinstance(model, (str, Path)):
-        loaded: LoadedModel = load_model(model, cfg.trust_types)
-        estimator, trusted, model_source = loaded.estimator, loaded.trusted_types, str(model)
-        detail = f"trusted types: {', '.join(trusted)}" if trusted else ""
-        files.append(FileInfo("model", loaded.path, loaded.sha256, detail))
-    data_source = "data"
-    if isinstance(data, (str, Path)):
-        data_source = str(data)
-        df = load_data(data)
-        files.append(FileInfo("data", str(data), sha256_file(data), f"{len(df)} rows"))
-    else:
-        df = data.copy()
-        df.columns = [str(c) for c in df.columns]
-        files.append(FileInfo("data", "<DataFrame in memory>", _frame_sha256(df),
-                              f"{len(df)} rows; sha256 of pandas' row hashes and column names"))
+    estimator, trusted, model_source = _model(model, cfg, files)
+    df, data_source = _data(data, files)
     return run_audit(estimator, df, cfg, policy=policy, files=tuple(files), command=command,
                      trusted_types=trusted, data_source=data_source, model_source=model_source,
                      progress=progress)
+
+
+def _config(config: AuditConfig | str | Path | None, files: list[FileInfo]) -> AuditConfig:
+    """The configuration, fingerprinted when it comes from a file."""
+    if isinstance(config, AuditConfig):
+        return config
+    if config is None:
+        return AuditConfig()
+    files.append(FileInfo("config", str(config), sha256_file(config)))
+    return load_config(config)
+
+
+def _model(model: Any, cfg: AuditConfig, files: list[FileInfo]) -> tuple[Any, tuple[str, ...], str]:
+    """(estimator, trusted skops types, name for messages), loading and fingerprinting a file."""
+    if model is None:
+        return None, (), "model"
+    if not isinstance(model, (str, Path)):
+        files.append(FileInfo("model", "<estimator in memory>", _object_sha256(model),
+                              "sha256 of the pickled estimator"))
+        return model, (), "model"
+    loaded: LoadedModel = load_model(model, cfg.trust_types)
+    detail = f"trusted types: {', '.join(loaded.trusted_types)}" if loaded.trusted_types else ""
+    files.append(FileInfo("model", loaded.path, loaded.sha256, detail))
+    return loaded.estimator, loaded.trusted_types, str(model)
+
+
+def _data(data: pd.DataFrame | str | Path, files: list[FileInfo]) -> tuple[pd.DataFrame, str]:
+    """(table, name for messages), reading and fingerprinting a file or copying a DataFrame."""
+    if isinstance(data, (str, Path)):
+        df = load_data(data)
+        files.append(FileInfo("data", str(data), sha256_file(data), f"{len(df)} rows"))
+        return df, str(data)
+    df = data.copy()
+    df.columns = [str(c) for c in df.columns]
+    files.append(FileInfo("data", "<DataFrame in memory>", _frame_sha256(df),
+                          f"{len(df)} rows; sha256 of pandas' row hashes and column names"))
+    return df, "data"

@@ -1,0 +1,61 @@
+"""File-level helpers: fingerprints, atomic writes, and the checks every input file passes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from .._errors import InputError
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def require_file(path: Path, what: str, suffixes: set[str], flag_hint: str) -> None:
+    """Refuse a path that is missing, a directory, or has an unexpected extension."""
+    if not path.exists():
+        raise InputError(f"{what} file '{path}' not found - check the path{flag_hint}")
+    if path.is_dir():
+        raise InputError(f"{what} file '{path}' is a directory - pass a file")
+    if path.suffix.lower() not in suffixes:
+        raise InputError(
+            f"{what} file '{path}' has extension '{path.suffix or '(none)'}' - expected one of "
+            f"{', '.join(sorted(suffixes))}; rename it or convert it"
+        )
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (at most 160 characters), for error messages.
+
+    >>> first_line(ValueError("bad value\\nmore detail"))
+    'bad value'
+    >>> first_line(ValueError())
+    'no details'
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else "no details"
