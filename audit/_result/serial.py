@@ -43,18 +43,7 @@ def from_jsonable(tp: Any, data: Any) -> Any:
     if tp is Any:
         return data
     if origin in (Union, types.UnionType):
-        args = get_args(tp)
-        if data is None and type(None) in args:
-            return None
-        last: Exception | None = None
-        for a in args:
-            if a is type(None):
-                continue
-            try:
-                return from_jsonable(a, data)
-            except (TypeError, ValueError, KeyError) as exc:
-                last = exc
-        raise TypeError(f"value {data!r} matches none of {tp}") from last
+        return _union(tp, data)
     if origin is typing.Literal:
         if data not in get_args(tp):
             raise ValueError(f"{data!r} is not one of {get_args(tp)}")
@@ -68,15 +57,40 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         _, vt = get_args(tp)
         return {k: from_jsonable(vt, v) for k, v in data.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        if not isinstance(data, dict):
-            raise TypeError(f"expected an object for {tp.__name__}, found {type(data).__name__}")
-        hints = get_type_hints(tp)
-        names = {f.name for f in dataclasses.fields(tp)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown keys for {tp.__name__}: {sorted(unknown)}")
-        kwargs = {n: from_jsonable(hints[n], data[n]) for n in names if n in data}
-        return tp(**kwargs)
+        return _dataclass(tp, data)
+    return _scalar(tp, data)
+
+
+def _union(tp: Any, data: Any) -> Any:
+    """The first member of ``X | Y | None`` that ``data`` fits."""
+    args = get_args(tp)
+    if data is None and type(None) in args:
+        return None
+    last: Exception | None = None
+    for a in args:
+        if a is type(None):
+            continue
+        try:
+            return from_jsonable(a, data)
+        except (TypeError, ValueError, KeyError) as exc:
+            last = exc
+    raise TypeError(f"value {data!r} matches none of {tp}") from last
+
+
+def _dataclass(tp: type, data: Any) -> Any:
+    """A dataclass from an object with no unknown keys."""
+    if not isinstance(data, dict):
+        raise TypeError(f"expected an object for {tp.__name__}, found {type(data).__name__}")
+    hints = get_type_hints(tp)
+    names = {f.name for f in dataclasses.fields(tp)}  # type: ignore[arg-type]
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown keys for {tp.__name__}: {sorted(unknown)}")
+    return tp(**{n: from_jsonable(hints[n], data[n]) for n in names if n in data})
+
+
+def _scalar(tp: Any, data: Any) -> Any:
+    """A str, int, float (null = NaN), bool or None, strictly typed."""
     if tp is float:
         if data is None:
             return math.nan
