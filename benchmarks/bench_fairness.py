@@ -38,8 +38,8 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score
 
+from audit._fairness.tables import fairness_tables
 from audit._inputs.prepared import Grouping
-from audit._fairness.metrics import fairness_tables
 from audit._result.tables import AttributeTable
 
 RACES = ("asian", "black", "hispanic", "other", "white")

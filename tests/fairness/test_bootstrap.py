@@ -16,14 +16,11 @@ import pytest
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 
-from audit._fairness.metrics import (
-    METRICS,
-    _resample_binary,
-    _resample_regression,
-    fairness_tables,
-)
+from audit._fairness.bootstrap import resample_binary, resample_regression
 from audit._fairness.stats import binary_stats
+from audit._fairness.tables import fairness_tables
 from audit._inputs.prepared import Grouping
+from audit._result.metrics import METRICS
 from audit._result.serial import to_jsonable
 
 B = 3000
@@ -66,7 +63,7 @@ def _binary_rows(seed: int, n: int, pred_from_score: bool,
 def _cell_bootstrap(codes: np.ndarray, y: np.ndarray, pred: np.ndarray,
                     scores: np.ndarray | None, seed: int) -> dict[str, np.ndarray]:
     stats = binary_stats(codes, 3, y, pred, scores)
-    view = _resample_binary(stats, B, np.random.default_rng(seed))
+    view = resample_binary(stats, B, np.random.default_rng(seed))
     keys = ["selection_rate", "tpr", "ppv"]
     if scores is not None:
         keys += ["auc", "mean_score", "calibration_gap"]
@@ -96,9 +93,9 @@ def test_the_comparison_rejects_a_wrong_bootstrap() -> None:
     """Negative control: resampling only half as many rows must be detected."""
     codes, y, pred, _ = _binary_rows(0, 400, pred_from_score=False)
     stats = binary_stats(codes, 3, y, pred)
-    half = _resample_binary(binary_stats(codes[:200], 3, y[:200], pred[:200]), B,
+    half = resample_binary(binary_stats(codes[:200], 3, y[:200], pred[:200]), B,
                             np.random.default_rng(1))
-    full = _resample_binary(stats, B, np.random.default_rng(2))
+    full = resample_binary(stats, B, np.random.default_rng(2))
     sr = METRICS["selection_rate"]
     wrong = sr.evaluate(half)[:, 1] - sr.evaluate(half)[:, 0]
     right = sr.evaluate(full)[:, 1] - sr.evaluate(full)[:, 0]
@@ -118,10 +115,10 @@ def test_score_metrics_match_row_bootstrap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two-stage draw (cells, then score values within cells) = row bootstrap."""
-    import audit._fairness.metrics as fairness
+    import audit._fairness.bootstrap as bootstrap
 
     if chunk is not None:
-        monkeypatch.setattr(fairness, "_CHUNK_ELEMENTS", chunk)
+        monkeypatch.setattr(bootstrap, "_CHUNK_ELEMENTS", chunk)
     codes, y, pred, scores = _binary_rows(3, n, pred_from_score, decimals)
     cells = _cell_bootstrap(codes, y, pred, scores, seed=4)
     n_boot = 1500
@@ -149,7 +146,7 @@ def test_regression_bootstrap_matches_row_bootstrap() -> None:
     codes = rng.choice(2, size=n, p=[0.6, 0.4])
     y = rng.normal(10 + 2 * codes, 3)
     pred = y + rng.standard_t(3, n)
-    view = _resample_regression(codes, 2, y, pred, B, np.random.default_rng(7))
+    view = resample_regression(codes, 2, y, pred, B, np.random.default_rng(7))
     mae = METRICS["mae"].evaluate(view)
     mean_pred = METRICS["mean_prediction"].evaluate(view)
     idx = _naive_rows(n, seed=8)
@@ -163,14 +160,14 @@ def test_regression_bootstrap_matches_row_bootstrap() -> None:
 def test_regression_bootstrap_chunks_do_not_change_the_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import audit._fairness.metrics as fairness
+    import audit._fairness.bootstrap as bootstrap
 
     rng = np.random.default_rng(9)
     codes = rng.integers(0, 3, 500)
     y, pred = rng.normal(size=500), rng.normal(size=500)
-    big = _resample_regression(codes, 3, y, pred, 40, np.random.default_rng(1))
-    monkeypatch.setattr(fairness, "_CHUNK_ELEMENTS", 50)
-    small = _resample_regression(codes, 3, y, pred, 40, np.random.default_rng(1))
+    big = resample_regression(codes, 3, y, pred, 40, np.random.default_rng(1))
+    monkeypatch.setattr(bootstrap, "_CHUNK_ELEMENTS", 50)
+    small = resample_regression(codes, 3, y, pred, 40, np.random.default_rng(1))
     for key in big:
         assert np.allclose(big[key], small[key])
     assert np.array_equal(big["n"].sum(1), np.full(40, 500))

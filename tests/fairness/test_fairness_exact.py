@@ -37,18 +37,11 @@ from sklearn.metrics import (
 )
 
 from audit._errors import ConfigError, InputError
-from audit._fairness.metrics import (
-    CRITERIA,
-    GAP_METRICS,
-    METRICS,
-    NO_ROWS,
-    available_metrics,
-    binary_attribute_table,
-    calibration_curve,
-    fairness_tables,
-)
+from audit._fairness.calibration import calibration_curve
 from audit._fairness.stats import binary_stats, regression_stats
+from audit._fairness.tables import binary_attribute_table, fairness_tables
 from audit._inputs.prepared import Grouping
+from audit._result.metrics import CRITERIA, GAP_METRICS, METRICS, NO_ROWS, available_metrics
 from audit._result.serial import from_jsonable, to_jsonable
 from audit._result.tables import AttributeTable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit._fairness.metrics import fairness_tables
+from audit._fairness.tables import fairness_tables
 from audit._fairness.verdict import Policy, _pvalues, evaluate, holm
 from audit._inputs.prepared import Grouping
 

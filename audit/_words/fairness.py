@@ -1,0 +1,129 @@
+"""Sentences of the fairness tables and the verdict, made from facts.
+
+The table notes and "why undefined" reasons (``GroupRow.status_reason``,
+``Estimate.reason``, ``AttributeTable.notes``), the ``FAIR*`` finding messages,
+the verdict's method sentence and the header of ``audit policy show``.
+Every string here is part of the JSON contract: change one and the golden
+audit.json changes.
+
+May import: ``audit._result`` and the standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._result.findings import Outcome
+
+# --------------------------------------------------------------------------- tables
+
+#: Reason of an estimate whose point value exists but whose interval does not.
+NO_INTERVAL = "the value was undefined in most bootstrap resamples, so there is no interval"
+
+#: Table note when some groups are marked as insufficient evidence.
+CRITERIA_INCLUDE_UNCERTAIN = ("Criteria compare every group with a defined value, including "
+                              "groups marked as insufficient evidence.")
+
+
+def too_few_defined(label: str) -> str:
+    """Why a spread across groups is undefined: fewer than two defined values."""
+    return f"fewer than two groups have a defined {label}"
+
+
+def ratio_all_zero(label: str) -> str:
+    """Why a min / max ratio is undefined: every value is 0."""
+    return f"every group's {label} is 0, so the ratio is undefined"
+
+
+def ratio_negative(label: str) -> str:
+    """Why a min / max ratio is undefined: some values are negative."""
+    return f"some groups have a negative {label}, so the ratio is undefined"
+
+
+def too_few_rows(n: int, min_group_size: int) -> str:
+    """Why a group is insufficient evidence: too few rows."""
+    return (f"only {n} rows in this group; at least {min_group_size} are "
+            "needed for a reliable comparison")
+
+
+def too_uncertain(label: str, confidence: float, lo: float, hi: float, width: float,
+                  in_sd: bool, max_ci_width: float) -> str:
+    """Why a group is insufficient evidence: its status metric's interval is too wide."""
+    unit = " prediction standard deviations" if in_sd else ""
+    return (f"the {label} is too uncertain: its {confidence:.0%} "
+            f"interval ({lo:.3g} to {hi:.3g}) is {width:.2f}{unit} wide, more "
+            f"than the {max_ci_width:.2f} allowed")
+
+
+def undefined_for_group(label: str, reason: str) -> str:
+    """Why a gap is undefined: the metric is undefined in the compared group."""
+    return f"the {label} is undefined for this group: {reason}"
+
+
+def undefined_for_reference(label: str, reference: str, reason: str) -> str:
+    """Why a gap is undefined: the metric is undefined in the reference group."""
+    return f"the {label} is undefined for the reference group '{reference}': {reason}"
+
+
+def reference_is_zero(label: str) -> str:
+    """Why a ratio to the reference group is undefined: the reference value is 0."""
+    return f"the reference group's {label} is 0, so the ratio is undefined"
+
+
+def left_out_note(criterion: str, groups: Sequence[str], label: str) -> str:
+    """Table note: groups left out of a criterion because a metric is undefined there."""
+    return (f"{criterion}: {', '.join(groups)} left out of the comparison "
+            f"because the {label} is undefined there")
+
+
+def intervals_note(confidence: float, n_boot: int, seed: int) -> str:
+    """Table note: how the intervals were made."""
+    return (f"Intervals are {confidence:.0%} percentile bootstrap intervals from {n_boot} "
+            f"resamples of the rows (seed {seed}).")
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+def criterion_message(attribute: str, outcome: Outcome, groups: Sequence[str]) -> str:
+    """``Finding.message`` of one criterion on one attribute (empty when not applicable)."""
+    names = ", ".join(groups)
+    return {
+        "pass": f"{attribute}: within the threshold for every group.",
+        "review": f"{attribute}: cannot rule out a gap beyond the threshold for "
+                  f"{names}; the uncertainty range crosses the limit.",
+        "fail": f"{attribute}: gap beyond the threshold for {names}, even allowing "
+                "for uncertainty.",
+        "insufficient_evidence": f"{attribute}: not enough data to judge {names}.",
+    }.get(outcome, "")
+
+
+#: Most small groups named in one small-groups message.
+SMALL_GROUPS_SHOWN = 8
+
+
+def small_groups_message(attribute: str, groups: Sequence[tuple[str, int]]) -> str:
+    """``Finding.message`` naming the groups (with their sizes) too small to judge."""
+    shown = ", ".join(f"{name} ({n})" for name, n in groups[:SMALL_GROUPS_SHOWN])
+    more = " ..." if len(groups) > SMALL_GROUPS_SHOWN else ""
+    return f"{attribute}: {shown}{more} - too few people to judge."
+
+
+def method_sentence(alpha: float, holm_used: bool) -> str:
+    """``Verdict.method``: how each check was decided."""
+    if holm_used:
+        return (f"Each check is two one-sided tests at level {alpha / 2:g} (gap beyond the "
+                "limit; gap within it), using the bootstrap standard error (ratios on the log "
+                "scale), with Holm's correction across the groups of each attribute, so judging "
+                "many groups does not inflate the chance of a false PASS or FAIL.")
+    return (f"Each check compares the {1 - alpha:.0%} interval with the limit: pass when the "
+            "whole interval is inside, fail when it is wholly outside. No correction for the "
+            "number of groups was applied.")
+
+
+#: Comment lines at the top of ``audit policy show``.
+POLICY_TOML_HEADER = (
+    "# model-audit sign-off policy. Pass your own with --policy policy.toml.",
+    "# A check passes when the whole 95% interval is inside its limit, fails when",
+    "# the whole interval is outside, and needs review otherwise.",
+)
