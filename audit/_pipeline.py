@@ -14,7 +14,7 @@ import pandas as pd
 from ._complexity.assess import assess_complexity
 from ._config import AuditConfig
 from ._errors import AuditError
-from ._explain.explain import driver_shares, explain
+from ._explain import driver_shares, explain
 from ._fairness.metrics import fairness_tables
 from ._fairness.verdict import Policy, evaluate
 from ._inputs.prepared import Grouping, Prepared

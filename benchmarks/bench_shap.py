@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from audit._explain.explain import compute_attributions
+from audit._explain import compute_attributions
 from audit._inputs.model import ModelAdapter
 
 CATS = ["zip", "job", "housing"]

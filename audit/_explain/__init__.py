@@ -1,7 +1,27 @@
 """SHAP explanations on a stratified sample: exact per model type, checked for additivity.
 
-Owns sampling, mapping pipeline columns back to the user's features, the explainers
-(linear, tree, model-agnostic fallbacks), per-group attributions and the exact
-decomposition of each gap into feature contributions.
-May import: ``audit._result``, ``audit._inputs``, ``audit._errors``; numpy, pandas, scikit-learn, shap.
+Owns, one module per step:
+
+* ``sampling``      the stratified explanation sample and its Horvitz-Thompson weights;
+* ``mapping``       pipeline steps, tracing transformed columns back to the user's
+  features, and the numeric coding used by model-agnostic explainers;
+* ``output``        the model output being explained and the kind of final estimator;
+* ``explainers``    linear / tree / model-agnostic explainers, the additivity check
+  and the fallbacks between them;
+* ``attributions``  :func:`compute_attributions`, global importance, per-group means
+  and the beeswarm plot data;
+* ``gaps``          the exact decomposition of each gap into feature contributions,
+  the driver summaries and :func:`driver_shares`;
+* ``entry``         :func:`explain`, the entry point.
+
+Sentences of the result come from ``audit._words.explain``.
+May import: ``audit._result``, ``audit._words``, ``audit._inputs``, ``audit._errors``;
+numpy, pandas, scipy, scikit-learn, shap.
 """
+
+from .attributions import Attributions, compute_attributions
+from .entry import explain
+from .gaps import driver_shares
+from .sampling import stratified_sample
+
+__all__ = ["Attributions", "compute_attributions", "driver_shares", "explain", "stratified_sample"]

@@ -1,4 +1,4 @@
-"""Tests for audit._explain.explain (SHAP by group, disparity decomposition) and its plots."""
+"""Tests for audit._explain (SHAP by group, disparity decomposition) and its plots."""
 
 from __future__ import annotations
 
@@ -22,18 +22,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from audit._errors import InputError
-from audit._explain.explain import (
-    Explanation,
-    _flatten_pipeline,
-    _sum_back_matrix,
-    compute_attributions,
-    driver_shares,
-    explain,
-    stratified_sample,
-)
+from audit._explain import compute_attributions, driver_shares, explain, stratified_sample
+from audit._explain.mapping import _flatten_pipeline, _sum_back_matrix
 from audit._inputs.model import ModelAdapter
 from audit._inputs.prepared import Grouping
-from audit._report.plots_explain import plot_all
+from audit._report.charts.explanations import plot_all
+from audit._result.explanation import Explanation
 from audit._result.serial import from_jsonable, to_jsonable
 
 

@@ -1,0 +1,186 @@
+"""The entry point: explain the model on a stratified sample, by group, with gap decompositions.
+
+:func:`explain` checks its inputs, draws the sample (:mod:`.sampling`) and the
+background, computes the attributions (:mod:`.attributions`, :mod:`.explainers`),
+summarises them per group and decomposes every gap (:mod:`.gaps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._inputs.model import ModelAdapter
+from .._inputs.prepared import Grouping
+from .._result.explanation import (
+    EXPLAINER_DESCRIPTIONS,
+    Explanation,
+    GapDecomposition,
+    GroupingAttribution,
+)
+from .attributions import (
+    Attributions,
+    _beeswarm,
+    _global_importance,
+    _group_attribution,
+    _importance_order,
+    _probabilities,
+    compute_attributions,
+)
+from .gaps import _decompose, _Sample, _summary
+from .output import _units
+from .sampling import stratified_sample
+
+
+@dataclass(frozen=True)
+class _Explained:
+    """The explained sample: its rows, weights and attributions, and how it was drawn."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    sampling: str
+    weighted: bool
+    Xs: pd.DataFrame
+    features: list[str]
+    att: Attributions
+
+
+def _check_inputs(
+    X: pd.DataFrame, groupings: Sequence[Grouping], n_sample: int, n_background: int, n_boot: int
+) -> None:
+    """Raise InputError for empty data, bad sizes or groupings not aligned with ``X``."""
+    if not isinstance(X, pd.DataFrame) or len(X) == 0 or X.shape[1] == 0:
+        raise InputError(
+            "explain: X must be a non-empty DataFrame of the model's input columns - "
+            f"found {type(X).__name__} with shape {getattr(X, 'shape', None)}"
+        )
+    for name, value in (("n_sample", n_sample), ("n_background", n_background)):
+        if int(value) < 1:
+            raise InputError(f"explain: {name} must be at least 1 - found {value}")
+    if n_boot < 0:
+        raise InputError(f"explain: n_boot must be 0 or more - found {n_boot}")
+    for g in groupings:
+        if len(g.codes) != len(X):
+            raise InputError(
+                f"explain: grouping '{g.name}' has {len(g.codes)} rows but X has {len(X)} - "
+                "build the groupings from the same rows as X"
+            )
+
+
+def _explain_sample(
+    model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], seed: int,
+    n_sample: int, n_background: int,
+) -> _Explained:
+    """Draw the stratified sample and the background, and attribute the sample's outputs."""
+    rng = np.random.default_rng(seed)
+    rows, weights, sampling, weighted = stratified_sample(len(X), groupings, n_sample, rng)
+    bg_rows = np.sort(rng.choice(len(X), size=min(n_background, len(X)), replace=False))
+    Xs = X.iloc[rows].reset_index(drop=True)
+    Xb = X.iloc[bg_rows].reset_index(drop=True)
+    att = compute_attributions(model, Xs, Xb, seed=seed)
+    return _Explained(rows, weights, sampling, weighted, Xs, [str(c) for c in X.columns], att)
+
+
+def _by_group(
+    e: _Explained, groupings: Sequence[Grouping], order: list[int], n_boot: int, seed: int
+) -> tuple[tuple[GroupingAttribution, ...], tuple[GapDecomposition, ...]]:
+    """Per-group attributions and gap decompositions of every grouping."""
+    phi, fx, space = e.att.phi, e.att.output_values, e.att.output_space
+    prob = _probabilities(space, fx)
+    gap_sample = _Sample(phi, fx, prob if space == "log-odds" else None, e.weights, e.features)
+    boot_rng = np.random.default_rng([seed, 1])
+    results: list[GroupingAttribution] = []
+    gaps: list[GapDecomposition] = []
+    for g in groupings:
+        codes = np.asarray(g.codes)[e.rows]
+        results.append(_group_attribution(g, codes, phi, fx, prob, e.weights, e.features, order))
+        gaps.extend(_decompose(g, codes, gap_sample, n_boot, boot_rng))
+    return tuple(results), tuple(gaps)
+
+
+def _assemble(
+    e: _Explained, groupings: Sequence[Grouping], n_boot: int, seed: int
+) -> Explanation:
+    """Rank the features, summarise by group, decompose the gaps and build the result."""
+    att, raw = e.att, e.att.raw
+    order, mean_abs = _importance_order(att.phi, e.weights)
+    grouping_results, gaps = _by_group(e, groupings, order, n_boot, seed)
+    units = _units(att.output)
+    summaries = tuple(s for s in (_summary(d, units, att.output_space) for d in gaps) if s is not None)
+    return Explanation(
+        explainer=raw.explainer,
+        explainer_description=EXPLAINER_DESCRIPTIONS[raw.explainer],
+        output_space=att.output_space,
+        units=units,
+        base_value=raw.base,
+        n_sample=len(e.rows),
+        n_background=raw.n_background,
+        seed=seed,
+        additivity_max_error=att.max_error,
+        additivity_tolerance=att.tolerance,
+        additivity_ok=att.ok,
+        note="; ".join(att.notes) if att.notes else None,
+        sampling=e.sampling,
+        weighted=e.weighted,
+        features=tuple(e.features),
+        global_importance=_global_importance(mean_abs, order, e.features),
+        groupings=grouping_results,
+        gaps=gaps,
+        summaries=summaries,
+        beeswarm=_beeswarm(att.phi, e.Xs, order, e.features, np.random.default_rng([seed, 2])),
+    )
+
+
+def explain(
+    model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], *, seed: int = 0,
+    n_sample: int = 2000, n_background: int = 100, n_boot: int = 200,
+) -> Explanation:
+    """Explain the model with SHAP on a stratified sample, by group, with gap decompositions.
+
+    Parameters
+    ----------
+    model : ModelAdapter
+        The fitted model.
+    X : pandas.DataFrame
+        The model's input columns in model order, one row per audited row.
+    groupings : sequence of Grouping
+        Protected attributes / intersections; ``codes`` are aligned with ``X``'s rows.
+    seed : int
+        Seed for the samples, the permutation explainer and the bootstrap.
+    n_sample : int
+        Rows explained (stratified by group, see :mod:`audit._explain.sampling`).
+    n_background : int
+        Background rows (simple random sample) that define "feature absent".
+    n_boot : int
+        Bootstrap resamples for the gap decomposition intervals (0 = none).
+
+    Returns
+    -------
+    Explanation
+        Frozen, JSON-serialisable result.
+
+    Raises
+    ------
+    InputError
+        Empty data, bad sizes or groupings not aligned with ``X``.
+    UnsupportedError
+        A classifier with no continuous output.
+    ModelError
+        The model fails while predicting.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> X = pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [1.0, 0, 1, 0]})
+    >>> m = ModelAdapter(LinearRegression().fit(X, [0.0, 1, 2, 3]), "regression", ("a", "b"))
+    >>> e = explain(m, X, [], n_boot=0)
+    >>> e.explainer, e.additivity_ok
+    ('linear_exact', True)
+    """
+    _check_inputs(X, groupings, n_sample, n_background, n_boot)
+    e = _explain_sample(model, X, groupings, seed, n_sample, n_background)
+    return _assemble(e, groupings, n_boot, seed)

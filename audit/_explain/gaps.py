@@ -1,0 +1,260 @@
+"""Gap decomposition: each group's gap to its reference as a sum of feature contributions.
+
+``mean f(x | group) - mean f(x | reference)`` (weighted to the population) equals the
+sum of the features' weighted mean SHAP differences up to the additivity error;
+bootstrap resamples of the rows of each side give 95% intervals.  The sentence-ready
+driver summaries and each feature's share of each gap are derived here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .._inputs.prepared import Grouping
+from .._result.explanation import (
+    Contribution,
+    DriverItem,
+    DriverSummary,
+    Explanation,
+    GapDecomposition,
+    OutputSpace,
+)
+from .._result.tables import Estimate
+from .._words import explain as words
+from .attributions import _wmean
+
+#: top drivers listed in the sentence-ready summaries
+SUMMARY_TOP = 3
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """The explained sample: attributions, outputs, probabilities (or None) and weights."""
+
+    phi: np.ndarray
+    fx: np.ndarray
+    prob: np.ndarray | None
+    w: np.ndarray
+    features: Sequence[str]
+
+
+@dataclass(frozen=True)
+class _Boot:
+    """Bootstrap replicates (B rows) of the contributions, the gap and the probability gap."""
+
+    contrib: np.ndarray  # (B, p)
+    gap: np.ndarray  # (B,)
+    gap_pp: np.ndarray | None  # (B,)
+
+
+def _ci(samples: np.ndarray) -> tuple[float | None, float | None]:
+    """95% percentile interval of the finite replicates (None with fewer than 2)."""
+    s = samples[np.isfinite(samples)]
+    if len(s) < 2:
+        return None, None
+    lo, hi = np.percentile(s, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _not_sampled(grouping: Grouping, label: str, ng: int, nr: int) -> GapDecomposition:
+    """A decomposition without values: one side has no rows in the sample."""
+    ref_label = grouping.labels[grouping.reference]
+    reason = words.side_not_sampled(ref_label, True) if ng else words.side_not_sampled(label, False)
+    return GapDecomposition(
+        attribute=grouping.name,
+        group=label,
+        reference=ref_label,
+        n_group=ng,
+        n_reference=nr,
+        gap=Estimate(None, reason=reason),
+        contributions=(),
+        residual=None,
+        reason=reason,
+    )
+
+
+def _bootstrap(
+    s: _Sample, gmask: np.ndarray, rmask: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> _Boot:
+    """Weighted bootstrap of both sides' means (rows resampled within each side)."""
+    ng, nr = int(gmask.sum()), int(rmask.sum())
+    pg, pr = s.phi[gmask], s.phi[rmask]
+    cg = rng.multinomial(ng, np.full(ng, 1.0 / ng), size=n_boot) * s.w[gmask]
+    cr = rng.multinomial(nr, np.full(nr, 1.0 / nr), size=n_boot) * s.w[rmask]
+    sg, sr = cg.sum(1, keepdims=True), cr.sum(1, keepdims=True)
+
+    def diff(v: np.ndarray) -> np.ndarray:
+        return ((cg @ v[gmask])[:, None] / sg - (cr @ v[rmask])[:, None] / sr).ravel()
+
+    bpp = 100 * diff(s.prob) if s.prob is not None else None
+    return _Boot((cg @ pg) / sg - (cr @ pr) / sr, diff(s.fx), bpp)
+
+
+def _contributions(
+    contrib: np.ndarray, gap: float, boot: _Boot | None, features: Sequence[str],
+    no_ci: str | None,
+) -> tuple[Contribution, ...]:
+    """Each feature's contribution with its interval and share, largest first."""
+    order = np.argsort(-np.abs(contrib), kind="stable")
+    shares_ok = abs(gap) > 1e-12
+    out = []
+    for j in order:
+        lo, hi = _ci(boot.contrib[:, j]) if boot is not None else (None, None)
+        out.append(
+            Contribution(
+                feature=features[j],
+                value=Estimate(float(contrib[j]), lo, hi, no_ci),
+                share=float(contrib[j] / gap) if shares_ok else None,
+            )
+        )
+    return tuple(out)
+
+
+def _gap(
+    grouping: Grouping, label: str, gmask: np.ndarray, rmask: np.ndarray, s: _Sample,
+    n_boot: int, rng: np.random.Generator,
+) -> GapDecomposition:
+    """The decomposition of one group's gap to the reference, with bootstrap intervals."""
+    ng, nr = int(gmask.sum()), int(rmask.sum())
+    wg, wr = s.w[gmask], s.w[rmask]
+    contrib = _wmean(s.phi[gmask], wg) - _wmean(s.phi[rmask], wr)
+    gap = float(_wmean(s.fx[gmask], wg) - _wmean(s.fx[rmask], wr))
+    boot = _bootstrap(s, gmask, rmask, n_boot, rng) if n_boot > 0 and ng >= 2 and nr >= 2 else None
+    no_ci = None if boot is not None else words.NO_INTERVAL_FEW_ROWS
+    glo, ghi = _ci(boot.gap) if boot is not None else (None, None)
+    gap_pp = None
+    if s.prob is not None:
+        value = float(100 * (_wmean(s.prob[gmask], wg) - _wmean(s.prob[rmask], wr)))
+        plo, phi_ = _ci(boot.gap_pp) if boot is not None and boot.gap_pp is not None else (None, None)
+        gap_pp = Estimate(value, plo, phi_, no_ci)
+    return GapDecomposition(
+        attribute=grouping.name,
+        group=label,
+        reference=grouping.labels[grouping.reference],
+        n_group=ng,
+        n_reference=nr,
+        gap=Estimate(gap, glo, ghi, no_ci),
+        contributions=_contributions(contrib, gap, boot, s.features, no_ci),
+        residual=float(gap - contrib.sum()),
+        gap_pp=gap_pp,
+    )
+
+
+def _decompose(
+    grouping: Grouping,
+    codes: np.ndarray,
+    s: _Sample,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> list[GapDecomposition]:
+    """The gap decomposition of every non-reference group of one grouping."""
+    rmask = codes == grouping.reference
+    out: list[GapDecomposition] = []
+    for gi, label in enumerate(grouping.labels):
+        if gi == grouping.reference:
+            continue
+        gmask = codes == gi
+        ng, nr = int(gmask.sum()), int(rmask.sum())
+        if ng == 0 or nr == 0:
+            out.append(_not_sampled(grouping, label, ng, nr))
+        else:
+            out.append(_gap(grouping, label, gmask, rmask, s, n_boot, rng))
+    return out
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def _driver_items(dec: GapDecomposition, gap_pp: float | None, pp_ok: bool) -> list[DriverItem]:
+    """The top drivers of one gap, with their part of the probability gap when meaningful."""
+    items: list[DriverItem] = []
+    for c in dec.contributions[:SUMMARY_TOP]:
+        v = c.value.value if c.value.value is not None else 0.0
+        pp = c.share * gap_pp if (pp_ok and c.share is not None and gap_pp is not None) else None
+        items.append(
+            DriverItem(
+                feature=c.feature,
+                contribution=v,
+                lo=c.value.lo,
+                hi=c.value.hi,
+                share=c.share,
+                pp=pp,
+                direction="raises" if v >= 0 else "lowers",
+            )
+        )
+    return items
+
+
+def _summary(dec: GapDecomposition, units: str, space: OutputSpace) -> DriverSummary | None:
+    """Sentence-ready summary of one decomposed gap (``None`` when it has no value)."""
+    if dec.reason is not None or dec.gap.value is None:
+        return None
+    gap = dec.gap.value
+    gap_pp = dec.gap_pp.value if dec.gap_pp is not None else None
+    direction: Literal["higher", "lower", "equal"] = (
+        "higher" if gap > 0 else "lower" if gap < 0 else "equal"
+    )
+    pp_ok = (
+        space == "log-odds"
+        and gap_pp is not None
+        and abs(gap) > 1e-12
+        and np.sign(gap_pp) == np.sign(gap)
+    )
+    items = tuple(_driver_items(dec, gap_pp, bool(pp_ok)))
+    sentence = words.driver_sentence(
+        attribute=dec.attribute, group=dec.group, reference=dec.reference, units=units,
+        gap=gap, gap_pp=gap_pp, direction=direction, drivers=items,
+    )
+    return DriverSummary(
+        attribute=dec.attribute,
+        group=dec.group,
+        reference=dec.reference,
+        units=units,
+        gap=gap,
+        gap_pp=gap_pp,
+        direction=direction,
+        drivers=items,
+        sentence=sentence,
+    )
+
+
+def driver_shares(expl: Explanation) -> dict[str, dict[str, dict[str, float]]]:
+    """Each feature's share of each group's gap: ``{attribute: {group: {feature: share}}}``.
+
+    ``share = contribution / gap``, so the shares of one group sum to 1 (up to the
+    additivity residual).  Shares can be negative (a feature narrowing the gap) or
+    above 1.  Groups whose gap is zero or undefined are left out (their shares are
+    undefined); the reference group never appears.
+
+    Parameters
+    ----------
+    expl : Explanation
+        Result of :func:`explain`.
+
+    Returns
+    -------
+    dict
+        Nested mapping attribute -> group -> feature -> share.
+
+    Examples
+    --------
+    >>> from audit._result.explanation import Beeswarm
+    >>> empty = Explanation("linear_exact", "", "raw", "", 0.0, 0, 0, 0, 0.0, 1e-6, True, None,
+    ...     "", False, (), (), (), (), (), Beeswarm(0, ()))
+    >>> driver_shares(empty)
+    {}
+    """
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for dec in expl.gaps:
+        if dec.reason is not None or not dec.contributions:
+            continue
+        if any(c.share is None for c in dec.contributions):
+            continue
+        out.setdefault(dec.attribute, {})[dec.group] = {
+            c.feature: float(c.share) for c in dec.contributions if c.share is not None
+        }
+    return out

@@ -1,0 +1,185 @@
+"""The explanation sample: stratified by group, with Horvitz-Thompson weights.
+
+The explanation sample is stratified on the cells formed by the single-attribute
+groupings (intersections are not used as strata; they are the cells themselves).
+Every group of every single-attribute grouping gets at least
+``min(n_group, MIN_PER_GROUP)`` rows; the rest is allocated proportionally.
+Within a cell rows are drawn without replacement, so every row's inclusion
+probability is ``n_cell / N_cell``; each sampled row carries the Horvitz-Thompson
+weight ``N_cell / n_cell`` and *every* mean reported by the explanation (global and
+per group) is weighted by it, so oversampled small groups do not distort
+population figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._inputs.prepared import Grouping
+from .._words import explain as words
+
+#: every group of a single-attribute grouping gets at least min(its size, this) sample rows
+MIN_PER_GROUP = 30
+
+#: one group's minimum: (cells holding the group, rows the group needs)
+_Target = tuple[np.ndarray, int]
+
+
+def _strata_groupings(groupings: Sequence[Grouping]) -> list[Grouping]:
+    """The single-attribute groupings (all groupings when there are only intersections)."""
+    single = [g for g in groupings if g.family != "intersection"]
+    return single if single else list(groupings)
+
+
+def _largest_remainder(total: int, sizes: np.ndarray) -> np.ndarray:
+    """Split ``total`` proportionally to ``sizes`` into integers summing to ``total``."""
+    if sizes.sum() == 0:
+        return np.zeros_like(sizes)
+    exact = total * sizes / sizes.sum()
+    out = np.floor(exact).astype(np.int64)
+    left = int(total - out.sum())
+    if left > 0:
+        order = np.argsort(-(exact - out), kind="stable")[:left]
+        out[order] += 1
+    return out
+
+
+def _cells(n_rows: int, strata: Sequence[Grouping]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct code combinations (cells) of the strata and each row's cell."""
+    if not strata:
+        return np.zeros((1, 0), dtype=np.int64), np.zeros(n_rows, dtype=np.int64)
+    codes = np.column_stack([np.asarray(g.codes, dtype=np.int64) for g in strata])
+    cells, cell_of_row = np.unique(codes, axis=0, return_inverse=True)
+    return cells, np.asarray(cell_of_row).ravel()
+
+
+def _proportional(n_sample: int, sizes: np.ndarray) -> np.ndarray:
+    """Proportional allocation, keeping every non-empty cell when the budget allows it."""
+    alloc = np.minimum(_largest_remainder(n_sample, sizes.astype(float)), sizes)
+    if len(sizes) <= n_sample:
+        alloc = np.maximum(alloc, (sizes > 0).astype(np.int64))
+    return alloc
+
+
+def _group_targets(
+    strata: Sequence[Grouping], cells: np.ndarray, min_per_group: int
+) -> list[_Target]:
+    """Per-group minimums: for each non-empty (grouping, group), its cells and its target."""
+    targets: list[_Target] = []
+    for k, g in enumerate(strata):
+        gsizes = np.bincount(np.asarray(g.codes), minlength=len(g.labels))
+        for gi, size in enumerate(gsizes):
+            if size > 0:
+                members = np.flatnonzero(cells[:, k] == gi)
+                targets.append((members, int(min(size, min_per_group))))
+    return targets
+
+
+def _raise_to_minimums(alloc: np.ndarray, sizes: np.ndarray, targets: list[_Target]) -> None:
+    """Add rows (in place) to the cells of groups below their minimum."""
+    for _ in range(4):  # boosting one group never lowers another; a few passes settle it
+        changed = False
+        for members, target in targets:
+            have = int(alloc[members].sum())
+            if have < target:
+                room = sizes[members] - alloc[members]
+                extra = np.minimum(_largest_remainder(target - have, room.astype(float)), room)
+                alloc[members] += extra
+                changed = True
+        if not changed:
+            break
+
+
+def _trim_excess(
+    alloc: np.ndarray, sizes: np.ndarray, targets: list[_Target], n_sample: int
+) -> None:
+    """Remove rows (in place) from cells whose groups stay above their minimums."""
+    excess = int(alloc.sum()) - n_sample
+    keep_one = len(sizes) <= n_sample
+    protected_floor = np.where(sizes > 0, 1, 0) if keep_one else np.zeros_like(sizes)
+    while excess > 0:
+        ok = alloc > protected_floor
+        for members, target in targets:
+            if alloc[members].sum() <= target:
+                ok[members] = False
+        if not ok.any():
+            break
+        # trim the most over-represented cell (relative to proportional allocation)
+        ratio = np.where(ok, alloc / np.maximum(sizes, 1), -np.inf)
+        c = int(np.argmax(ratio))
+        alloc[c] -= 1
+        excess -= 1
+
+
+def _draw(
+    cell_of_row: np.ndarray, alloc: np.ndarray, sizes: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw each cell's rows without replacement; sorted rows and their weights."""
+    rows: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for c in range(len(alloc)):
+        if alloc[c] == 0:
+            continue
+        members = np.flatnonzero(cell_of_row == c)
+        pick = rng.choice(members, size=int(alloc[c]), replace=False)
+        rows.append(pick)
+        weights.append(np.full(len(pick), sizes[c] / alloc[c]))
+    rows_a = np.concatenate(rows)
+    weights_a = np.concatenate(weights)
+    order = np.argsort(rows_a, kind="stable")
+    return rows_a[order], weights_a[order]
+
+
+def stratified_sample(
+    n_rows: int,
+    groupings: Sequence[Grouping],
+    n_sample: int,
+    rng: np.random.Generator,
+    min_per_group: int = MIN_PER_GROUP,
+) -> tuple[np.ndarray, np.ndarray, str, bool]:
+    """Draw the explanation sample, stratified by the single-attribute groupings.
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of rows to sample from.
+    groupings : sequence of Grouping
+        Per-row group codes; cells of the single-attribute groupings are the strata.
+    n_sample : int
+        Target sample size (may be exceeded only when the per-group minimums need it).
+    rng : numpy.random.Generator
+        Source of randomness.
+    min_per_group : int
+        Every group gets at least ``min(group size, min_per_group)`` rows.
+
+    Returns
+    -------
+    rows, weights, description, weighted
+        Sorted row positions, their Horvitz-Thompson weights, a plain-language
+        description and whether the weights are not all equal.
+
+    Examples
+    --------
+    >>> rows, w, _, _ = stratified_sample(10, [], 4, np.random.default_rng(0))
+    >>> len(rows), float(w[0])
+    (4, 2.5)
+    """
+    if n_rows <= n_sample:
+        return np.arange(n_rows), np.ones(n_rows), words.sampling_all_rows(n_rows), False
+    strata = _strata_groupings(groupings)
+    cells, cell_of_row = _cells(n_rows, strata)
+    sizes = np.bincount(cell_of_row, minlength=len(cells)).astype(np.int64)
+    alloc = _proportional(n_sample, sizes)
+    targets = _group_targets(strata, cells, min_per_group)
+    _raise_to_minimums(alloc, sizes, targets)
+    _trim_excess(alloc, sizes, targets, n_sample)
+    rows, weights = _draw(cell_of_row, alloc, sizes, rng)
+    weighted = bool(np.ptp(weights) > 1e-12 * weights.max())
+    missing_cells = int(((alloc == 0) & (sizes > 0)).sum())
+    desc = words.sampling_stratified(
+        len(rows), n_rows, [g.name for g in strata], len(cells), min_per_group, weighted,
+        missing_cells,
+    )
+    return rows, weights, desc, weighted

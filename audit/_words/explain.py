@@ -1,0 +1,196 @@
+"""Sentences of the SHAP explanation, made from facts.
+
+The sampling description (``Explanation.sampling``), the output units
+(``Explanation.units``), the notes on which explainer ran and why
+(``Explanation.note``), the "why no value" reasons of groups and gaps, and the
+technical driver sentence (``DriverSummary.sentence``).  Every string here is part
+of the JSON contract: change one and the golden audit.json changes.
+(``EXPLAINER_DESCRIPTIONS`` is data of the result and lives in
+``audit._result.explanation``.)
+
+May import: ``audit._result`` and the standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._result.explanation import DriverItem
+
+# --------------------------------------------------------------------------- sampling
+
+
+def sampling_all_rows(n_rows: int) -> str:
+    """``Explanation.sampling`` when every row is explained.
+
+    >>> sampling_all_rows(4)
+    'all 4 rows explained (no sampling)'
+    """
+    return f"all {n_rows} rows explained (no sampling)"
+
+
+def sampling_stratified(
+    n_sampled: int,
+    n_rows: int,
+    strata: Sequence[str],
+    n_cells: int,
+    min_per_group: int,
+    weighted: bool,
+    missing_cells: int,
+) -> str:
+    """``Explanation.sampling`` of a stratified sample: size, strata, weighting.
+
+    >>> sampling_stratified(40, 100, ["sex"], 2, 30, False, 0)  # doctest: +NORMALIZE_WHITESPACE
+    '40 of 100 rows, stratified by sex (2 cells; each group has at least min(its size, 30) rows);
+     proportional allocation, so no reweighting is needed'
+    """
+    names = ", ".join(strata) if strata else "nothing"
+    return (
+        f"{n_sampled} of {n_rows} rows, stratified by {names} "
+        f"({n_cells} cells; each group has at least min(its size, {min_per_group}) rows); "
+        + (
+            "means are weighted back to the population (weights N_cell/n_cell)"
+            if weighted
+            else "proportional allocation, so no reweighting is needed"
+        )
+        + (f"; {missing_cells} tiny cells have no sampled row" if missing_cells else "")
+    )
+
+
+# --------------------------------------------------------------------------- units
+
+
+def output_units(regression: bool, space: str, positive_label: object | None) -> str:
+    """``Explanation.units``: what the explained output measures, in words.
+
+    >>> output_units(False, "log-odds", 1)
+    "log-odds of predicting '1'"
+    """
+    if regression:
+        return "units of the model's prediction"
+    label = f"'{positive_label}'" if positive_label is not None else "the positive class"
+    if space == "log-odds":
+        return f"log-odds of predicting {label}"
+    if space == "probability":
+        return f"probability of predicting {label}"
+    return f"decision score for {label}"
+
+
+# --------------------------------------------------------------------------- explainer notes
+
+#: name of each exact explainer tried first, by kind (in the notes)
+FIRST_TRY = {"linear": "exact linear SHAP", "tree": "shap.TreeExplainer"}
+
+
+def untraceable_note(first_try: str, why: str) -> str:
+    """Note: the exact explainer was skipped because a pipeline step cannot be traced back."""
+    return (
+        f"{first_try} was not used: a preprocessing step cannot be traced back to the "
+        f"original columns ({why}); a model-agnostic explainer was used instead"
+    )
+
+
+def explainer_failed_note(first_try: str, error_type: str) -> str:
+    """Note: the exact explainer raised an error, so the model-agnostic one ran."""
+    return (
+        f"{first_try} failed on this model ({error_type}); "
+        "a model-agnostic explainer was used instead"
+    )
+
+
+def path_dependent_note(n_bad: int, n_rows: int, max_error: float) -> str:
+    """Note: the interventional TreeExplainer did not add up, the path-dependent one did."""
+    return (
+        f"the interventional TreeExplainer did not add up to the model's output "
+        f"on {n_bad} of {n_rows} rows (largest error {max_error:.3g}), so the "
+        "path-dependent TreeExplainer was used; its values add up exactly but "
+        "treat absent features through the training data's tree paths rather "
+        "than the background sample"
+    )
+
+
+def discarded_note(first_try: str, max_error: float, units: str, tolerance: float) -> str:
+    """Note: the exact explainer's values failed the additivity check and were discarded."""
+    return (
+        f"{first_try} gave attributions that do not add up to the model's own "
+        f"output (largest error {max_error:.3g} {units}; allowed {tolerance:.1g}), so they "
+        "were discarded and a model-agnostic explainer was used instead"
+    )
+
+
+def not_additive_note(max_error: float) -> str:
+    """Note: even the final attributions fail the additivity check."""
+    return (
+        f"the attributions do not add up to the model's output (largest error {max_error:.3g}); "
+        "treat the explanation with caution"
+    )
+
+
+# --------------------------------------------------------------------------- reasons
+
+#: ``GroupAttribution.reason`` of a group with no sampled row
+GROUP_NOT_SAMPLED = "no rows of this group in the sample"
+
+#: ``Estimate.reason`` of a gap or contribution when a side has fewer than 2 rows
+NO_INTERVAL_FEW_ROWS = "fewer than 2 rows in a group: no interval"
+
+
+def side_not_sampled(label: str, is_reference: bool) -> str:
+    """Why a gap has no decomposition: the group (or the reference) has no sampled row.
+
+    >>> side_not_sampled("f", True)
+    "the reference group 'f' has no rows in the explanation sample"
+    """
+    who = f"the reference group '{label}'" if is_reference else f"'{label}'"
+    return f"{who} has no rows in the explanation sample"
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+def _signed(x: float) -> str:
+    """A contribution with its sign, 3 significant digits."""
+    return f"{x:+.3g}"
+
+
+def _driver_part(d: DriverItem) -> str:
+    """One driver in the technical sentence: value, interval, percentage points."""
+    txt = f"{d.feature} {_signed(d.contribution)}"
+    if d.lo is not None and d.hi is not None:
+        txt += f" (95% interval {d.lo:.3g} to {d.hi:.3g})"
+    if d.pp is not None:
+        txt += f", about {d.pp:+.2g} pp"
+    return txt
+
+
+def driver_sentence(
+    *,
+    attribute: str,
+    group: str,
+    reference: str,
+    units: str,
+    gap: float,
+    gap_pp: float | None,
+    direction: str,
+    drivers: Sequence[DriverItem],
+) -> str:
+    """``DriverSummary.sentence``: one group's gap and its top drivers, in technical terms.
+
+    The arguments are the other fields of :class:`~audit._result.explanation.DriverSummary`,
+    so a summary ``s`` is worded again by ``driver_sentence(attribute=s.attribute, ...)``.
+
+    >>> d = DriverItem("income", -0.4, -0.5, -0.3, 0.8, -3.1, "lowers")
+    >>> driver_sentence(attribute="sex", group="f", reference="m", units="log-odds",
+    ...     gap=-0.5, gap_pp=-4.0, direction="lower", drivers=[d])  # doctest: +NORMALIZE_WHITESPACE
+    "On sex, the mean model output for 'f' is 0.5 lower than for 'm' (log-odds), 4 percentage
+     points of predicted probability. Largest drivers: income -0.4 (95% interval -0.5 to -0.3),
+     about -3.1 pp."
+    """
+    head = (
+        f"On {attribute}, the mean model output for '{group}' is "
+        f"{abs(gap):.3g} {direction} than for '{reference}' ({units})"
+    )
+    if gap_pp is not None:
+        head += f", {abs(gap_pp):.3g} percentage points of predicted probability"
+    parts = [_driver_part(d) for d in drivers]
+    return head + (". Largest drivers: " + "; ".join(parts) + "." if parts else ".")
