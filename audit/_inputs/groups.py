@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._words import inputs as W
 from .prepared import Grouping
 
 UNKNOWN = "unknown"
@@ -40,6 +41,16 @@ def tokens(name: str) -> list[str]:
     """Split a column name into lower-case word tokens (snake, kebab, camel, spaces)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
     return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def is_birth(column: str) -> bool:
+    """True for a column named like a date or year of birth.
+
+    >>> is_birth("dateOfBirth"), is_birth("birth_year"), is_birth("age")
+    (True, True, False)
+    """
+    toks = tokens(column)
+    return "birth" in toks or "dob" in toks or any("birth" in t for t in toks)
 
 
 def family_of(name: str) -> str | None:
@@ -81,7 +92,7 @@ def detect_protected(
     for attr, col in overrides.items():
         fam = attr if attr in FAMILIES else (family_of(attr) or "other")
         overridden_families.add(fam)
-        found.append(ProtectedColumn(attr, fam, col, f"set by you ({attr}={col})"))
+        found.append(ProtectedColumn(attr, fam, col, W.protected_set_by_you(attr, col)))
     excluded = set(exclude) | {p.column for p in found}
     by_family: dict[str, list[str]] = {}
     for col in columns:
@@ -94,21 +105,16 @@ def detect_protected(
         cols = by_family.get(fam, [])
         if not cols:
             continue
-        used, dropped = cols[:max_per_family], cols[max_per_family:]
+        used = cols[:max_per_family]
         if len(cols) > 1:
-            notes.append(
-                f"{len(cols)} columns look like {fam}: {', '.join(cols)}; "
-                + ("auditing each separately" if not dropped
-                   else f"auditing the first {max_per_family} ({', '.join(used)}); "
-                        f"name the one you want with --protected {fam}=COLUMN")
-            )
+            notes.append(W.several_columns_note(fam, cols, used, max_per_family))
         for col in used:
             name = fam if len(used) == 1 else f"{fam}: {col}"
-            found.append(ProtectedColumn(name, fam, col, f"column name '{col}' matches {fam}"))
+            found.append(ProtectedColumn(name, fam, col, W.protected_by_name(col, fam)))
     return found, notes
 
 
-def _as_labels(s: pd.Series) -> np.ndarray:
+def as_labels(s: pd.Series) -> np.ndarray:
     """Values as strings, with missing values mapped to the explicit 'unknown' group."""
     miss = s.isna().to_numpy()
     out = s.astype(object).where(~s.isna(), UNKNOWN).map(format_value).to_numpy(dtype=object)
@@ -139,6 +145,7 @@ def age_bands(values: pd.Series, edges: Sequence[int]) -> np.ndarray:
 
 
 def band_order(edges: Sequence[int]) -> list[str]:
+    """The age bands' names in order, youngest first."""
     return [f"<{edges[0]}"] + [f"{a}–{b - 1}" for a, b in zip(edges[:-1], edges[1:])] + [
         f"{edges[-1]}+"]
 
@@ -222,7 +229,7 @@ def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
     joined = np.char.add(np.char.add(la, " × "), lb)
     order = [f"{x} × {y}" for x in a.labels for y in b.labels]
     g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
-                      how_found=f"every combination of {a.name} and {b.name}",
+                      how_found=W.intersection_how(a.name, b.name),
                       min_group_size=min_group_size, merge_small=True, noun="combinations",
                       # compare with the two reference groups together, e.g. White × Male
                       preferred_reference=f"{a.labels[a.reference]} × {b.labels[b.reference]}")

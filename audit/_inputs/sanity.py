@@ -1,6 +1,6 @@
 """Data sanity checks: problems in the table itself, before any model is involved.
 
-Each check is a registered :class:`~audit._checks.Check` with a stable code
+Each check is a registered :class:`~audit._result.findings.Check` with a stable code
 (``DATA001`` ...).  :func:`sanity_checks` runs them all and returns findings:
 one per problem found, or one ``"pass"`` finding per check that found nothing,
 so the report can say what was looked at.
@@ -30,7 +30,8 @@ from .._result.checks import (
     PROTECTED_MOSTLY_MISSING,
     SANITY_CHECKS,
 )
-from .._result.findings import Finding, finding
+from .._result.findings import Finding, Outcome, finding
+from .._words import inputs as W
 
 __all__ = [
     "CONSTANT_COLUMNS",
@@ -44,8 +45,6 @@ __all__ = [
     "sanity_checks",
 ]
 
-
-
 #: Share of non-missing values that must parse for a "stored as text" finding.
 PARSE_SHARE = 0.95
 #: At most this many non-missing values per column are sampled for parse checks.
@@ -54,65 +53,6 @@ SAMPLE_SIZE = 10_000
 IMBALANCE_SHARE = 0.10
 #: Share of missing values above which a protected attribute is "mostly missing".
 PROTECTED_MISSING_SHARE = 0.50
-#: Columns listed by name in a message before "and N more".
-MAX_LISTED = 5
-
-# Message templates (asserted in tests).
-MSG_NUMBERS = (
-    "Column '{column}' holds numbers stored as text: {parsed:,} of {total:,} non-missing values "
-    "({share}) read as numbers, for example '{example}'. Convert the column to a number type "
-    "(for example with pandas.to_numeric) before training and auditing."
-)
-MSG_NUMBERS_PASS = "No text column holds numbers ({n} text columns looked at)."
-MSG_DATES = (
-    "Column '{column}' holds dates stored as text: {parsed:,} of {total:,} non-missing values "
-    "({share}) read as dates written like {pattern}, for example '{example}'. Convert the column "
-    "to a date type (for example with pandas.to_datetime(..., format='{fmt}'))."
-)
-MSG_DATES_PASS = "No text column holds dates ({n} text columns looked at)."
-MSG_MISSING = (
-    "{count} of {n_columns} columns have more than {threshold} missing values: {listing}. "
-    "Check whether values are missing more often for some groups than for others."
-)
-MSG_MISSING_PASS = "No column has more than {threshold} missing values ({n_columns} columns)."
-MSG_DUPLICATES = (
-    "{count:,} of {n_rows:,} rows ({share}) are exact copies of an earlier row. Remove them "
-    "if each row should be a different case."
-)
-MSG_DUPLICATES_PASS = "No row is an exact copy of another ({n_rows:,} rows)."
-MSG_DUPLICATES_UNHASHABLE = (
-    "Rows could not be compared because column '{column}' holds values such as lists or dicts."
-)
-MSG_CONSTANT = (
-    "{count} column(s) have the same value in every row: {listing}. They carry no information."
-)
-MSG_CONSTANT_PASS = "Every column has more than one distinct value ({n_columns} columns)."
-MSG_IMBALANCE = (
-    "The target '{target}' is imbalanced: the rarest label {label!r} makes up {share} of rows "
-    "({count:,} of {total:,}); below {limit} group rates rest on few cases."
-)
-MSG_IMBALANCE_ONE = (
-    "The target '{target}' has a single label ({label!r}) in all {total:,} labelled rows, so "
-    "error rates between groups cannot be compared."
-)
-MSG_IMBALANCE_PASS = (
-    "The rarest label of the target '{target}' ({label!r}) makes up {share} of rows."
-)
-MSG_IMBALANCE_NO_TARGET = "No target column was given, so label balance was not checked."
-MSG_IMBALANCE_NUMERIC = (
-    "The target '{target}' has {n_values:,} distinct numeric values (a regression target), so "
-    "label balance does not apply."
-)
-MSG_IMBALANCE_EMPTY = (
-    "The target '{target}' has no non-missing values, so label balance was not checked."
-)
-MSG_PROTECTED = (
-    "The protected attribute '{column}' is missing for {missing:,} of {n_rows:,} rows ({share}). "
-    "Fairness results for it describe only the rows where it is known; collect it for more "
-    "people or treat these results with caution."
-)
-MSG_PROTECTED_PASS = "Every protected attribute is known for at least half of the rows ({listing})."
-MSG_PROTECTED_NONE = "No protected attribute was given, so its completeness was not checked."
 
 # Date formats tried on text columns, most common first.
 _DATE_FORMATS: tuple[str, ...] = (
@@ -144,22 +84,6 @@ _CODE_NAME = re.compile(
     r"iban|isbn|sku|uuid)([^a-z]|$)",
     re.IGNORECASE,
 )
-
-
-def _pct(x: float) -> str:
-    """Share as a percentage with one decimal, never rounding a non-zero share to 0.0 %."""
-    if 0 < x < 0.0005:
-        return "<0.1%"
-    if 0.9995 < x < 1:
-        return ">99.9%"
-    return f"{100 * x:.1f}%"
-
-
-def _listing(items: Sequence[str]) -> str:
-    shown = ", ".join(items[:MAX_LISTED])
-    if len(items) > MAX_LISTED:
-        shown += f" and {len(items) - MAX_LISTED} more"
-    return shown
 
 
 def _is_text(col: pd.Series) -> bool:
@@ -217,6 +141,7 @@ def _looks_like_code(column: str, text: pd.Series) -> bool:
 
 
 def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[Finding]:
+    """DATA001: text columns whose values (nearly) all read as numbers."""
     rng = np.random.default_rng(seed)
     out: list[Finding] = []
     for name in text_cols:
@@ -236,13 +161,7 @@ def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[
             finding(
                 NUMBERS_AS_TEXT,
                 "review",
-                MSG_NUMBERS.format(
-                    column=name,
-                    parsed=parsed,
-                    total=total,
-                    share=_pct(parsed / total),
-                    example=example,
-                ),
+                W.numbers_as_text(name, parsed, total, example),
                 subject=str(name),
                 details={
                     "parsed": str(parsed),
@@ -253,30 +172,12 @@ def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[
             )
         )
     if not out:
-        out.append(finding(NUMBERS_AS_TEXT, "pass", MSG_NUMBERS_PASS.format(n=len(text_cols))))
+        out.append(finding(NUMBERS_AS_TEXT, "pass", W.MSG_NUMBERS_PASS.format(n=len(text_cols))))
     return out
 
 
-def _date_pattern(fmt: str) -> str:
-    """A strptime format in words a spreadsheet user knows: ``%Y-%m-%d`` -> ``YYYY-MM-DD``."""
-    if fmt == "ISO8601":
-        return "ISO 8601 (YYYY-MM-DD with an optional time)"
-    words = {
-        "%Y": "YYYY",
-        "%m": "MM",
-        "%d": "DD",
-        "%H": "hh",
-        "%M": "mm",
-        "%S": "ss",
-        "%b": "Mon",
-        "%B": "Month",
-    }
-    for code, word in words.items():
-        fmt = fmt.replace(code, word)
-    return fmt
-
-
 def _best_date_format(sample: pd.Series) -> tuple[str, float] | None:
+    """The date format that parses the largest share of ``sample``, with that share."""
     best: tuple[str, float] | None = None
     for fmt in _DATE_FORMATS:
         share = float(_parse_dates(sample, fmt).mean())
@@ -287,9 +188,23 @@ def _best_date_format(sample: pd.Series) -> tuple[str, float] | None:
     return best
 
 
+def _date_format_of(sample: pd.Series) -> str | None:
+    """The format in which (nearly) every sampled value reads as a date, if any."""
+    # Pure numbers (years, 20240317, Excel serials) are never taken for dates.
+    if _parse_numbers(sample).mean() >= 0.5:
+        return None
+    if sample.str.match(_DATE_LIKE).mean() < PARSE_SHARE:
+        return None
+    best = _best_date_format(sample)
+    if best is None or best[1] < PARSE_SHARE:
+        return None
+    return best[0]
+
+
 def _dates_as_text(
     df: pd.DataFrame, text_cols: list[str], number_cols: set[str], seed: int
 ) -> list[Finding]:
+    """DATA002: text columns whose values (nearly) all read as dates in one format."""
     rng = np.random.default_rng(seed + 1)
     out: list[Finding] = []
     for name in text_cols:
@@ -297,15 +212,9 @@ def _dates_as_text(
         sample = _sample(col, rng)
         if sample.empty or name in number_cols:
             continue
-        # Pure numbers (years, 20240317, Excel serials) are never taken for dates.
-        if _parse_numbers(sample).mean() >= 0.5:
+        fmt = _date_format_of(sample)
+        if fmt is None:
             continue
-        if sample.str.match(_DATE_LIKE).mean() < PARSE_SHARE:
-            continue
-        best = _best_date_format(sample)
-        if best is None or best[1] < PARSE_SHARE:
-            continue
-        fmt = best[0]
         values, counts = _distinct_counts(col)
         ok = _parse_dates(values, fmt)
         parsed, total = int(counts[ok].sum()), int(counts.sum())
@@ -316,15 +225,7 @@ def _dates_as_text(
             finding(
                 DATES_AS_TEXT,
                 "review",
-                MSG_DATES.format(
-                    column=name,
-                    parsed=parsed,
-                    total=total,
-                    share=_pct(parsed / total),
-                    pattern=_date_pattern(fmt),
-                    fmt=fmt,
-                    example=example,
-                ),
+                W.dates_as_text(name, parsed, total, fmt, example),
                 subject=str(name),
                 details={
                     "parsed": str(parsed),
@@ -336,32 +237,22 @@ def _dates_as_text(
             )
         )
     if not out:
-        out.append(finding(DATES_AS_TEXT, "pass", MSG_DATES_PASS.format(n=len(text_cols))))
+        out.append(finding(DATES_AS_TEXT, "pass", W.MSG_DATES_PASS.format(n=len(text_cols))))
     return out
 
 
 def _missing_values(df: pd.DataFrame, threshold: float) -> list[Finding]:
+    """DATA003: columns with more than ``threshold`` missing values."""
     shares = df.isna().mean() if len(df) else pd.Series(0.0, index=df.columns)
     over = shares[shares > threshold].sort_values(ascending=False, kind="stable")
     if over.empty:
-        return [
-            finding(
-                MISSING_VALUES,
-                "pass",
-                MSG_MISSING_PASS.format(threshold=_pct(threshold), n_columns=df.shape[1]),
-            )
-        ]
-    items = [f"{name} ({_pct(float(share))})" for name, share in over.items()]
+        return [finding(MISSING_VALUES, "pass", W.missing_values_pass(df.shape[1], threshold))]
+    listed = [(str(name), float(share)) for name, share in over.items()]
     return [
         finding(
             MISSING_VALUES,
             "review",
-            MSG_MISSING.format(
-                count=len(over),
-                n_columns=df.shape[1],
-                threshold=_pct(threshold),
-                listing=_listing(items),
-            ),
+            W.missing_values(listed, df.shape[1], threshold),
             subject=", ".join(str(c) for c in over.index),
             details={str(name): f"{float(share):.4f}" for name, share in over.items()},
         )
@@ -384,6 +275,7 @@ def _count_duplicates(df: pd.DataFrame) -> int:
 
 
 def _duplicate_rows(df: pd.DataFrame) -> list[Finding]:
+    """DATA004: rows that repeat an earlier row exactly."""
     n_rows = len(df)
     try:
         count = _count_duplicates(df)
@@ -400,23 +292,24 @@ def _duplicate_rows(df: pd.DataFrame) -> list[Finding]:
             finding(
                 DUPLICATE_ROWS,
                 "insufficient_evidence",
-                MSG_DUPLICATES_UNHASHABLE.format(column=bad),
+                W.MSG_DUPLICATES_UNHASHABLE.format(column=bad),
                 subject=bad,
             )
         ]
     if count == 0:
-        return [finding(DUPLICATE_ROWS, "pass", MSG_DUPLICATES_PASS.format(n_rows=n_rows))]
+        return [finding(DUPLICATE_ROWS, "pass", W.MSG_DUPLICATES_PASS.format(n_rows=n_rows))]
     return [
         finding(
             DUPLICATE_ROWS,
             "review",
-            MSG_DUPLICATES.format(count=count, n_rows=n_rows, share=_pct(count / n_rows)),
+            W.duplicate_rows(count, n_rows),
             details={"duplicates": str(count), "rows": str(n_rows)},
         )
     ]
 
 
 def _is_constant(col: pd.Series) -> bool:
+    """True when every value of ``col`` is the same (all missing counts as the same)."""
     if len(col) <= 1:
         return True
     missing = col.isna()
@@ -435,21 +328,23 @@ def _is_constant(col: pd.Series) -> bool:
 
 
 def _constant_columns(df: pd.DataFrame) -> list[Finding]:
+    """DATA005: columns with the same value in every row."""
     if len(df) == 0:
-        return [finding(CONSTANT_COLUMNS, "not_applicable", "The table has no rows.")]
+        return [finding(CONSTANT_COLUMNS, "not_applicable", W.MSG_CONSTANT_NO_ROWS)]
     const = [str(c) for c in df.columns if _is_constant(df[c])]
     if not const:
-        return [finding(CONSTANT_COLUMNS, "pass", MSG_CONSTANT_PASS.format(n_columns=df.shape[1]))]
+        return [
+            finding(CONSTANT_COLUMNS, "pass", W.MSG_CONSTANT_PASS.format(n_columns=df.shape[1]))
+        ]
     details: dict[str, str] = {}
     for name in const:
         value = df[name].iloc[0]
         details[name] = "missing" if pd.isna(value) else str(value)
-    items = [f"{n} (always {details[n]})" for n in const]
     return [
         finding(
             CONSTANT_COLUMNS,
             "review",
-            MSG_CONSTANT.format(count=len(const), listing=_listing(items)),
+            W.constant_columns([(n, details[n]) for n in const]),
             subject=", ".join(const),
             details=details,
         )
@@ -457,76 +352,43 @@ def _constant_columns(df: pd.DataFrame) -> list[Finding]:
 
 
 def _label_imbalance(df: pd.DataFrame, target: str | None) -> list[Finding]:
+    """DATA006: whether the rarest label of the target is too rare (or the only one)."""
     if target is None or target not in df.columns:
-        return [finding(LABEL_IMBALANCE, "not_applicable", MSG_IMBALANCE_NO_TARGET)]
+        return [finding(LABEL_IMBALANCE, "not_applicable", W.MSG_IMBALANCE_NO_TARGET)]
     y = df[target].dropna()
     if y.empty:
-        return [
-            finding(
-                LABEL_IMBALANCE,
-                "not_applicable",
-                MSG_IMBALANCE_EMPTY.format(target=target),
-                subject=target,
-            )
-        ]
+        message = W.MSG_IMBALANCE_EMPTY.format(target=target)
+        return [finding(LABEL_IMBALANCE, "not_applicable", message, subject=target)]
     counts = y.value_counts(sort=True)
     if pd.api.types.is_float_dtype(y.dtype) and len(counts) > 20:
-        return [
-            finding(
-                LABEL_IMBALANCE,
-                "not_applicable",
-                MSG_IMBALANCE_NUMERIC.format(target=target, n_values=len(counts)),
-                subject=target,
-            )
-        ]
+        message = W.MSG_IMBALANCE_NUMERIC.format(target=target, n_values=len(counts))
+        return [finding(LABEL_IMBALANCE, "not_applicable", message, subject=target)]
+    return [_label_balance(target, counts)]
+
+
+def _label_balance(target: str, counts: pd.Series) -> Finding:
+    """DATA006 on a target's label counts (most frequent first)."""
     total = int(counts.sum())
     label = counts.index[-1]
     label = label.item() if hasattr(label, "item") else label
     count = int(counts.iloc[-1])
     share = count / total
     details = {str(k): str(int(v)) for k, v in counts.items()}
+    outcome: Outcome = "review"
     if len(counts) == 1:
-        return [
-            finding(
-                LABEL_IMBALANCE,
-                "review",
-                MSG_IMBALANCE_ONE.format(target=target, label=label, total=total),
-                subject=target,
-                details=details,
-            )
-        ]
-    if share < IMBALANCE_SHARE:
-        return [
-            finding(
-                LABEL_IMBALANCE,
-                "review",
-                MSG_IMBALANCE.format(
-                    target=target,
-                    label=label,
-                    share=_pct(share),
-                    count=count,
-                    total=total,
-                    limit=_pct(IMBALANCE_SHARE),
-                ),
-                subject=target,
-                details=details,
-            )
-        ]
-    return [
-        finding(
-            LABEL_IMBALANCE,
-            "pass",
-            MSG_IMBALANCE_PASS.format(target=target, label=label, share=_pct(share)),
-            subject=target,
-            details=details,
-        )
-    ]
+        message = W.MSG_IMBALANCE_ONE.format(target=target, label=label, total=total)
+    elif share < IMBALANCE_SHARE:
+        message = W.label_imbalance(target, label, count, total, IMBALANCE_SHARE)
+    else:
+        outcome, message = "pass", W.label_balance_pass(target, label, share)
+    return finding(LABEL_IMBALANCE, outcome, message, subject=target, details=details)
 
 
 def _protected_missing(df: pd.DataFrame, protected: Sequence[str]) -> list[Finding]:
+    """DATA007: protected attributes missing for more than half of the rows."""
     present = [p for p in protected if p in df.columns]
     if not present:
-        return [finding(PROTECTED_MOSTLY_MISSING, "not_applicable", MSG_PROTECTED_NONE)]
+        return [finding(PROTECTED_MOSTLY_MISSING, "not_applicable", W.MSG_PROTECTED_NONE)]
     n_rows = len(df)
     out: list[Finding] = []
     shares: dict[str, float] = {}
@@ -539,17 +401,14 @@ def _protected_missing(df: pd.DataFrame, protected: Sequence[str]) -> list[Findi
                 finding(
                     PROTECTED_MOSTLY_MISSING,
                     "fail",
-                    MSG_PROTECTED.format(
-                        column=name, missing=missing, n_rows=n_rows, share=_pct(share)
-                    ),
+                    W.protected_missing(name, missing, n_rows, share),
                     subject=name,
                     details={"missing": str(missing), "rows": str(n_rows), "share": f"{share:.4f}"},
                 )
             )
     if not out:
-        listing = ", ".join(f"{k} {_pct(v)} missing" for k, v in shares.items())
         out.append(
-            finding(PROTECTED_MOSTLY_MISSING, "pass", MSG_PROTECTED_PASS.format(listing=listing))
+            finding(PROTECTED_MOSTLY_MISSING, "pass", W.protected_known_pass(list(shares.items())))
         )
     return out
 

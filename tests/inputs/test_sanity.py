@@ -12,17 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit._inputs.sanity import (
+from audit._inputs.sanity import SANITY_CHECKS, sanity_checks
+from audit._result.findings import REGISTRY, Finding
+from audit._result.serial import from_jsonable, to_jsonable
+from audit._words.inputs import (
     MSG_DUPLICATES,
     MSG_IMBALANCE,
     MSG_IMBALANCE_NO_TARGET,
     MSG_NUMBERS,
     MSG_PROTECTED,
-    SANITY_CHECKS,
-    sanity_checks,
 )
-from audit._result.findings import REGISTRY, Finding
-from audit._result.serial import from_jsonable, to_jsonable
 
 N = 400
 

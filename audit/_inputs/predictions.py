@@ -1,0 +1,108 @@
+"""The decisions being audited: from the model (predict, or scores at a threshold) or from columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._config import AuditConfig
+from .._errors import InputError, UnsupportedError
+from .._result.spec import Task
+from .._words import inputs as W
+from . import groups as G
+from .columns import align_text_columns
+from .model import ModelAdapter, infer_task
+from .target import positive_label
+
+_fmt = G.format_value
+
+
+@dataclass
+class Decisions:
+    """The task, the decisions and scores, and where they came from."""
+
+    task: Task
+    y_pred: np.ndarray
+    scores: np.ndarray | None
+    source: str  # how the decisions were made, in words (``prediction_source``)
+    positive: Any = None  # the positive label (a class of the model, or a column value)
+    model: ModelAdapter | None = None
+    X: pd.DataFrame | None = None
+
+
+def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tuple[str, ...],
+               model_source: str, notes: list[str]) -> tuple[pd.DataFrame, Decisions]:
+    """Run the model on ``df`` (text columns aligned first); the decisions and scores."""
+    task = infer_task(estimator, model_source)
+    model = ModelAdapter(estimator, task, features, None, model_source)
+    positive: Any = None
+    if task == "binary":
+        positive = positive_label(list(model.classes), cfg, f"{model_source}: the model's classes")
+        model.positive_label = positive
+    df = align_text_columns(df, estimator, features, notes)
+    X = df.loc[:, list(features)]
+    scores = model.score(X)
+    if cfg.threshold is not None:
+        if scores is None:
+            raise InputError(f"{model_source}: --threshold needs scores, but the model has no "
+                             "predict_proba() - drop --threshold")
+        y_pred = (scores >= cfg.threshold).astype(np.int8)
+        source = W.scores_at_threshold(cfg.threshold)
+    else:
+        y_pred = model.predict(X)
+        source = W.PREDICTIONS_FROM_MODEL
+    return df, Decisions(task, y_pred, scores, source, positive, model, X)
+
+
+def _scores_column(df: pd.DataFrame, column: str, source: str) -> np.ndarray:
+    """A scores column as floats; refuses missing or non-numeric values."""
+    scores = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isfinite(scores)):
+        raise InputError(
+            f"scores column '{column}' in {source} has "
+            f"{int((~np.isfinite(scores)).sum())} missing or non-numeric values - "
+            "expected probabilities in [0, 1]")
+    return scores
+
+
+def _column_positive(df: pd.DataFrame, column: str, uniq: list[Any], target: str | None,
+                     cfg: AuditConfig, source: str) -> Any:
+    """The positive label of a predictions column (with the target's values, if any)."""
+    if target is not None:
+        tv = list(pd.unique(df[target]))
+        values = sorted(set(map(_fmt, uniq)) | set(map(_fmt, tv)))
+        return positive_label([next(v for v in uniq + tv if _fmt(v) == s) for s in values], cfg,
+                              f"{source}: '{column}'/'{target}'")
+    return positive_label(sorted(uniq, key=_fmt), cfg, f"predictions column '{column}'")
+
+
+def from_columns(df: pd.DataFrame, cfg: AuditConfig, column: str, target: str | None,
+                 source: str) -> Decisions:
+    """Decisions (and scores) read from the predictions ``column`` of the data, without a model."""
+    pcol = df[column]
+    if pcol.isna().any():
+        raise InputError(f"predictions column '{column}' in {source} has "
+                         f"{int(pcol.isna().sum())} missing values - fill or drop those rows")
+    scores = None if cfg.scores is None else _scores_column(df, cfg.scores, source)
+    uniq = list(pd.unique(pcol))
+    positive: Any = None
+    task: Task
+    if pd.api.types.is_float_dtype(pcol) and len(uniq) > 2:
+        task = "regression"
+        y_pred = pcol.to_numpy(dtype=float)
+    else:
+        task = "binary"
+        if len(uniq) > 2:
+            raise UnsupportedError(
+                f"predictions column '{column}' has {len(uniq)} distinct values - "
+                "only binary decisions or numeric (regression) predictions are supported")
+        positive = _column_positive(df, column, uniq, target, cfg, source)
+        y_pred = (pcol.map(_fmt) == _fmt(positive)).to_numpy().astype(np.int8)
+    pred_source = W.predictions_column(column)
+    if scores is not None and cfg.scores is not None and cfg.threshold is not None:
+        y_pred = (scores >= cfg.threshold).astype(np.int8)
+        pred_source = W.scores_column_at_threshold(cfg.scores, cfg.threshold)
+    return Decisions(task, y_pred, scores, pred_source, positive)

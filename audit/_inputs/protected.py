@@ -1,0 +1,114 @@
+"""Protected attributes: which columns, their groups (age bands, merged regions), intersections."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .._config import AuditConfig
+from .._errors import ConfigError, InputError
+from .._result.checks import SPEC_DIRECT_USE
+from .._result.findings import Finding, finding
+from .._result.spec import ProtectedInfo
+from .._words import inputs as W
+from . import groups as G
+from .columns import missing_column
+from .prepared import Grouping
+
+NONE_FOUND = (
+    "{source}: no protected attribute found - no column is named like race, ethnicity, "
+    "sex, gender, age, date of birth, country, state, region or zip code; name them with "
+    "--protected race=COLUMN (repeatable)"
+)
+
+
+def protected_columns(df: pd.DataFrame, cfg: AuditConfig, target: str | None, source: str,
+                      notes: list[str]) -> list[G.ProtectedColumn]:
+    """The protected attributes (named by the user, else found by column name); at least one."""
+    exclude = [c for c in (target, cfg.predictions, cfg.scores) if c]
+    found, detection_notes = G.detect_protected(list(df.columns), cfg.protected, exclude,
+                                                cfg.max_per_family)
+    notes.extend(detection_notes)
+    for p in found:
+        if p.column not in df.columns:
+            raise missing_column(p.column, df, source, f"protected ({p.name})",
+                                 "fix --protected NAME=COLUMN")
+    if not found:
+        raise InputError(NONE_FOUND.format(source=source))
+    return found
+
+
+def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig,
+                  notes: list[str]) -> tuple[np.ndarray, list[str] | None]:
+    """Each row's group label, and the groups' order (age bands) if they have one."""
+    birth = G.is_birth(p.column)
+    if p.family != "age" or not (pd.api.types.is_numeric_dtype(col) or birth):
+        return G.as_labels(col), None
+    if birth:
+        as_of = date.fromisoformat(cfg.age_as_of) if cfg.age_as_of else date.today()
+        ages = G.ages_from_birth(col, as_of)
+        notes.append(W.age_from_birth_note(p.column, as_of.isoformat()))
+    else:
+        ages = col
+    return G.age_bands(ages, cfg.age_bands), G.band_order(cfg.age_bands) + [G.UNKNOWN]
+
+
+def attribute_grouping(p: G.ProtectedColumn, df: pd.DataFrame, cfg: AuditConfig, source: str,
+                       notes: list[str]) -> Grouping:
+    """The groups of one protected attribute, small regions merged, with its reference group."""
+    col = df[p.column]
+    if col.isna().all():
+        raise InputError(
+            f"protected column '{p.column}' ({p.name}) in {source} is entirely missing - "
+            "fill it, or choose another with --protected "
+            f"{p.family if p.family in G.FAMILIES else p.name}=COLUMN")
+    labels, order = _group_labels(p, col, cfg, notes)
+    try:
+        g = G.make_grouping(
+            p.name, p.family, p.column, labels, how_found=p.how_found,
+            min_group_size=cfg.min_group_size, merge_small=p.family == "geography",
+            order=order, reference=cfg.reference.get(p.name))
+    except KeyError as exc:
+        raise ConfigError(
+            f"reference group '{cfg.reference.get(p.name)}' for {p.name} does not exist - "
+            f"its groups are: {', '.join(sorted(set(labels.astype(str)))[:12])}") from exc
+    if len(g.labels) < 2:
+        notes.append(W.single_group_note(p.name, p.column, g.labels[0]))
+    return g
+
+
+def attribute_groupings(
+    df: pd.DataFrame, found: list[G.ProtectedColumn], cfg: AuditConfig,
+    features: tuple[str, ...], source: str, notes: list[str], findings: list[Finding],
+) -> tuple[list[Grouping], list[ProtectedInfo]]:
+    """Groups of every protected attribute, as used and as recorded; SPEC002 for model inputs."""
+    groupings: list[Grouping] = []
+    infos: list[ProtectedInfo] = []
+    feature_set = set(features)
+    for p in found:
+        g = attribute_grouping(p, df, cfg, source, notes)
+        groupings.append(g)
+        is_input = p.column in feature_set
+        infos.append(ProtectedInfo(
+            p.name, p.family, (p.column,), p.how_found, g.labels, g.labels[g.reference],
+            {k: tuple(v) for k, v in g.members.items()}, is_input))
+        if is_input:
+            findings.append(finding(SPEC_DIRECT_USE, "review", W.direct_use(p.column, p.name),
+                                    subject=p.name))
+    return groupings, infos
+
+
+def intersections(groupings: list[Grouping], cfg: AuditConfig,
+                  notes: list[str]) -> list[Grouping]:
+    """Every pair of attributes with at least two (and not too many) groups, combined."""
+    if not cfg.intersections:
+        return []
+    singles = [g for g in groupings if len(g.labels) >= 2]
+    wide = [g for g in singles if len(g.labels) > cfg.intersection_max_groups]
+    if wide:
+        notes.append(W.not_intersected_note(cfg.intersection_max_groups, [g.name for g in wide]))
+        singles = [g for g in singles if g not in wide]
+    return [G.intersect(singles[i], singles[j], cfg.min_group_size)
+            for i in range(len(singles)) for j in range(i + 1, len(singles))]

@@ -1,0 +1,287 @@
+"""Input prose: how each column was found, the notes on resolving inputs, the sanity findings.
+
+The resolution of target, predictions and protected attributes records how it found
+each piece (``ResolvedSpec.target_how``, ``prediction_source``, ``ProtectedInfo.how_found``)
+and notes for the summary (``ResolvedSpec.notes``); the data sanity checks (``DATA001`` ...)
+and the resolution findings (``SPEC001``, ``SPEC002``) carry a message.  All of them are
+worded here, from facts the analysis passes in; every string is part of the JSON contract.
+Error messages of exceptions stay where they are raised.
+
+May import: ``audit._result`` and the standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# --------------------------------------------------------------------------- numbers
+
+#: Columns listed by name in a message before "and N more".
+MAX_LISTED = 5
+
+
+def pct(x: float) -> str:
+    """Share as a percentage with one decimal, never rounding a non-zero share to 0.0 %.
+
+    >>> pct(0.1234), pct(0.0001), pct(0.99999), pct(0.0)
+    ('12.3%', '<0.1%', '>99.9%', '0.0%')
+    """
+    if 0 < x < 0.0005:
+        return "<0.1%"
+    if 0.9995 < x < 1:
+        return ">99.9%"
+    return f"{100 * x:.1f}%"
+
+
+def listing(items: Sequence[str]) -> str:
+    """The first :data:`MAX_LISTED` items, then "and N more".
+
+    >>> listing(["a", "b", "c", "d", "e", "f", "g"])
+    'a, b, c, d, e and 2 more'
+    """
+    shown = ", ".join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        shown += f" and {len(items) - MAX_LISTED} more"
+    return shown
+
+
+# --------------------------------------------------------------------------- target
+
+TARGET_SET_BY_YOU = "set by you"
+TARGET_NOT_FOUND = "no target column found (pass --target NAME to audit error rates)"
+NO_TARGET_NOTE = ("No target column: outcome rates are audited; error rates (true and false "
+                  "positive rates, accuracy) need the true outcomes - pass --target NAME.")
+
+
+def target_by_name(column: str) -> str:
+    """How the target was found when its name gave it away."""
+    return f"column named '{column}'"
+
+
+def unlabelled_rows(n_missing: int, n_rows: int, target: str) -> str:
+    """SPEC001: rows without a target value were left out."""
+    return f"{n_missing} of {n_rows} rows have no value in '{target}' and were left out."
+
+
+def period(first: str, last: str, column: str) -> str:
+    """The date range the rows cover (``ResolvedSpec.period``)."""
+    return f"{first} to {last} ({column})"
+
+
+# --------------------------------------------------------------------------- predictions
+
+PREDICTIONS_FROM_MODEL = "the model's own predict()"
+
+
+def scores_at_threshold(threshold: float) -> str:
+    """Where the decisions came from: the model's scores cut at a threshold."""
+    return f"model scores ≥ {threshold:g}"
+
+
+def predictions_column(column: str) -> str:
+    """Where the decisions came from: a column of the data."""
+    return f"column '{column}'"
+
+
+def scores_column_at_threshold(column: str, threshold: float) -> str:
+    """Where the decisions came from: a scores column cut at a threshold."""
+    return f"column '{column}' ≥ {threshold:g}"
+
+
+def text_converted_note(columns: Sequence[str]) -> str:
+    """Numeric columns turned back into the text the model's encoders expect."""
+    return (f"Read as numbers but the model expects text, so converted to text: "
+            f"{', '.join(columns)} (CSV files carry no types; parquet keeps them).")
+
+
+# --------------------------------------------------------------------------- protected attributes
+
+
+def protected_set_by_you(attribute: str, column: str) -> str:
+    """How a protected attribute was found when the user named it."""
+    return f"set by you ({attribute}={column})"
+
+
+def protected_by_name(column: str, family: str) -> str:
+    """How a protected attribute was found from its column name."""
+    return f"column name '{column}' matches {family}"
+
+
+def intersection_how(a: str, b: str) -> str:
+    """How an intersection of two attributes was made."""
+    return f"every combination of {a} and {b}"
+
+
+def several_columns_note(family: str, columns: Sequence[str], used: Sequence[str],
+                         max_per_family: int) -> str:
+    """Several columns look like one family: all audited, or only the first few."""
+    return (
+        f"{len(columns)} columns look like {family}: {', '.join(columns)}; "
+        + ("auditing each separately" if len(used) == len(columns)
+           else f"auditing the first {max_per_family} ({', '.join(used)}); "
+                f"name the one you want with --protected {family}=COLUMN")
+    )
+
+
+def age_from_birth_note(column: str, as_of: str) -> str:
+    """Ages were computed from a date of birth."""
+    return f"Age computed from '{column}' as of {as_of}."
+
+
+def single_group_note(attribute: str, column: str, group: str) -> str:
+    """An attribute with one group cannot be compared."""
+    return f"{attribute} ('{column}') has a single group ({group}); no comparison is possible."
+
+
+def not_intersected_note(max_groups: int, attributes: Sequence[str]) -> str:
+    """Attributes with too many groups were left out of the intersections."""
+    return (f"Not combined with other attributes (more than {max_groups} "
+            f"groups): {', '.join(attributes)}; raise intersection_max_groups to "
+            "include them.")
+
+
+def direct_use(column: str, attribute: str) -> str:
+    """SPEC002: the model reads a protected attribute."""
+    return (f"The model takes '{column}' ({attribute}) as an input, so its decisions can "
+            "depend on it directly.")
+
+
+# --------------------------------------------------------------------------- sanity checks
+# Message templates (asserted in tests).
+
+MSG_NUMBERS = (
+    "Column '{column}' holds numbers stored as text: {parsed:,} of {total:,} non-missing values "
+    "({share}) read as numbers, for example '{example}'. Convert the column to a number type "
+    "(for example with pandas.to_numeric) before training and auditing."
+)
+MSG_NUMBERS_PASS = "No text column holds numbers ({n} text columns looked at)."
+MSG_DATES = (
+    "Column '{column}' holds dates stored as text: {parsed:,} of {total:,} non-missing values "
+    "({share}) read as dates written like {pattern}, for example '{example}'. Convert the column "
+    "to a date type (for example with pandas.to_datetime(..., format='{fmt}'))."
+)
+MSG_DATES_PASS = "No text column holds dates ({n} text columns looked at)."
+MSG_MISSING = (
+    "{count} of {n_columns} columns have more than {threshold} missing values: {listing}. "
+    "Check whether values are missing more often for some groups than for others."
+)
+MSG_MISSING_PASS = "No column has more than {threshold} missing values ({n_columns} columns)."
+MSG_DUPLICATES = (
+    "{count:,} of {n_rows:,} rows ({share}) are exact copies of an earlier row. Remove them "
+    "if each row should be a different case."
+)
+MSG_DUPLICATES_PASS = "No row is an exact copy of another ({n_rows:,} rows)."
+MSG_DUPLICATES_UNHASHABLE = (
+    "Rows could not be compared because column '{column}' holds values such as lists or dicts."
+)
+MSG_CONSTANT = (
+    "{count} column(s) have the same value in every row: {listing}. They carry no information."
+)
+MSG_CONSTANT_PASS = "Every column has more than one distinct value ({n_columns} columns)."
+MSG_CONSTANT_NO_ROWS = "The table has no rows."
+MSG_IMBALANCE = (
+    "The target '{target}' is imbalanced: the rarest label {label!r} makes up {share} of rows "
+    "({count:,} of {total:,}); below {limit} group rates rest on few cases."
+)
+MSG_IMBALANCE_ONE = (
+    "The target '{target}' has a single label ({label!r}) in all {total:,} labelled rows, so "
+    "error rates between groups cannot be compared."
+)
+MSG_IMBALANCE_PASS = (
+    "The rarest label of the target '{target}' ({label!r}) makes up {share} of rows."
+)
+MSG_IMBALANCE_NO_TARGET = "No target column was given, so label balance was not checked."
+MSG_IMBALANCE_NUMERIC = (
+    "The target '{target}' has {n_values:,} distinct numeric values (a regression target), so "
+    "label balance does not apply."
+)
+MSG_IMBALANCE_EMPTY = (
+    "The target '{target}' has no non-missing values, so label balance was not checked."
+)
+MSG_PROTECTED = (
+    "The protected attribute '{column}' is missing for {missing:,} of {n_rows:,} rows ({share}). "
+    "Fairness results for it describe only the rows where it is known; collect it for more "
+    "people or treat these results with caution."
+)
+MSG_PROTECTED_PASS = "Every protected attribute is known for at least half of the rows ({listing})."
+MSG_PROTECTED_NONE = "No protected attribute was given, so its completeness was not checked."
+
+
+def date_pattern(fmt: str) -> str:
+    """A strptime format in words a spreadsheet user knows: ``%Y-%m-%d`` -> ``YYYY-MM-DD``.
+
+    >>> date_pattern("%d/%m/%Y %H:%M")
+    'DD/MM/YYYY hh:mm'
+    """
+    if fmt == "ISO8601":
+        return "ISO 8601 (YYYY-MM-DD with an optional time)"
+    words = {
+        "%Y": "YYYY",
+        "%m": "MM",
+        "%d": "DD",
+        "%H": "hh",
+        "%M": "mm",
+        "%S": "ss",
+        "%b": "Mon",
+        "%B": "Month",
+    }
+    for code, word in words.items():
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
+def numbers_as_text(column: str, parsed: int, total: int, example: str) -> str:
+    """DATA001: a text column that holds numbers."""
+    return MSG_NUMBERS.format(column=column, parsed=parsed, total=total,
+                              share=pct(parsed / total), example=example)
+
+
+def dates_as_text(column: str, parsed: int, total: int, fmt: str, example: str) -> str:
+    """DATA002: a text column that holds dates written in format ``fmt``."""
+    return MSG_DATES.format(column=column, parsed=parsed, total=total, share=pct(parsed / total),
+                            pattern=date_pattern(fmt), fmt=fmt, example=example)
+
+
+def missing_values(shares: Sequence[tuple[str, float]], n_columns: int, threshold: float) -> str:
+    """DATA003: columns (with their missing shares) over the threshold."""
+    items = [f"{name} ({pct(share)})" for name, share in shares]
+    return MSG_MISSING.format(count=len(shares), n_columns=n_columns, threshold=pct(threshold),
+                              listing=listing(items))
+
+
+def missing_values_pass(n_columns: int, threshold: float) -> str:
+    """DATA003 passed."""
+    return MSG_MISSING_PASS.format(threshold=pct(threshold), n_columns=n_columns)
+
+
+def duplicate_rows(count: int, n_rows: int) -> str:
+    """DATA004: rows that repeat an earlier row."""
+    return MSG_DUPLICATES.format(count=count, n_rows=n_rows, share=pct(count / n_rows))
+
+
+def constant_columns(values: Sequence[tuple[str, str]]) -> str:
+    """DATA005: columns (with their one value) that never change."""
+    items = [f"{name} (always {value})" for name, value in values]
+    return MSG_CONSTANT.format(count=len(values), listing=listing(items))
+
+
+def label_imbalance(target: str, label: object, count: int, total: int, limit: float) -> str:
+    """DATA006: the rarest label is rarer than ``limit``."""
+    return MSG_IMBALANCE.format(target=target, label=label, share=pct(count / total), count=count,
+                                total=total, limit=pct(limit))
+
+
+def label_balance_pass(target: str, label: object, share: float) -> str:
+    """DATA006 passed."""
+    return MSG_IMBALANCE_PASS.format(target=target, label=label, share=pct(share))
+
+
+def protected_missing(column: str, missing: int, n_rows: int, share: float) -> str:
+    """DATA007: a protected attribute missing for most rows."""
+    return MSG_PROTECTED.format(column=column, missing=missing, n_rows=n_rows, share=pct(share))
+
+
+def protected_known_pass(shares: Sequence[tuple[str, float]]) -> str:
+    """DATA007 passed, with each attribute's missing share."""
+    return MSG_PROTECTED_PASS.format(
+        listing=", ".join(f"{name} {pct(share)} missing" for name, share in shares))
