@@ -21,21 +21,14 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
-from audit._complexity.assess import (
-    SCORE_FORMULA,
-    Complexity,
-    Component,
-    _code,
-    _model_output,
-    _subscore,
-    _tree_group_shap,
-    assess_complexity,
-    effective_features,
-    interpretability_score,
-    model_size,
-)
+from audit._complexity import assess_complexity
+from audit._complexity.baselines import _tree_group_shap
+from audit._complexity.coding import _code, _model_output
+from audit._complexity.components import _subscore, effective_features, interpretability_score
+from audit._complexity.size import model_size
 from audit._errors import ConfigError, InputError
 from audit._inputs.model import ModelAdapter
+from audit._result.complexity import SCORE_FORMULA, Complexity, Component
 from audit._result.serial import from_jsonable, to_jsonable
 
 
