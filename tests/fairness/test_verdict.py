@@ -82,7 +82,7 @@ def test_two_groups_without_target():
 
 
 def test_next_step_wording_when_only_uncertainty():
-    from audit._report.sentences import next_step
+    from audit._words.report import next_step
 
     assert next_step("demographic_parity", "review", point_inside=True).startswith(
         "No clear gap shows")

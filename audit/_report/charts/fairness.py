@@ -11,8 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .._result.tables import AttributeTable
-from ._format import pct
+from ..._result.tables import AttributeTable
+from ..._words.report import selection_alt
 
 # Okabe-Ito: safe for the common forms of colour blindness.
 OK_BLUE, OK_ORANGE, OK_VERMILION, OK_GREY = "#0072B2", "#E69F00", "#D55E00", "#555555"
@@ -69,9 +69,8 @@ def selection_chart(table: AttributeTable, outcomes: Mapping[str, str], threshol
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     low = min(rows, key=lambda g: g.metrics["selection_rate"].value or 0.0)
-    alt = (f"Share {verb} per {table.attribute} group with 95% intervals. Reference group "
-           f"{table.reference}: {pct(ref_rate)}; four-fifths line at {pct(threshold * ref_rate)}; "
-           f"lowest: {low.group} at {pct(low.metrics['selection_rate'].value)}.")
+    alt = selection_alt(verb, table.attribute, table.reference, ref_rate, threshold, low.group,
+                        low.metrics["selection_rate"].value)
     return svg_of(fig), alt
 
 

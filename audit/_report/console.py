@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .._result.audit import AuditResult
-from ._format import count
-from .sentences import headlines, notable_gaps
+from .format import count
+from .sections.fairness import notable_gaps
+from .sections.summary import headlines
 
 
 def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:

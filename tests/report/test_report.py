@@ -12,8 +12,8 @@ from sklearn.linear_model import LogisticRegression
 
 import audit
 from audit._report import render_html
-from audit._report.context import VERDICT_TEXT
-from audit._report.sentences import notable_gaps
+from audit._report.sections.fairness import notable_gaps
+from audit._words.report import VERDICT_TEXT
 
 SECTIONS = ("summary", "scope", "data", "performance", "fairness", "explanations", "complexity",
             "flags", "methodology", "signoff", "reproducibility")
@@ -86,7 +86,7 @@ def test_hostile_names_and_values_render_as_text():
 
 def test_plain_sentences_are_readable(result):
     textstat = pytest.importorskip("textstat")
-    from audit._report.sentences import other_headlines
+    from audit._report.sections.summary import other_headlines
 
     gaps = notable_gaps(result)
     sentences = ([g.text for g in gaps] + [g.next_step for g in gaps]
@@ -112,7 +112,7 @@ def test_notebook_repr_shows_verdict(result):
 
 
 def test_point_intervals_read_the_same_way_as_the_sentence():
-    from audit._report._format import ci_text
+    from audit._words.report import ci_text
 
     assert ci_text(-0.15, -0.09, points=True) == " (95% CI 9.0 to 15.0 points)"
     assert ci_text(-0.15, 0.051, points=True) == (

@@ -1,4 +1,4 @@
-"""Inline SVG plots of SHAP results, rendered from :class:`audit._explain.Explanation` alone.
+"""Inline SVG charts of SHAP results for the explanations section, from the result alone.
 
 Every function is pure: it takes result dataclasses and returns ``(svg, alt_text)``,
 where ``svg`` starts at ``<svg`` (no XML header, no external references) so it can
@@ -22,7 +22,14 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from .._explain.explain import Explanation, GapDecomposition
+from ..._result.explanation import Contribution, Explanation, GapDecomposition, GroupAttribution
+from ..._words.report import (
+    beeswarm_alt,
+    gap_drivers_alt,
+    gap_drivers_title,
+    group_comparison_alt,
+    importance_alt,
+)
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -61,17 +68,13 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height))
 
 
-def _num(x: float) -> str:
-    return f"{x:.3g}"
-
-
 def plot_global_importance(expl: Explanation, top: int = 10) -> tuple[str, str]:
     """Horizontal bar chart of the population-weighted mean |SHAP| per feature.
 
     Parameters
     ----------
     expl : Explanation
-        Result of :func:`audit._explain.explain`.
+        The result's explanation.
     top : int
         Number of features shown.
 
@@ -89,14 +92,8 @@ def plot_global_importance(expl: Explanation, top: int = 10) -> tuple[str, str]:
         ax.set_xlabel(f"mean |SHAP value| ({expl.units})")
         ax.set_title("Which inputs move the model's output most")
         svg = _to_svg(fig)
-    if items:
-        lead = ", ".join(f"{it.feature} ({_num(it.mean_abs_shap)})" for it in items[:3])
-        alt = (
-            f"Bar chart of the average absolute SHAP value of the top {len(items)} inputs, "
-            f"in {expl.units}; the largest are {lead}."
-        )
-    else:
-        alt = "Bar chart of average absolute SHAP values; there are no inputs to show."
+    alt = importance_alt(expl.units, [(it.feature, it.mean_abs_shap) for it in items[:3]],
+                         len(items))
     return svg, alt
 
 
@@ -125,7 +122,7 @@ def plot_beeswarm(expl: Explanation) -> tuple[str, str]:
     Parameters
     ----------
     expl : Explanation
-        Result of :func:`audit._explain.explain`.
+        The result's explanation.
 
     Returns
     -------
@@ -161,16 +158,11 @@ def plot_beeswarm(expl: Explanation) -> tuple[str, str]:
         ax.set_title("Effect of each input on each sampled row (blue = low value, orange = high)")
         svg = _to_svg(fig)
     if feats:
-        first = feats[0]
-        vals = np.asarray(first.shap, dtype=float)
-        alt = (
-            f"Beeswarm plot of {expl.beeswarm.n_points} sampled rows for the top {len(feats)} "
-            f"inputs; for the most important, {first.feature}, the SHAP values range from "
-            f"{_num(float(vals.min()))} to {_num(float(vals.max()))} {expl.units}; dots are "
-            "coloured from blue (low value) to orange (high value), grey for text or missing values."
-        )
+        vals = np.asarray(feats[0].shap, dtype=float)
+        alt = beeswarm_alt(expl.units, expl.beeswarm.n_points, len(feats), feats[0].feature,
+                           float(vals.min()), float(vals.max()))
     else:
-        alt = "Beeswarm plot of SHAP values; there are no inputs to show."
+        alt = beeswarm_alt(expl.units, expl.beeswarm.n_points, 0, None, 0.0, 0.0)
     return svg, alt
 
 
@@ -180,7 +172,7 @@ def plot_group_comparison(expl: Explanation, attribute: str, top: int = 5) -> tu
     Parameters
     ----------
     expl : Explanation
-        Result of :func:`audit._explain.explain`.
+        The result's explanation.
     attribute : str
         Name of the grouping (protected attribute or intersection).
     top : int
@@ -200,6 +192,14 @@ def plot_group_comparison(expl: Explanation, attribute: str, top: int = 5) -> tu
         raise KeyError(f"no explained grouping named {attribute!r}")
     feats = [f.feature for f in expl.global_importance[:top]]
     groups = [g for g in grouping.groups if g.n > 0]
+    svg = _group_bars(expl, attribute, grouping.reference, feats, groups)
+    return svg, group_comparison_alt(expl.units, attribute, len(feats), len(groups),
+                                     _spread(feats, groups))
+
+
+def _group_bars(expl: Explanation, attribute: str, reference: str, feats: Sequence[str],
+                groups: Sequence[GroupAttribution]) -> str:
+    """Draw one bar per group for each feature (the reference group labelled)."""
     n_groups = max(len(groups), 1)
     with matplotlib.rc_context(_RC):
         fig = _figure(max(6.0, 1.2 * len(feats) + 2), 3.4)
@@ -212,7 +212,7 @@ def plot_group_comparison(expl: Explanation, attribute: str, top: int = 5) -> tu
                 x - 0.4 + width * (k + 0.5),
                 vals,
                 width,
-                label=g.group + (" (reference)" if g.group == grouping.reference else ""),
+                label=g.group + (" (reference)" if g.group == reference else ""),
                 color=OKABE_ITO[k % len(OKABE_ITO)],
             )
         ax.axhline(0, color=_GREY, linewidth=0.8)
@@ -222,22 +222,19 @@ def plot_group_comparison(expl: Explanation, attribute: str, top: int = 5) -> tu
         ax.set_title(f"Average effect of the top inputs, by {attribute}")
         if groups:
             ax.legend(frameon=False, fontsize=8, ncol=min(len(groups), 4))
-        svg = _to_svg(fig)
-    spread = ""
-    if feats and len(groups) >= 2:
-        f0 = feats[0]
-        by_group = {g.group: g.mean_shap.get(f0, 0.0) for g in groups}
-        hi = max(by_group, key=lambda k: by_group[k])
-        lo = min(by_group, key=lambda k: by_group[k])
-        spread = (
-            f"; for {f0} the mean SHAP value is highest for {hi} ({_num(by_group[hi])}) and "
-            f"lowest for {lo} ({_num(by_group[lo])})"
-        )
-    alt = (
-        f"Grouped bar chart of the mean SHAP value of the top {len(feats)} inputs for each of "
-        f"{len(groups)} groups of {attribute}, in {expl.units}{spread}."
-    )
-    return svg, alt
+        return _to_svg(fig)
+
+
+def _spread(feats: Sequence[str], groups: Sequence[GroupAttribution]
+            ) -> tuple[str, str, float, str, float] | None:
+    """(top feature, highest group, value, lowest group, value), or None with < 2 groups."""
+    if not feats or len(groups) < 2:
+        return None
+    f0 = feats[0]
+    by_group = {g.group: g.mean_shap.get(f0, 0.0) for g in groups}
+    hi = max(by_group, key=lambda k: by_group[k])
+    lo = min(by_group, key=lambda k: by_group[k])
+    return f0, hi, by_group[hi], lo, by_group[lo]
 
 
 def _find_gap(expl: Explanation, attribute: str, group: str) -> GapDecomposition:
@@ -255,7 +252,7 @@ def plot_gap_drivers(
     Parameters
     ----------
     expl : Explanation
-        Result of :func:`audit._explain.explain`.
+        The result's explanation.
     attribute, group : str
         Which gap (group vs the attribute's reference group).
     top : int
@@ -276,53 +273,43 @@ def plot_gap_drivers(
         fig = _figure(6.0, 1.1 + 0.32 * max(len(items), 1))
         ax = fig.add_subplot()
         if items:
-            names = [c.feature for c in items][::-1]
-            vals = np.asarray([c.value.value or 0.0 for c in items][::-1], dtype=float)
-            lo = np.asarray(
-                [c.value.lo if c.value.lo is not None else np.nan for c in items][::-1], dtype=float
-            )
-            hi = np.asarray(
-                [c.value.hi if c.value.hi is not None else np.nan for c in items][::-1], dtype=float
-            )
-            colours = [OKABE_ITO[5] if v > 0 else OKABE_ITO[0] for v in vals]
-            ax.barh(names, vals, color=colours)
-            has = ~(np.isnan(lo) | np.isnan(hi))
-            if has.any():
-                y = np.arange(len(items))[has]
-                err = np.vstack([vals[has] - lo[has], hi[has] - vals[has]])
-                ax.errorbar(
-                    vals[has],
-                    y,
-                    xerr=np.clip(err, 0, None),
-                    fmt="none",
-                    ecolor="#000000",
-                    elinewidth=0.8,
-                    capsize=2,
-                )
+            _contribution_bars(ax, items)
         ax.axvline(0, color=_GREY, linewidth=0.8)
         ax.set_xlabel(f"contribution to the gap ({expl.units})")
-        total = dec.gap.value
-        title = f"Why '{group}' differs from '{dec.reference}' ({attribute})"
-        if total is not None:
-            title += f": gap {_num(total)}"
-        ax.set_title(title)
+        ax.set_title(gap_drivers_title(group, dec.reference, attribute, dec.gap.value))
         svg = _to_svg(fig)
-    if dec.reason is not None or dec.gap.value is None:
-        alt = (
-            f"Chart of the drivers of the gap between {group} and {dec.reference} on "
-            f"{attribute}; no decomposition: {dec.reason}."
-        )
-    else:
-        lead = ", ".join(f"{c.feature} ({c.value.value:+.3g})" for c in items[:3])
-        pp = ""
-        if dec.gap_pp is not None and dec.gap_pp.value is not None:
-            pp = f" ({dec.gap_pp.value:+.3g} percentage points of predicted probability)"
-        alt = (
-            f"Bar chart of how much each input contributes to the gap of {dec.gap.value:+.3g} "
-            f"{expl.units}{pp} between {group} and {dec.reference} on {attribute}, with 95% "
-            f"bootstrap intervals; the largest contributions are {lead}."
-        )
+    alt = gap_drivers_alt(
+        expl.units, attribute, group, dec.reference, dec.gap.value,
+        dec.gap_pp.value if dec.gap_pp is not None else None, dec.reason,
+        [(c.feature, c.value.value) for c in items[:3]])
     return svg, alt
+
+
+def _contribution_bars(ax: Any, items: Sequence[Contribution]) -> None:
+    """Bars of the contributions (largest at the top) with their 95% whiskers."""
+    names = [c.feature for c in items][::-1]
+    vals = np.asarray([c.value.value or 0.0 for c in items][::-1], dtype=float)
+    lo = np.asarray(
+        [c.value.lo if c.value.lo is not None else np.nan for c in items][::-1], dtype=float
+    )
+    hi = np.asarray(
+        [c.value.hi if c.value.hi is not None else np.nan for c in items][::-1], dtype=float
+    )
+    colours = [OKABE_ITO[5] if v > 0 else OKABE_ITO[0] for v in vals]
+    ax.barh(names, vals, color=colours)
+    has = ~(np.isnan(lo) | np.isnan(hi))
+    if has.any():
+        y = np.arange(len(items))[has]
+        err = np.vstack([vals[has] - lo[has], hi[has] - vals[has]])
+        ax.errorbar(
+            vals[has],
+            y,
+            xerr=np.clip(err, 0, None),
+            fmt="none",
+            ecolor="#000000",
+            elinewidth=0.8,
+            capsize=2,
+        )
 
 
 def plot_all(

@@ -17,11 +17,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import audit
-from audit._explain.explain import DriverItem, DriverSummary
-from audit._fairness.metrics import METRICS
-from audit._report import context_extra as cx
 from audit._report import environment, render_html
-from audit._report.context import build_context
+from audit._report.context import build_context, section_contexts
+from audit._report.sections import explanations as expl_section
+from audit._report.sections.explanations import explanation_context, gap_text
+from audit._report.sections.performance import performance_context
+from audit._result.explanation import DriverItem, DriverSummary
+from audit._result.metrics import METRICS
+from audit._words.report import glossary
 
 SECTIONS = ("performance", "explanations", "complexity", "flags", "methodology")
 
@@ -54,9 +57,8 @@ def result() -> audit.AuditResult:
 
 
 def render_section(result: audit.AuditResult, name: str) -> str:
-    """One section rendered on its own (works whether or not build_context includes ours)."""
+    """One section rendered on its own, with the full report's context."""
     ctx = build_context(result)
-    ctx.update(cx.extra_context(result))
     return environment().get_template(f"sections/{name}.html.j2").render(**ctx)
 
 
@@ -134,7 +136,7 @@ def test_explanations_charts_and_gap_drivers(result):
     html = render_section(result, "explanations")
     p = parse(html)
     assert "explanations" in p.ids
-    assert 3 <= p.figures <= cx.MAX_EXPLANATION_CHARTS
+    assert 3 <= p.figures <= expl_section.MAX_EXPLANATION_CHARTS
     assert p.labelled == p.figures == p.captions
     assert html.count("<svg") == p.figures
     top = [f.feature for f in result.explanation.global_importance[:2]]
@@ -146,12 +148,12 @@ def test_explanations_charts_and_gap_drivers(result):
 
 
 def test_chart_budget_is_respected(result, monkeypatch):
-    monkeypatch.setattr(cx, "MAX_EXPLANATION_CHARTS", 3)
-    ctx = cx.explanation_context(result)
+    monkeypatch.setattr(expl_section, "MAX_EXPLANATION_CHARTS", 3)
+    ctx = explanation_context(result)
     n = len(ctx["charts"]) + sum(len(a["charts"]) for a in ctx["attributes"])
     assert n == 3
-    monkeypatch.setattr(cx, "MAX_EXPLANATION_CHARTS", 2)
-    ctx = cx.explanation_context(result)
+    monkeypatch.setattr(expl_section, "MAX_EXPLANATION_CHARTS", 2)
+    ctx = explanation_context(result)
     assert sum(len(a["charts"]) for a in ctx["attributes"]) == 0
     assert any("left out" in note for a in ctx["attributes"] for note in a["notes"])
 
@@ -219,7 +221,7 @@ def test_sections_say_why_when_not_run(result):
 
 def test_not_run_without_a_reason_still_says_so(result):
     bare = dataclasses.replace(result, explanation=None, skipped={})
-    assert cx.explanation_context(bare)["why"] == "This part of the audit did not run."
+    assert explanation_context(bare)["why"] == "This part of the audit did not run."
 
 
 def test_methodology_defines_metrics_formulas_and_glossary(result):
@@ -237,12 +239,12 @@ def test_methodology_defines_metrics_formulas_and_glossary(result):
 
 
 def test_generated_sentences_are_readable(result):
-    ctx = cx.extra_context(result)
+    ctx = section_contexts(result)
     sentences = generated_sentences(ctx)
     assert len(sentences) > 25
     grade = textstat.flesch_kincaid_grade(" ".join(sentences))
     assert grade <= 10, grade
-    for _, definition in cx.glossary("approved", "applicants"):
+    for _, definition in glossary("approved", "applicants"):
         assert textstat.flesch_kincaid_grade(definition) <= 12, definition
 
 
@@ -255,7 +257,7 @@ def test_gap_sentence_in_points_with_counter_drivers(result):
                  DriverItem("debt", 0.2, 0.1, 0.3, -0.17, 3.0, "raises"),
                  DriverItem("tiny", -0.01, -0.02, 0.0, 0.01, -0.2, "lowers")),
         sentence="")
-    text = cx.gap_sentence(result, s, "log-odds")
+    text = gap_text(result, s, "log-odds")
     assert text.startswith("On average, the model gave B applicants a 17.7-point lower chance "
                            "of being approved than A applicants.")
     assert "zone (about 11 points) and income (about 5 points)" in text
@@ -265,8 +267,8 @@ def test_gap_sentence_in_points_with_counter_drivers(result):
 
 def test_rendering_from_json_round_trip(result):
     again = audit.AuditResult.from_dict(result.to_dict())
-    assert cx.extra_context(again)["perf"]["sentences"] == \
-        cx.extra_context(result)["perf"]["sentences"]
+    assert section_contexts(again)["perf"]["sentences"] == \
+        section_contexts(result)["perf"]["sentences"]
     assert 'id="flags"' in render_html(again)
 
 
@@ -277,7 +279,7 @@ def test_regression_performance_sentences():
     df["target"] = 3 * df.x + rng.normal(size=n)
     model = Ridge().fit(df[["x"]], df.target)
     r = audit.run(model, df, n_boot=30, what_if=False)
-    ctx = cx.performance_context(r)
+    ctx = performance_context(r)
     assert ctx["task"] == "regression"
     assert any(s.startswith("On average, the model's prediction was off by") for s in
                ctx["sentences"])
@@ -290,9 +292,6 @@ def test_regression_performance_sentences():
 def test_gap_sentence_when_inputs_cancel_out():
     import dataclasses as dc
 
-    from audit._explain.explain import DriverItem, DriverSummary
-    from audit._report import context_extra as cx
-
     class _R:  # the sentence needs only the words and the task
         pass
 
@@ -304,6 +303,6 @@ def test_gap_sentence_when_inputs_cancel_out():
     result.provenance = dc.make_dataclass("P", [("config", dict)])(
         {"outcome_verb": "released", "subject_noun": "people"})
     result.fairness = ()
-    text = cx.gap_sentence(result, s, "log-odds")
+    text = gap_text(result, s, "log-odds")
     assert "largely cancel out: age widens the gap, employed narrows it." in text
     assert "%" not in text
