@@ -1,7 +1,10 @@
 """Validate once, at the boundary: turn a model and a table into one standard form.
 
-Owns the model adapter (task, positive class, scores), the resolution of target,
-features and protected attributes (by name, config or override), group building
-(age bands, merged regions, intersections) and the data sanity checks.
-May import: ``audit._result``, ``audit._errors``, ``audit._config``; numpy, pandas, scikit-learn.
+Owns the model adapter (``model``: task, positive class, scores), the resolution of
+what to audit (``spec.resolve`` running ``columns`` → ``target`` → ``predictions`` →
+``protected``), group building (``groups``: age bands, merged regions, intersections),
+the standard form itself (``prepared``) and the data sanity checks (``sanity``).
+Sentences (how each piece was found, notes, finding messages) come from ``audit._words.inputs``.
+May import: ``audit._result``, ``audit._words``, ``audit._errors``, ``audit._config``;
+numpy, pandas, scikit-learn.
 """

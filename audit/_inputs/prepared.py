@@ -1,4 +1,4 @@
-"""The audit's standard internal form of its inputs, produced once by ``_spec``.
+"""The audit's standard internal form of its inputs, produced once by ``spec.resolve``.
 
 Everything downstream trusts these objects: columns are resolved, labels are
 0/1, group labels are strings with an explicit "unknown" group.
