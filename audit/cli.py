@@ -123,7 +123,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
                  command=command, progress=progress, **_overrides(opts))
     _write_outputs(result, opts, pdf_out, progress)
     if not opts["quiet"]:
-        from ._report.summary import summary_lines
+        from ._report.console import summary_lines
 
         for line in summary_lines(result):
             console.print(line, highlight=False, markup=False)
