@@ -29,7 +29,7 @@ from ._result.spec import Task
 from ._result.tables import AttributeTable
 from ._result.troublemakers import Troublemakers
 from ._result.verdict import Verdict
-from ._troublemakers.flags import assess_troublemakers
+from ._troublemakers import assess_troublemakers
 from ._version import __version__
 
 T = TypeVar("T")

@@ -191,7 +191,7 @@ def _write_outputs(result: Any, opts: dict[str, Any], pdf_out: str | None, progr
         html = render_html(result)
     loss_payload = None
     if opts["emit_loss_config"]:
-        from ._troublemakers.flags import loss_config
+        from ._troublemakers import loss_config
 
         if result.troublemakers is None:
             why = result.skipped.get("troublemakers", "the troublemaker analysis did not run")

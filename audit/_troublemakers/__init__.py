@@ -1,7 +1,16 @@
 """Troublemaker features: proxies for protected attributes that drive the gaps.
 
-Owns proxy strength and recoverability, the flags, the recommended fairlearn loss
-terms (with a runnable snippet and ``--emit-loss-config``) and the what-if retraining.
-May import: ``audit._result``, ``audit._inputs``, ``audit._errors``; numpy, pandas,
-scikit-learn, fairlearn.
+Owns, one module each: proxy strength and recoverability (``proxies``), best
+drivers and the flag decision (``flags``), the recommended fairlearn loss terms
+with a runnable snippet and ``--emit-loss-config`` (``loss``, the snippet's
+wrapper class in ``router``), the what-if retraining (``what_if``), and the entry
+that runs them in order (``assess``). Result types live in ``audit._result.troublemakers``,
+sentences in ``audit._words.troublemakers``.
+May import: ``audit._result``, ``audit._words``, ``audit._inputs``, ``audit._errors``;
+numpy, pandas, scikit-learn, fairlearn.
 """
+
+from .assess import assess_troublemakers
+from .loss import loss_config
+
+__all__ = ["assess_troublemakers", "loss_config"]

@@ -20,13 +20,8 @@ from audit._errors import ConfigError, InputError
 from audit._inputs.model import ModelAdapter
 from audit._inputs.prepared import Grouping
 from audit._result.serial import from_jsonable, to_jsonable
-from audit._troublemakers.flags import (
-    LOSS_CONFIG_VERSION,
-    FlagThresholds,
-    Troublemakers,
-    assess_troublemakers,
-    loss_config,
-)
+from audit._result.troublemakers import LOSS_CONFIG_VERSION, FlagThresholds, Troublemakers
+from audit._troublemakers import assess_troublemakers, loss_config
 
 RACES = ("White", "Black", "Asian")
 # fairlearn 0.15's ExponentiatedGradient triggers pandas-4 deprecations inside fairlearn
@@ -421,7 +416,7 @@ def test_bad_inputs() -> None:
 
 
 def _load_lending():
-    path = Path(__file__).resolve().parents[1] / "examples" / "lending.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / "lending.py"
     if not path.exists():
         pytest.skip("examples/lending.py not present")
     spec = importlib.util.spec_from_file_location("lending_for_flags", path)

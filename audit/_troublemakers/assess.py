@@ -1,0 +1,150 @@
+"""``assess_troublemakers``: measure proxies, find the best drivers, decide flags, recommend.
+
+The steps, in order: proxy strength and recoverability (:mod:`.proxies`), each
+feature's best driver share and the flag decision (:mod:`.flags`), the recommended
+loss terms (:mod:`.loss`) and the what-if (:mod:`.what_if`).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from audit._inputs.prepared import Grouping
+>>> rng = np.random.default_rng(0)
+>>> race = rng.integers(0, 2, 400)
+>>> X = pd.DataFrame({"zip": np.where(rng.random(400) < 0.9, race, 1 - race).astype(str),
+...                   "income": rng.normal(size=400)})
+>>> g = Grouping("race", "race", ("race",), race, ("A", "B"), 0)
+>>> tm = assess_troublemakers(
+...     None, X, X.assign(race=race), [g], y=None, task="binary",
+...     criterion_outcomes={"race": {"demographic_parity": "fail"}},
+...     driver_shares={"race": {"B": {"zip": 0.8, "income": 0.1}}}, what_if=False)
+>>> [(f.feature, f.kind) for f in tm.flags]
+[('zip', 'proxy_driver')]
+>>> tm.loss_terms[0].constraint
+'DemographicParity'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ConfigError, InputError
+from .._inputs.model import ModelAdapter
+from .._inputs.prepared import Grouping
+from .._result.troublemakers import Flag, FlagThresholds, Troublemakers
+from .._words import troublemakers as words
+from .flags import (
+    FlagFacts,
+    bad_criteria,
+    best_drivers,
+    decide_flags,
+    sorted_drivers,
+    with_recoverability,
+)
+from .loss import loss_terms
+from .proxies import ProxyMeasures, Sample, measure_proxies
+from .what_if import WhatIfInputs, run_what_if
+
+_MIN_ROWS = 50
+
+
+def assess_troublemakers(
+    model: ModelAdapter | None,
+    X: pd.DataFrame,
+    data: pd.DataFrame,
+    groupings: Sequence[Grouping],
+    *,
+    y: np.ndarray | None,
+    task: str,
+    criterion_outcomes: dict[str, dict[str, str]],
+    driver_shares: dict[str, dict[str, dict[str, float]]] | None,
+    seed: int = 0,
+    thresholds: FlagThresholds = FlagThresholds(),
+    what_if: bool = True,
+    what_if_seconds: float = 120.0,
+    max_rows: int = 20000,
+) -> Troublemakers:
+    """Find proxy features that drive failing gaps and recommend fairness loss terms.
+
+    ``model`` is ``None`` in predictions-only mode (then only the proxy measures
+    run and the what-if says why it cannot); ``X`` holds the model's inputs,
+    row-aligned with ``data`` (all audited rows, protected columns included);
+    ``groupings`` are the protected attributes (intersections are used only for
+    loss terms); ``y`` the true labels (0/1 or floats) or ``None``; ``task`` is
+    "binary" or "regression". ``criterion_outcomes`` maps attribute -> criterion
+    -> "pass" | "review" | "fail" | "insufficient_evidence"; ``driver_shares``
+    maps attribute -> group -> feature -> share of that group's gap driven by the
+    feature (``None`` when unavailable). ``seed`` seeds subsampling, folds, split
+    and bootstrap; ``thresholds`` decide the flags; ``what_if`` and
+    ``what_if_seconds`` switch and bound the retraining; ``max_rows`` caps the
+    rows used (a seeded random subsample).
+    """
+    _check_inputs(X, data, y, task, max_rows)
+    notes: list[str] = []
+    sample = _sample(X, len(data), max_rows, seed, notes)
+    singles = [g for g in groupings if g.family != "intersection"]
+    # 1-2. proxy strength and recoverability
+    measured = measure_proxies(sample, groupings, thresholds, seed)
+    # 4. driver shares over attributes with failing / review criteria
+    bad = bad_criteria(criterion_outcomes)
+    best = best_drivers(driver_shares, bad) if driver_shares is not None else {}
+    if driver_shares is None:
+        notes.append(words.NO_DRIVER_SHARES)
+    # 3 + 5. flags, then recoverability without each flagged proxy
+    facts = FlagFacts(sample.features, bad, criterion_outcomes, best, driver_shares is not None,
+                      thresholds)
+    flags = _flags(facts, measured, sample, singles, seed)
+    # 6. loss terms;  7. what-if
+    terms = loss_terms(model, X, y, task, groupings, bad, flags, best, thresholds, notes)
+    wi = run_what_if(WhatIfInputs(model, X, y, task, groupings, terms, flags, seed, thresholds,
+                                  what_if, what_if_seconds, max_rows))
+    return Troublemakers(
+        proxies=tuple(measured.proxies),
+        recoverability=tuple(measured.recover[g.name] for g in singles if g.name in measured.recover),
+        drivers=tuple(sorted_drivers(best)), flags=tuple(flags), loss_terms=terms, what_if=wi,
+        thresholds=thresholds, n_rows=len(sample.rows), seed=seed, notes=tuple(notes),
+    )
+
+
+def _flags(
+    facts: FlagFacts, measured: ProxyMeasures, sample: Sample, singles: list[Grouping], seed: int
+) -> list[Flag]:
+    """Decide the flags from the proxy measures; add recoverability without each proxy."""
+    proxies = {(p.feature, p.attribute): p for p in measured.proxies}
+    recoverability = {name: r.auc.value for name, r in measured.recover.items()}
+    flags = decide_flags(facts, singles, proxies, recoverability)
+    return with_recoverability(flags, sample, measured.targets, singles, facts.thresholds, seed)
+
+
+def _check_inputs(
+    X: pd.DataFrame, data: pd.DataFrame, y: np.ndarray | None, task: str, max_rows: int
+) -> None:
+    """Raise on a task, row count or row cap the analysis cannot use."""
+    if task not in ("binary", "regression"):
+        raise InputError(
+            f"task: expected 'binary' or 'regression', found {task!r} - pass the model's task"
+        )
+    if len(X) != len(data):
+        raise InputError(
+            f"model features: expected one row per audited row ({len(data)}), found {len(X)} "
+            "- pass X built from the same rows as data"
+        )
+    if y is not None and len(y) != len(data):
+        raise InputError(
+            f"labels: expected one label per audited row ({len(data)}), found {len(y)}"
+        )
+    if max_rows < _MIN_ROWS:
+        raise ConfigError(f"max_rows: expected at least {_MIN_ROWS} rows, found {max_rows}")
+
+
+def _sample(X: pd.DataFrame, n_all: int, max_rows: int, seed: int, notes: list[str]) -> Sample:
+    """All rows, or a seeded random sample of ``max_rows`` (noted), with their features."""
+    if n_all > max_rows:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.choice(n_all, size=max_rows, replace=False))
+        notes.append(words.proxy_sample_note(max_rows, n_all))
+    else:
+        rows = np.arange(n_all)
+    return Sample(rows, X.iloc[rows].reset_index(drop=True), [str(c) for c in X.columns])
