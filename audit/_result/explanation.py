@@ -154,8 +154,8 @@ class Beeswarm:
 class Explanation:
     """SHAP explanation of the audited model on a stratified sample.
 
-    See the module docstring for the explainer choice, the sampling and the
-    additivity check.  Attributions are in ``output_space`` units, described in
+    The explainer choice and the additivity check are described in
+    ``audit._explain.explainers``, the sampling in ``audit._explain.sampling``.  Attributions are in ``output_space`` units, described in
     plain words by ``units``.
     """
 
