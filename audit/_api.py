@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from ._config import AuditConfig, load_config
-from ._fairness.verdict import Policy
 from ._io import LoadedModel, load_data, load_model, sha256_file
 from ._pipeline import Progress, run_audit
 from ._result.audit import AuditResult, FileInfo
+from ._result.verdict import Policy
 
 
 def _frame_sha256(df: pd.DataFrame) -> str:
@@ -74,7 +74,7 @@ def run(
     files: list[FileInfo] = []
     cfg = _config(config, files).updated(**options)
     if isinstance(policy, (str, Path)):
-        from ._fairness.verdict import load_policy
+        from ._fairness.policy import load_policy
 
         files.append(FileInfo("policy", str(policy), sha256_file(policy)))
         policy = load_policy(str(policy))

@@ -11,12 +11,12 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._complexity.assess import assess_complexity
+from ._complexity import assess_complexity
 from ._config import AuditConfig
 from ._errors import AuditError
 from ._explain import driver_shares, explain
-from ._fairness.metrics import fairness_tables
-from ._fairness.verdict import Policy, evaluate
+from ._fairness.tables import fairness_tables
+from ._fairness.verdict import evaluate
 from ._inputs.prepared import Grouping, Prepared
 from ._inputs.sanity import sanity_checks
 from ._inputs.spec import resolve
@@ -28,7 +28,7 @@ from ._result.findings import Finding, finding
 from ._result.spec import Task
 from ._result.tables import AttributeTable
 from ._result.troublemakers import Troublemakers
-from ._result.verdict import Verdict
+from ._result.verdict import Policy, Verdict
 from ._troublemakers import assess_troublemakers
 from ._version import __version__
 

@@ -218,7 +218,7 @@ def policy_group() -> None:
               help="Show this policy file instead of the default.")
 def policy_show(policy_path: str | None) -> None:
     """Print the policy (thresholds for each check) as TOML."""
-    from ._fairness.verdict import load_policy, policy_toml
+    from ._fairness.policy import load_policy, policy_toml
 
     click.echo(policy_toml(load_policy(policy_path) if policy_path else None), nl=False)
 

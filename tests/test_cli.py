@@ -298,7 +298,7 @@ def test_policy_show_and_custom_policy(capsys, tmp_path, small_files):
 
 
 def test_policy_show_prints_every_threshold(capsys):
-    from audit._fairness.verdict import POLICY_FIELDS
+    from audit._result.verdict import POLICY_FIELDS
 
     code = main(["policy", "show"])
     out = capsys.readouterr().out
