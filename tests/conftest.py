@@ -61,3 +61,14 @@ def small_files(tmp_path, small_df, small_model):
     data = tmp_path / "data.parquet"
     small_df.to_parquet(data, index=False)
     return model, data
+
+
+@pytest.fixture(scope="session")
+def golden_json(tmp_path_factory) -> Path:
+    """The demo's pinned audit.json (tests/data), unpacked."""
+    import gzip
+
+    out = tmp_path_factory.mktemp("golden") / "audit.json"
+    packed = ROOT / "tests" / "data" / "demo_no_what_if.json.gz"
+    out.write_text(gzip.open(packed, "rt", encoding="utf-8").read(), encoding="utf-8")
+    return out
