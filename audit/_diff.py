@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._result.audit import AuditResult
 from ._result.diff import AuditDiff, Change
-from ._result.findings import OUTCOME_RANK, VERDICT_RANK
+from ._result.findings import OUTCOME_RANK, VERDICT_RANK, Outcome
 from ._result.tables import AttributeTable, Estimate
 from ._words import diff as words
 
@@ -146,7 +146,7 @@ def _driver_changes(old: AuditResult, new: AuditResult) -> list[Change]:
 
 def _data_changes(old: AuditResult, new: AuditResult) -> list[Change]:
     """Data and input findings whose outcome changed."""
-    def keyed(res: AuditResult) -> dict[tuple[str, str], str]:
+    def keyed(res: AuditResult) -> dict[tuple[str, str], Outcome]:
         return {(f.code, f.subject): f.outcome for f in res.findings
                 if f.code.startswith(("DATA", "SPEC"))}
 
@@ -154,9 +154,10 @@ def _data_changes(old: AuditResult, new: AuditResult) -> list[Change]:
     ok, nk = keyed(old), keyed(new)
     titles = {f.code: f.title for f in (*old.findings, *new.findings)}
     for key in sorted(set(ok) | set(nk)):
-        before_o, now_o = ok.get(key, "pass"), nk.get(key, "pass")
+        before_o: Outcome = ok.get(key, "pass")
+        now_o: Outcome = nk.get(key, "pass")
         if before_o != now_o:
-            d = "better" if OUTCOME_RANK.get(now_o, 0) < OUTCOME_RANK.get(before_o, 0) else "worse"
+            d = "better" if OUTCOME_RANK[now_o] < OUTCOME_RANK[before_o] else "worse"
             subject = f"{key[0]} {titles.get(key[0], '')}" + (f" ({key[1]})" if key[1] else "")
             out.append(Change("data", subject, before_o, now_o, d,
                               words.data_check_changed(subject, before_o, now_o)))

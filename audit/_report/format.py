@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .._result.tables import Estimate
-from .._words.report import ci_text, finite, fixed, num, pct, sig
+from .._words.numbers import percent as pct
+from .._words.report import ci_text, finite, fixed, num, sig
 
 __all__ = ["cell", "ci_text", "count", "filters", "num", "pct", "signed_points"]
 

@@ -155,8 +155,8 @@ class Explanation:
     """SHAP explanation of the audited model on a stratified sample.
 
     The explainer choice and the additivity check are described in
-    ``audit._explain.explainers``, the sampling in ``audit._explain.sampling``.  Attributions are in ``output_space`` units, described in
-    plain words by ``units``.
+    ``audit._explain.explainers``, the sampling in ``audit._explain.sampling``.
+    Attributions are in ``output_space`` units, described in plain words by ``units``.
     """
 
     explainer: str  # key of EXPLAINER_DESCRIPTIONS

@@ -14,23 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .numbers import row_percent
+
 # --------------------------------------------------------------------------- numbers
 
 #: Columns listed by name in a message before "and N more".
 MAX_LISTED = 5
 
 
-def pct(x: float) -> str:
-    """Share as a percentage with one decimal, never rounding a non-zero share to 0.0 %.
-
-    >>> pct(0.1234), pct(0.0001), pct(0.99999), pct(0.0)
-    ('12.3%', '<0.1%', '>99.9%', '0.0%')
-    """
-    if 0 < x < 0.0005:
-        return "<0.1%"
-    if 0.9995 < x < 1:
-        return ">99.9%"
-    return f"{100 * x:.1f}%"
 
 
 def listing(items: Sequence[str]) -> str:
@@ -233,30 +224,30 @@ def date_pattern(fmt: str) -> str:
 def numbers_as_text(column: str, parsed: int, total: int, example: str) -> str:
     """DATA001: a text column that holds numbers."""
     return MSG_NUMBERS.format(column=column, parsed=parsed, total=total,
-                              share=pct(parsed / total), example=example)
+                              share=row_percent(parsed / total), example=example)
 
 
 def dates_as_text(column: str, parsed: int, total: int, fmt: str, example: str) -> str:
     """DATA002: a text column that holds dates written in format ``fmt``."""
-    return MSG_DATES.format(column=column, parsed=parsed, total=total, share=pct(parsed / total),
+    return MSG_DATES.format(column=column, parsed=parsed, total=total, share=row_percent(parsed / total),
                             pattern=date_pattern(fmt), fmt=fmt, example=example)
 
 
 def missing_values(shares: Sequence[tuple[str, float]], n_columns: int, threshold: float) -> str:
     """DATA003: columns (with their missing shares) over the threshold."""
-    items = [f"{name} ({pct(share)})" for name, share in shares]
-    return MSG_MISSING.format(count=len(shares), n_columns=n_columns, threshold=pct(threshold),
+    items = [f"{name} ({row_percent(share)})" for name, share in shares]
+    return MSG_MISSING.format(count=len(shares), n_columns=n_columns, threshold=row_percent(threshold),
                               listing=listing(items))
 
 
 def missing_values_pass(n_columns: int, threshold: float) -> str:
     """DATA003 passed."""
-    return MSG_MISSING_PASS.format(threshold=pct(threshold), n_columns=n_columns)
+    return MSG_MISSING_PASS.format(threshold=row_percent(threshold), n_columns=n_columns)
 
 
 def duplicate_rows(count: int, n_rows: int) -> str:
     """DATA004: rows that repeat an earlier row."""
-    return MSG_DUPLICATES.format(count=count, n_rows=n_rows, share=pct(count / n_rows))
+    return MSG_DUPLICATES.format(count=count, n_rows=n_rows, share=row_percent(count / n_rows))
 
 
 def constant_columns(values: Sequence[tuple[str, str]]) -> str:
@@ -267,21 +258,21 @@ def constant_columns(values: Sequence[tuple[str, str]]) -> str:
 
 def label_imbalance(target: str, label: object, count: int, total: int, limit: float) -> str:
     """DATA006: the rarest label is rarer than ``limit``."""
-    return MSG_IMBALANCE.format(target=target, label=label, share=pct(count / total), count=count,
-                                total=total, limit=pct(limit))
+    return MSG_IMBALANCE.format(target=target, label=label, share=row_percent(count / total), count=count,
+                                total=total, limit=row_percent(limit))
 
 
 def label_balance_pass(target: str, label: object, share: float) -> str:
     """DATA006 passed."""
-    return MSG_IMBALANCE_PASS.format(target=target, label=label, share=pct(share))
+    return MSG_IMBALANCE_PASS.format(target=target, label=label, share=row_percent(share))
 
 
 def protected_missing(column: str, missing: int, n_rows: int, share: float) -> str:
     """DATA007: a protected attribute missing for most rows."""
-    return MSG_PROTECTED.format(column=column, missing=missing, n_rows=n_rows, share=pct(share))
+    return MSG_PROTECTED.format(column=column, missing=missing, n_rows=n_rows, share=row_percent(share))
 
 
 def protected_known_pass(shares: Sequence[tuple[str, float]]) -> str:
     """DATA007 passed, with each attribute's missing share."""
     return MSG_PROTECTED_PASS.format(
-        listing=", ".join(f"{name} {pct(share)} missing" for name, share in shares))
+        listing=", ".join(f"{name} {row_percent(share)} missing" for name, share in shares))

@@ -25,6 +25,7 @@ from .._result.explanation import CANCEL_SHARE, DriverItem, DriverSummary
 from .._result.tables import Estimate
 from .._result.troublemakers import FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
 from .._result.verdict import CheckResult
+from .numbers import percent
 
 # --------------------------------------------------------------------------- numbers in sentences
 
@@ -41,11 +42,6 @@ def num(x: float | None, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
-def pct(x: float | None, digits: int = 1) -> str:
-    """A proportion as a percentage: 0.123 -> '12.3%'."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{100 * x:.{digits}f}%"
 
 
 def pct_points(x: float) -> str:
@@ -874,8 +870,8 @@ def selection_alt(verb: str, attribute: str, reference: str, ref_rate: float, th
                   lowest: str, lowest_rate: float | None) -> str:
     """Alt text of a fairness section's selection-rate chart."""
     return (f"Share {verb} per {attribute} group with 95% intervals. Reference group "
-            f"{reference}: {pct(ref_rate)}; four-fifths line at {pct(threshold * ref_rate)}; "
-            f"lowest: {lowest} at {pct(lowest_rate)}.")
+            f"{reference}: {percent(ref_rate)}; four-fifths line at {percent(threshold * ref_rate)}; "
+            f"lowest: {lowest} at {percent(lowest_rate)}.")
 
 
 def importance_alt(units: str, top: Sequence[tuple[str, float]], n_shown: int) -> str:

@@ -13,13 +13,11 @@ from collections.abc import Mapping, Sequence
 from .._result.explanation import CANCEL_SHARE
 from .._result.tables import Estimate
 from .._result.troublemakers import DriverShare, Flag
+from .numbers import whole_percent
 
 # --------------------------------------------------------------------------- numbers
 
 
-def pct(x: float) -> str:
-    """A share as a whole percentage: ``0.42 -> '42%'``."""
-    return f"{100 * x:.0f}%"
 
 
 def share_text(share: float) -> str:
@@ -32,8 +30,8 @@ def share_text(share: float) -> str:
         # other features pull the other way; a percentage like 687% only confuses
         return "more than the whole of"
     if share > 1.0:
-        return f"more than all ({pct(share)}) of"  # other features partly offset the gap
-    return f"{pct(share)} of"
+        return f"more than all ({whole_percent(share)}) of"  # other features partly offset the gap
+    return f"{whole_percent(share)} of"
 
 
 def auc_text(est: Estimate) -> str:

@@ -1,0 +1,34 @@
+"""Numbers in sentences: the percentage formats shared by every words module."""
+
+from __future__ import annotations
+
+import math
+
+
+def percent(x: float | None, digits: int = 1) -> str:
+    """A proportion as a percentage: 0.123 -> '12.3%' ('–' when undefined).
+
+    >>> percent(0.123), percent(None)
+    ('12.3%', '–')
+    """
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{100 * x:.{digits}f}%"
+
+
+def whole_percent(x: float) -> str:
+    """A share as a whole percentage: ``0.42 -> '42%'``."""
+    return f"{100 * x:.0f}%"
+
+
+def row_percent(x: float) -> str:
+    """A share of rows with one decimal, never rounding a non-zero share to 0.0 % or 100 %.
+
+    >>> row_percent(0.1234), row_percent(0.0001), row_percent(0.99999), row_percent(0.0)
+    ('12.3%', '<0.1%', '>99.9%', '0.0%')
+    """
+    if 0 < x < 0.0005:
+        return "<0.1%"
+    if 0.9995 < x < 1:
+        return ">99.9%"
+    return f"{100 * x:.1f}%"
