@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "lending.py"
+_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lending.py"
 
 
 def _load() -> ModuleType:
