@@ -31,6 +31,7 @@ from ._result.troublemakers import Troublemakers
 from ._result.verdict import Policy, Verdict
 from ._troublemakers import assess_troublemakers
 from ._version import __version__
+from ._words import audit as words
 
 T = TypeVar("T")
 Progress = Callable[[str], contextlib.AbstractContextManager[Any]]
@@ -57,9 +58,8 @@ def _guarded(skipped: dict[str, str], failures: list[Finding], section: str,
         skipped[section] = str(exc)
     except Exception as exc:
         first = " ".join(str(exc).split())[:200]
-        skipped[section] = (f"it failed with {type(exc).__name__}: {first} (please report this "
-                            "as a model-audit bug)")
-        failures.append(finding(SECTION_FAILED, "review", f"{section}: {skipped[section]}",
+        skipped[section] = words.section_crashed(type(exc).__name__, first)
+        failures.append(finding(SECTION_FAILED, "review", words.section_failed(section, skipped[section]),
                                 subject=section))
     return None
 
@@ -147,7 +147,7 @@ def _fairness_core(prepared: Prepared, cfg: AuditConfig
     """The whole population as one group, and every grouping's table with its resamples."""
     everyone = Grouping(name="everyone", family="overall", columns=(),
                         codes=np.zeros(len(prepared.y_pred), dtype=np.int64),
-                        labels=("everyone",), reference=0, how_found="all audited rows")
+                        labels=("everyone",), reference=0, how_found=words.EVERYONE_HOW)
     overall = fairness_tables([everyone], prepared.y, prepared.y_pred, prepared.scores,
                               prepared.task, n_boot=cfg.n_boot, seed=cfg.seed,
                               min_group_size=1, max_ci_width=1.0)[0]
@@ -190,7 +190,7 @@ class _Sections:
         e = self.explanation
         if e is not None and (e.note or not e.additivity_ok):
             out.append(finding(SHAP_ADDITIVITY, "pass" if e.additivity_ok else "review",
-                               e.note or "SHAP values did not add up to the model's output."))
+                               e.note or words.SHAP_DID_NOT_ADD_UP))
         if self.troublemakers is not None:
             out.extend(finding(PROXY_FLAG, "review", flag.explanation, subject=flag.feature)
                        for flag in self.troublemakers.flags
@@ -203,12 +203,12 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
     """SHAP explanations, then the interpretability score (which reuses them)."""
     model, X = prepared.model, prepared.X
     if model is None or X is None:
-        why = "predictions-only mode: this needs the model itself; pass the model file"
-        sections.skipped.update(explanations=why, complexity=why)
+        sections.skipped.update(explanations=words.PREDICTIONS_ONLY,
+                                complexity=words.PREDICTIONS_ONLY)
         return
     singles = [g for g in prepared.groupings if g.family != "intersection"]
     if not cfg.explain:
-        sections.skipped["explanations"] = "turned off (--no-explain)"
+        sections.skipped["explanations"] = words.EXPLAIN_OFF
     else:
         with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
             sections.explanation = sections.guarded("explanations", lambda: explain(
@@ -249,7 +249,7 @@ def _provenance(prepared: Prepared, cfg: AuditConfig, files: tuple[FileInfo, ...
         n_boot=cfg.n_boot,
         files=files,
         versions=library_versions(),
-        model_name=prepared.model.name if prepared.model else f"predictions in '{cfg.predictions}'",
+        model_name=prepared.model.name if prepared.model else words.predictions_model_name(cfg.predictions),
         trusted_types=trusted_types,
         config={k: str(v) for k, v in cfg.to_dict().items() if v is not None},
     )
