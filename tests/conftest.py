@@ -72,3 +72,49 @@ def golden_json(tmp_path_factory) -> Path:
     packed = ROOT / "tests" / "data" / "demo_no_what_if.json.gz"
     out.write_text(gzip.open(packed, "rt", encoding="utf-8").read(), encoding="utf-8")
     return out
+
+
+# --------------------------------------------------------------------------- the bad-input matrix
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+@pytest.fixture()
+def refused(capsys, tmp_path):
+    """Run the CLI on a bad input and assert the house rule for bad input.
+
+    ``refused(args, message, code=2, untouched=(paths...))`` checks: the exit code,
+    exactly one non-empty line on stderr starting ``audit: error:`` (for code 2) that
+    contains ``message``, no traceback, no report or JSON written in ``tmp_path``
+    (``r.html``/``r.json``, the names :func:`outs` uses), and every path in
+    ``untouched`` byte-identical afterwards (or still absent). Returns the line.
+    """
+    from audit.cli import main
+
+    def check(args: list[str], message: str, code: int = 2,
+              untouched: tuple[Path, ...] = ()) -> str:
+        before = {p: _digest(p) for p in untouched}
+        got = main([str(a) for a in args])
+        err = capsys.readouterr().err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert got == code, err
+        assert "Traceback" not in err, err
+        assert len(lines) == 1, err
+        if code == 2:
+            assert lines[0].startswith("audit: error: "), err
+        assert message in lines[0], lines[0]
+        assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.json").exists()
+        for p, digest in before.items():
+            assert _digest(p) == digest, f"{p} was changed or created"
+        return lines[0]
+
+    return check
+
+
+def outs(tmp_path: Path) -> list[str]:
+    """Output options that :func:`refused` checks for (a small bootstrap keeps tests fast)."""
+    return ["-o", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"), "--n-boot", "50"]
