@@ -91,8 +91,9 @@ def _config(config: AuditConfig | str | Path | None, files: list[FileInfo]) -> A
         return config
     if config is None:
         return AuditConfig()
+    cfg = load_config(config)  # first: it turns a missing or malformed file into a clear error
     files.append(FileInfo("config", str(config), sha256_file(config)))
-    return load_config(config)
+    return cfg
 
 
 def _model(model: Any, cfg: AuditConfig, files: list[FileInfo]) -> tuple[Any, tuple[str, ...], str]:

@@ -31,7 +31,7 @@ CASES = [
     ("reference-unknown-group", lambda d: [d / "model.joblib", d / "data.parquet", "--reference",
                                            "race=Martian"], "Martian"),
     ("config-missing", lambda d: [d / "model.joblib", d / "data.parquet", "-c", d / "nope.toml"],
-     "'-c'"),
+     "nope.toml' not found"),
     ("config-unknown-key", lambda d: [d / "model.joblib", d / "data.parquet", "-c",
                                       d / "unknown.toml"], "colour"),
     ("config-bad-toml", lambda d: [d / "model.joblib", d / "data.parquet", "-c", d / "bad.toml"],
