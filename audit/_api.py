@@ -76,8 +76,8 @@ def run(
     if isinstance(policy, (str, Path)):
         from ._fairness.policy import load_policy
 
-        files.append(FileInfo("policy", str(policy), sha256_file(policy)))
-        policy = load_policy(str(policy))
+        path, policy = policy, load_policy(str(policy))
+        files.append(FileInfo("policy", str(path), sha256_file(path)))
     estimator, trusted, model_source = _model(model, cfg, files)
     df, data_source = _data(data, files)
     return run_audit(estimator, df, cfg, policy=policy, files=tuple(files), command=command,

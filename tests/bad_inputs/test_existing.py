@@ -36,6 +36,8 @@ CASES = [
                                       d / "unknown.toml"], "colour"),
     ("config-bad-toml", lambda d: [d / "model.joblib", d / "data.parquet", "-c", d / "bad.toml"],
      "bad.toml"),
+    ("policy-missing", lambda d: [d / "model.joblib", d / "data.parquet", "--policy",
+                                  d / "nope.toml"], "nope.toml' not found"),
     ("three-positionals", lambda d: [d / "model.joblib", d / "data.parquet", d / "data.parquet"],
      "expected MODEL DATA"),
     ("one-positional", lambda d: [d / "data.parquet"], "only one input"),
