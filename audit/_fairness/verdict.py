@@ -1,10 +1,16 @@
-"""Policy thresholds + confidence intervals -> PASS / REVIEW / FAIL with reasons.
+"""Policy thresholds + confidence intervals -> PASS / REVIEW / UNDECIDED / FAIL with reasons.
 
 A check passes only when its whole 95% interval is inside the threshold, fails
 when the whole interval is outside, and needs review when the interval
 straddles the threshold or the evidence is insufficient.  With bootstrap
 replicates and ``policy.multiple_testing == "holm"``, each check is instead two
 one-sided tests with Holm's correction across the groups of an attribute.
+
+No PASS without evidence: a check is *judged* when its outcome is pass, review or
+fail; an attribute is judged when at least one comparison between two of its groups
+is (a calibration check of one group compares nothing).  When nothing fails and no
+check is judged at all, or a protected attribute (not a pair of attributes) is not
+judged, the verdict is UNDECIDED, and a ``FAIR008`` finding names each such attribute.
 
 :func:`evaluate` runs the steps in order: collect the pending checks of each
 attribute table, decide them (:func:`_decide`), combine them per attribute and
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._result.checks import CRITERION_CHECKS, SMALL_GROUPS
+from .._result.checks import CRITERION_CHECKS, NOT_JUDGED, SMALL_GROUPS
 from .._result.findings import OUTCOME_RANK, Finding, finding, worst
 from .._result.tables import AttributeTable, Estimate, GapRow, GroupRow
 from .._result.verdict import CheckResult, Outcome, Policy, Verdict, VerdictName
@@ -27,6 +33,9 @@ from .._words import fairness as words
 
 Replicates = dict[tuple[str, str], np.ndarray]
 PValues = tuple[float, float]  # (p_beyond, p_within), see _pvalues
+
+#: Outcomes that are a judgement, one way or the other (evidence for the verdict).
+JUDGED: frozenset[Outcome] = frozenset({"pass", "review", "fail"})
 
 
 # --------------------------------------------------------------------------- one check
@@ -280,9 +289,23 @@ def _attribute_outcomes(checks: Sequence[CheckResult]) -> dict[str, dict[str, Ou
     return outcomes
 
 
+def judged_attributes(checks: Sequence[CheckResult]) -> set[str]:
+    """Attributes with at least one judged comparison between groups (not a level check)."""
+    return {c.attribute for c in checks if c.kind != "level" and c.outcome in JUDGED}
+
+
+def _not_judged_finding(t: AttributeTable) -> Finding:
+    """The FAIR008 finding of an attribute with no judged comparison, saying why."""
+    comparable = sum(g.status == "ok" for g in t.groups)
+    return finding(NOT_JUDGED, "insufficient_evidence",
+                   words.not_judged_message(t.attribute, len(t.groups), comparable),
+                   subject=t.attribute)
+
+
 def _findings(tables: Sequence[AttributeTable], checks: Sequence[CheckResult],
               outcomes: dict[str, dict[str, Outcome]]) -> list[Finding]:
-    """One finding per criterion and attribute, then one per attribute with small groups."""
+    """One finding per criterion and attribute, one per attribute with small groups, then
+    one per attribute with no judged comparison."""
     findings: list[Finding] = []
     for crit, check in CRITERION_CHECKS.items():
         for t in tables:
@@ -299,14 +322,27 @@ def _findings(tables: Sequence[AttributeTable], checks: Sequence[CheckResult],
             findings.append(finding(SMALL_GROUPS, "insufficient_evidence",
                                     words.small_groups_message(t.attribute, small),
                                     subject=t.attribute))
+    judged = judged_attributes(checks)
+    findings.extend(_not_judged_finding(t) for t in tables if t.attribute not in judged)
     return findings
 
 
-def _overall(findings: Sequence[Finding]) -> tuple[VerdictName, list[str]]:
-    """FAIL if any fairness finding fails, REVIEW if any needs review, else PASS; with codes."""
-    fair = [f for f in findings if f.code.startswith("FAIR") and f.code != SMALL_GROUPS.code]
+def _undecided(tables: Sequence[AttributeTable], checks: Sequence[CheckResult]) -> bool:
+    """No judged check at all, or a protected attribute (not a pair) with none."""
+    judged = judged_attributes(checks)
+    return not judged or any(t.attribute not in judged for t in tables
+                             if t.family != "intersection")
+
+
+def _overall(findings: Sequence[Finding], undecided: bool) -> tuple[VerdictName, list[str]]:
+    """FAIL if any fairness finding fails, UNDECIDED without enough evidence, REVIEW if any
+    finding needs review, else PASS; with codes."""
+    fair = [f for f in findings if f.code.startswith("FAIR")
+            and f.code not in (SMALL_GROUPS.code, NOT_JUDGED.code)]
     if any(f.outcome == "fail" for f in fair):
         return "FAIL", sorted({f.code for f in fair if f.outcome == "fail"})
+    if undecided:
+        return "UNDECIDED", [NOT_JUDGED.code]
     if any(f.outcome == "review" for f in fair):
         return "REVIEW", sorted({f.code for f in fair if f.outcome == "review"})
     return "PASS", []
@@ -326,8 +362,9 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str,
     checks = _decide(pending, policy)
     outcomes = _attribute_outcomes(checks)
     findings = _findings(tables, checks, outcomes)
-    verdict, reasons = _overall(findings)
+    verdict, reasons = _overall(findings, _undecided(tables, checks))
     method = words.method_sentence(policy.alpha,
-                                   policy.multiple_testing == "holm" and bool(replicates))
+                                   policy.multiple_testing == "holm" and bool(replicates),
+                                   undecided=verdict == "UNDECIDED")
     return Verdict(verdict, tuple(reasons), tuple(checks), outcomes, policy,
                    method), tuple(findings)

@@ -1,4 +1,10 @@
-"""The sign-off policy and the verdict: every check, its outcome and the overall PASS / REVIEW / FAIL."""
+"""The sign-off policy and the verdict: every check, its outcome and the overall verdict.
+
+The overall verdict is PASS, REVIEW, UNDECIDED or FAIL (worst last, see
+:data:`~audit._result.findings.VERDICT_RANK`); UNDECIDED means the audit has no
+judged check for at least one protected attribute (or none at all), so it cannot vouch
+for the model either way.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Literal
 from .findings import Outcome
 from .tables import Estimate
 
-VerdictName = Literal["PASS", "REVIEW", "FAIL"]
+VerdictName = Literal["PASS", "REVIEW", "UNDECIDED", "FAIL"]
 
 
 @dataclass(frozen=True)

@@ -109,16 +109,36 @@ def small_groups_message(attribute: str, groups: Sequence[tuple[str, int]]) -> s
     return f"{attribute}: {shown}{more} - too few people to judge."
 
 
-def method_sentence(alpha: float, holm_used: bool) -> str:
-    """``Verdict.method``: how each check was decided."""
+def not_judged_message(attribute: str, n_groups: int, n_comparable: int) -> str:
+    """``Finding.message`` of an attribute with no judged check (FAIR008): why, in words."""
+    if n_groups < 2:
+        why = "it has only one group, so there is nothing to compare"
+    elif n_comparable < 2:
+        why = ("fewer than two of its groups are large and certain enough to compare "
+               "(see the groups too small to judge)")
+    else:
+        why = "every rate the checks compare is undefined for its groups"
+    return (f"{attribute}: no fairness check could be judged - {why}. The audit gives no "
+            "evidence either way for this attribute.")
+
+
+#: Added to ``Verdict.method`` when the verdict is UNDECIDED: the rule that made it so.
+UNDECIDED_RULE = ("A verdict needs evidence: when no check is judged (pass, review or fail) "
+                  "at all, or a protected attribute has no judged comparison between groups, "
+                  "and no check fails, the verdict is UNDECIDED, never PASS.")
+
+
+def method_sentence(alpha: float, holm_used: bool, undecided: bool = False) -> str:
+    """``Verdict.method``: how each check was decided (and the UNDECIDED rule when it applied)."""
+    rule = f" {UNDECIDED_RULE}" if undecided else ""
     if holm_used:
         return (f"Each check is two one-sided tests at level {alpha / 2:g} (gap beyond the "
                 "limit; gap within it), using the bootstrap standard error (ratios on the log "
                 "scale), with Holm's correction across the groups of each attribute, so judging "
-                "many groups does not inflate the chance of a false PASS or FAIL.")
+                "many groups does not inflate the chance of a false PASS or FAIL." + rule)
     return (f"Each check compares the {1 - alpha:.0%} interval with the limit: pass when the "
             "whole interval is inside, fail when it is wholly outside. No correction for the "
-            "number of groups was applied.")
+            "number of groups was applied." + rule)
 
 
 #: Comment lines at the top of ``audit policy show``.

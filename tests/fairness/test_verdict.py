@@ -66,8 +66,11 @@ def test_small_groups_are_not_judged():
     tables, reps = _table([0.5, 0.1], n=20)
     verdict, findings = evaluate(tables, Policy(), "binary", reps)
     assert verdict.checks == ()
-    assert verdict.verdict == "PASS"
+    # no PASS without evidence (issue 9): nothing judged is UNDECIDED, with its reason
+    assert verdict.verdict == "UNDECIDED" and verdict.reasons == ("FAIR008",)
+    assert "UNDECIDED, never PASS" in verdict.method
     assert any(f.code == "FAIR007" and f.outcome == "insufficient_evidence" for f in findings)
+    assert any(f.code == "FAIR008" and f.subject == "attr" for f in findings)
 
 
 def test_two_groups_without_target():
