@@ -30,12 +30,14 @@ def diff_results(old: AuditResult, new: AuditResult, old_label: str = "old",
                  new_label: str = "new") -> AuditDiff:
     """Everything that changed from ``old`` to ``new`` that a reviewer should see."""
     changes = [*_verdict_changes(old, new), *_input_changes(old, new), *_check_changes(old, new),
-               *_gap_changes(old, new), *_driver_changes(old, new), *_data_changes(old, new)]
+               *_group_changes(old, new), *_gap_changes(old, new), *_driver_changes(old, new),
+               *_data_changes(old, new)]
     changes.sort(key=lambda c: (_AREA_ORDER[c.area], c.direction != "worse"))
     return AuditDiff(old.verdict.verdict, new.verdict.verdict, tuple(changes), old_label, new_label)
 
 
-_AREA_ORDER = {"verdict": 0, "check": 1, "gap": 2, "drivers": 3, "inputs": 4, "data": 5}
+_AREA_ORDER = {"verdict": 0, "check": 1, "groups": 2, "gap": 3, "drivers": 4, "inputs": 5,
+               "data": 6}
 
 
 def _verdict_changes(old: AuditResult, new: AuditResult) -> list[Change]:
@@ -78,6 +80,37 @@ def _check_changes(old: AuditResult, new: AuditResult) -> list[Change]:
     out.extend(Change("check", attr, "", "", "gone", words.attribute_gone(attr))
                for attr in old.verdict.criterion_outcomes
                if attr not in new.verdict.criterion_outcomes)
+    return out
+
+
+def _group_changes(old: AuditResult, new: AuditResult) -> list[Change]:
+    """Groups present in one audit and not the other, and a changed reference group.
+
+    Without this a renamed group (Black -> African American) is silently left out of
+    every comparison. Intersections are not listed: their groups follow from the
+    attributes' own.
+    """
+    out = []
+    old_tables = {t.attribute: t for t in old.fairness if t.family != "intersection"}
+    for t in new.fairness:
+        ot = old_tables.get(t.attribute)
+        if ot is None:
+            continue  # a whole attribute new or gone is a check change
+        was = {r.group: r.n for r in ot.groups}
+        now = {r.group: r.n for r in t.groups}
+        gone = [g for g in was if g not in now]
+        added = [g for g in now if g not in was]
+        for g in gone:
+            twin = [a for a in added if now[a] == was[g]]
+            out.append(Change("groups", f"{t.attribute}: {g}", g, "", "gone",
+                              words.group_gone(t.attribute, g, was[g], twin)))
+        for g in added:
+            out.append(Change("groups", f"{t.attribute}: {g}", "", g, "new",
+                              words.group_new(t.attribute, g, now[g])))
+        if ot.reference != t.reference:
+            out.append(Change("groups", f"{t.attribute}: reference group", ot.reference,
+                              t.reference, "changed",
+                              words.reference_changed(t.attribute, ot.reference, t.reference)))
     return out
 
 

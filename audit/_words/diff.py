@@ -27,6 +27,31 @@ def attribute_gone(attribute: str) -> str:
     return f"{attribute} was audited before but not now."
 
 
+def group_gone(attribute: str, group: str, n: int, same_size: list[str]) -> str:
+    """A group of the old audit that the new one does not have."""
+    hint = (f" A new group has the same number of rows ({_either(same_size)}): if the group "
+            "was renamed, use one name in both data sets to compare the two audits."
+            if same_size else "")
+    return (f"For {attribute}, the group {group} ({n:,} rows before) is not in the new audit, "
+            f"so none of its numbers are compared.{hint}")
+
+
+def group_new(attribute: str, group: str, n: int) -> str:
+    """A group of the new audit that the old one did not have."""
+    return (f"For {attribute}, the group {group} ({n:,} rows) is new: the old audit had no such "
+            "group, so none of its numbers are compared.")
+
+
+def reference_changed(attribute: str, old: str, new: str) -> str:
+    """Gaps are measured against another group: they cannot be compared."""
+    return (f"For {attribute}, gaps are now measured against {new} instead of {old}, so the "
+            "gaps of the two audits are not compared.")
+
+
+def _either(names: list[str]) -> str:
+    return " or ".join(names) if len(names) < 4 else f"{', '.join(names[:3])} or others"
+
+
 def check_subject(attribute: str, criterion: str) -> str:
     return f"{attribute}: {_plain(criterion)}"
 
