@@ -1,28 +1,36 @@
-"""The explainers, the additivity check and the fallbacks between them.
+"""The explainers, the additivity check and the choice between them.
 
 * **linear** final estimators (``LogisticRegression``, ``Ridge``, ...) get exact
   interventional SHAP computed directly, ``phi_j = w_j (z_j - mean_background z_j)``,
   in the space the final estimator sees;
-* **tree** ensembles (scikit-learn forests / boosting / single trees, LightGBM,
-  XGBoost) get ``shap.TreeExplainer`` in *interventional* mode with the
-  background sample;
-* anything else, and any explainer whose values fail the additivity check, gets a
-  model-agnostic shap explainer (``ExactExplainer`` for up to
-  :data:`EXACT_MAX_FEATURES` columns, ``PermutationExplainer`` above) on
-  numerically coded original columns.
+* **tree** models get exact *path-dependent* TreeSHAP, one definition for all of
+  them whatever their split types (:mod:`.trees`): LightGBM's and XGBoost's own
+  ``pred_contrib``, our TreeSHAP over ``HistGradientBoosting``'s fitted nodes
+  (categorical splits included), ``shap.TreeExplainer(feature_perturbation=
+  "tree_path_dependent")`` for the other scikit-learn trees and forests.  There is
+  no model-agnostic fallback for a tree model: if its values do not add up to the
+  model's output, :class:`TreeShapError` is raised and the explanation section
+  reports the failure instead of silently switching to sampled values;
+* anything else gets a model-agnostic shap explainer on numerically coded original
+  columns: exact enumeration (``ExactExplainer``) when its cost, 2^M coalitions x
+  background x rows model evaluations, is at most :data:`EXACT_VS_PERMUTATION` times
+  the permutation explainer's or within :data:`EXACT_MAX_EVALS`, else
+  ``PermutationExplainer``.  A linear model whose values do not add up also ends here.
 
-Why interventional for trees: it is the same game the linear and model-agnostic
-explainers play (features outside a coalition are drawn from the background), so
-attributions mean the same thing whichever explainer ran, and the base value is
-the mean model output over a sample of the audited population rather than over
-the training data the model remembers in its node counts.
+Why path-dependent for trees: it is exact and fast for every tree model, it needs no
+background sample, and it is what LightGBM and XGBoost compute natively with their
+categorical splits; shap's interventional TreeExplainer fails additivity on
+``HistGradientBoosting`` models (float32 thresholds, missing-value branches) and does
+not exist for categorical splits, so keeping it would give one model two definitions
+depending on its split types.  Path-dependent values integrate an absent feature out
+over the training rows' paths through the trees (the base value is the training
+data's mean raw output); linear and model-agnostic values integrate it out over the
+background sample of the audited rows.
 
 For linear final estimators the values summed back onto the original columns are
 exactly the interventional Shapley values of those columns; for trees they are the
 (exactly additive) sum of the per-column values, the usual convention for one-hot
-encoded inputs.  ``shap.TreeExplainer`` is silently wrong on
-``HistGradientBoostingClassifier`` with native categorical splits; the additivity
-check is what catches it.
+encoded inputs.
 """
 
 from __future__ import annotations
@@ -37,16 +45,24 @@ import scipy.sparse as sp
 
 from .._words import explain as words
 from .mapping import _Codec, _sum_back_matrix, _transform, _Unmappable
-from .output import _is_linear, _is_tree, _is_xgboost, _ModelOutput, _units
+from .output import _is_lightgbm, _is_linear, _is_tree, _is_xgboost, _ModelOutput, _units
+from .trees import _is_hgb, hgb_contribs, lightgbm_contribs, xgboost_contribs
 
-#: model-agnostic fallback: exact enumeration up to this many original columns
-EXACT_MAX_FEATURES = 6
+#: model-agnostic: exact enumeration when it costs at most this many times the permutation's
+#: model evaluations (it is exact, and shap's exact explainer shares work between coalitions)
+EXACT_VS_PERMUTATION = 2.0
+#: model-agnostic: exact enumeration whenever it needs at most this many model-row evaluations
+EXACT_MAX_EVALS = 20_000_000
 #: model-agnostic fallback: background rows used (small, it multiplies the cost)
 AGNOSTIC_BACKGROUND = 50
 #: model-agnostic fallback: antithetic permutation pairs per row
 PERMUTATIONS = 5
 
 ExactKind = Literal["linear", "tree"]
+
+
+class TreeShapError(RuntimeError):
+    """A tree model's TreeSHAP values failed (or did not add up): reported, never replaced."""
 
 
 @dataclass
@@ -107,31 +123,54 @@ def _linear(out: _ModelOutput, Zs: Any, Zb: Any, M: sp.csr_matrix) -> _Raw:
     return _Raw(np.asarray(phi, dtype=float), float(mu @ w + b), "linear_exact", Zb.shape[0])
 
 
-def _tree(
-    out: _ModelOutput, Zs: Any, Zb: Any, M: sp.csr_matrix, interventional: bool = True
-) -> _Raw:
-    """shap.TreeExplainer on the final estimator, summed back by ``M``."""
+def _shap_tree(out: _ModelOutput, Z: Any) -> tuple[np.ndarray, float, bool]:
+    """shap.TreeExplainer, path-dependent: values, base, and whether they are per class."""
     shap = _import_shap()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         explainer = shap.TreeExplainer(
-            out.final,
-            data=_dense(Zb) if interventional else None,
-            feature_perturbation="interventional" if interventional else "tree_path_dependent",
-            model_output="raw",
+            out.final, feature_perturbation="tree_path_dependent", model_output="raw"
         )
-        values = np.asarray(explainer.shap_values(_dense(Zs), check_additivity=False), dtype=float)
+        values = np.asarray(explainer.shap_values(_dense(Z), check_additivity=False), dtype=float)
     expected = np.ravel(np.asarray(explainer.expected_value, dtype=float))
     if values.ndim == 3:  # one output per class (forests): take the positive class
-        values = values[:, :, out.class_idx]
-        base = float(expected[out.class_idx])
+        return values[:, :, out.class_idx], float(expected[out.class_idx]), True
+    return values, float(expected[0]), False
+
+
+def _n_outputs(final: Any) -> int:
+    """Trees per boosting round (1 for binary classification and regression)."""
+    n = getattr(final, "n_trees_per_iteration_", None)
+    if n is None and (_is_lightgbm(final) or _is_xgboost(final)):
+        n = len(getattr(final, "classes_", [0, 1]))
+        n = 1 if n <= 2 else n
+    return int(n or 1)
+
+
+def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix) -> _Raw:
+    """Path-dependent TreeSHAP of the final estimator on ``Z`` (as it sees it), summed back."""
+    final = out.final
+    multi = _n_outputs(final) > 1
+    k = out.class_idx if multi else 0
+    if _is_lightgbm(final):
+        phi, base, name = *lightgbm_contribs(final, Z, k), "lightgbm_tree_shap"
+    elif _is_xgboost(final):
+        phi, base, name = *xgboost_contribs(final, Z, k), "xgboost_tree_shap"
+    elif _is_hgb(final):
+        phi, base, name = *hgb_contribs(final, Z, k), "hgb_tree_shap"
     else:
-        values = out.sign * values
-        base = out.sign * float(expected[0])
-    name = "tree_interventional" if interventional else "tree_path_dependent"
-    return _Raw(
-        np.asarray(values @ M, dtype=float), base, name, Zb.shape[0] if interventional else 0
-    )
+        phi, base, multi = _shap_tree(out, Z)
+        name = "tree_path_dependent"
+    if not multi:
+        phi, base = out.sign * phi, out.sign * base
+    return _Raw(np.asarray(phi @ M, dtype=float), base, name, 0)
+
+
+def _agnostic_exact(p: int, n_rows: int, n_background: int) -> bool:
+    """Whether exact enumeration is cheap enough, by its cost in model-row evaluations."""
+    exact = 2.0**p * n_background * n_rows
+    permutation = PERMUTATIONS * (2 * p + 1) * n_background * n_rows
+    return exact <= EXACT_VS_PERMUTATION * permutation or exact <= EXACT_MAX_EVALS
 
 
 def _agnostic(out: _ModelOutput, Xs: pd.DataFrame, Xb: pd.DataFrame, seed: int) -> _Raw:
@@ -153,7 +192,7 @@ def _agnostic(out: _ModelOutput, Xs: pd.DataFrame, Xb: pd.DataFrame, seed: int) 
         with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             masker = shap.maskers.Independent(Ab, max_samples=len(Ab))
-            if p <= EXACT_MAX_FEATURES:
+            if _agnostic_exact(p, len(A), len(Ab)):
                 res = shap.ExactExplainer(f, masker)(A, silent=True)
                 name = "exact"
             else:
@@ -168,7 +207,7 @@ def _agnostic(out: _ModelOutput, Xs: pd.DataFrame, Xb: pd.DataFrame, seed: int) 
     return _Raw(values, base, name, len(Ab))
 
 
-# --------------------------------------------------------------------------- check and fall back
+# --------------------------------------------------------------------------- check and choose
 
 
 def _tolerance(final: Any, fx: np.ndarray) -> float:
@@ -179,7 +218,7 @@ def _tolerance(final: Any, fx: np.ndarray) -> float:
 
 def _additivity_error(raw: _Raw, fx: np.ndarray) -> float:
     """Largest gap between ``base + sum(phi)`` and the model's own output."""
-    return float(np.max(np.abs(raw.base + raw.phi.sum(1) - fx)))
+    return float(np.max(np.abs(raw.base + raw.phi.sum(1) - fx))) if len(fx) else 0.0
 
 
 def _exact_kind(final: Any, out: _ModelOutput) -> ExactKind | None:
@@ -189,51 +228,43 @@ def _exact_kind(final: Any, out: _ModelOutput) -> ExactKind | None:
     return "tree" if _is_tree(final) else None
 
 
-def _path_dependent(
-    out: _ModelOutput, Zs: Any, Zb: Any, M: sp.csr_matrix, raw: _Raw, fx: np.ndarray,
-    tol: float, notes: list[str],
+def _run_exact(
+    out: _ModelOutput, kind: ExactKind, pre: list[Any], Xs: pd.DataFrame, Xb: pd.DataFrame
 ) -> _Raw:
-    """The path-dependent TreeExplainer when it adds up and the interventional one did not."""
-    # shap's interventional TreeExplainer rounds split thresholds to float32 and can send a
-    # row down the other branch than the model; the path-dependent algorithm reads the same
-    # trees without that problem in most cases.
-    err = _additivity_error(raw, fx)
-    bad = int(np.sum(np.abs(raw.base + raw.phi.sum(1) - fx) > tol))
-    try:
-        alt = _tree(out, Zs, Zb, M, interventional=False)
-        alt_err = _additivity_error(alt, fx)
-    except Exception:
-        return raw
-    if alt_err <= tol:
-        notes.append(words.path_dependent_note(bad, len(fx), err))
-        return alt
-    return raw
+    """The exact explainer's values on the original columns (errors propagate)."""
+    Z = _transform(pre, Xs)
+    M = _sum_back_matrix(pre, Xs, Z.shape[1])
+    if kind == "tree":
+        return _tree(out, Z, M)
+    return _linear(out, _as_matrix(Z), _as_matrix(_transform(pre, Xb)), M)
 
 
 def _exact(
     out: _ModelOutput, kind: ExactKind, pre: list[Any], Xs: pd.DataFrame, Xb: pd.DataFrame,
     fx: np.ndarray, tol: float, notes: list[str],
 ) -> _Raw | None:
-    """The exact explainer's values, or ``None`` (with a note) when they cannot be used."""
+    """The exact explainer's values, or ``None`` (with a note) when they cannot be used.
+
+    Raises :class:`TreeShapError` when a tree model's TreeSHAP fails or does not add up.
+    """
     first_try = words.FIRST_TRY[kind]
     try:
-        Zs = _as_matrix(_transform(pre, Xs))
-        Zb = _as_matrix(_transform(pre, Xb))
-        M = _sum_back_matrix(pre, Xs, Zs.shape[1])
-        raw = _linear(out, Zs, Zb, M) if kind == "linear" else _tree(out, Zs, Zb, M)
+        raw = _run_exact(out, kind, pre, Xs, Xb)
     except _Unmappable as exc:
         notes.append(words.untraceable_note(first_try, str(exc)))
         return None
     except Exception as exc:
+        if kind == "tree":
+            raise TreeShapError(words.tree_shap_failed(type(exc).__name__, str(exc))) from exc
         notes.append(words.explainer_failed_note(first_try, type(exc).__name__))
         return None
-    if kind == "tree" and not _additivity_error(raw, fx) <= tol:
-        raw = _path_dependent(out, Zs, Zb, M, raw, fx, tol, notes)
     err = _additivity_error(raw, fx)
-    if not err <= tol:
-        notes.append(words.discarded_note(first_try, err, _units(out), tol))
-        return None
-    return raw
+    if err <= tol:
+        return raw
+    if kind == "tree":
+        raise TreeShapError(words.tree_shap_not_additive(raw.explainer, err, _units(out), tol))
+    notes.append(words.discarded_note(first_try, err, _units(out), tol))
+    return None
 
 
 def _attribute(

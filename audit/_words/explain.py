@@ -79,7 +79,7 @@ def output_units(regression: bool, space: str, positive_label: object | None) ->
 # --------------------------------------------------------------------------- explainer notes
 
 #: name of each exact explainer tried first, by kind (in the notes)
-FIRST_TRY = {"linear": "exact linear SHAP", "tree": "shap.TreeExplainer"}
+FIRST_TRY = {"linear": "exact linear SHAP", "tree": "path-dependent TreeSHAP"}
 
 
 def untraceable_note(first_try: str, why: str) -> str:
@@ -98,14 +98,26 @@ def explainer_failed_note(first_try: str, error_type: str) -> str:
     )
 
 
-def path_dependent_note(n_bad: int, n_rows: int, max_error: float) -> str:
-    """Note: the interventional TreeExplainer did not add up, the path-dependent one did."""
+def tree_shap_failed(error_type: str, message: str) -> str:
+    """Error: a tree model's TreeSHAP raised; there is no model-agnostic fallback for trees.
+
+    >>> tree_shap_failed("ValueError", "bad input")  # doctest: +NORMALIZE_WHITESPACE
+    'path-dependent TreeSHAP failed on this tree model (ValueError: bad input); the explanation
+     is not given rather than replaced by sampled values'
+    """
+    first = " ".join(message.split())[:200]
     return (
-        f"the interventional TreeExplainer did not add up to the model's output "
-        f"on {n_bad} of {n_rows} rows (largest error {max_error:.3g}), so the "
-        "path-dependent TreeExplainer was used; its values add up exactly but "
-        "treat absent features through the training data's tree paths rather "
-        "than the background sample"
+        f"path-dependent TreeSHAP failed on this tree model ({error_type}: {first}); "
+        "the explanation is not given rather than replaced by sampled values"
+    )
+
+
+def tree_shap_not_additive(explainer: str, max_error: float, units: str, tolerance: float) -> str:
+    """Error: a tree model's TreeSHAP values do not add up to the model's output."""
+    return (
+        f"path-dependent TreeSHAP ({explainer}) gave attributions that do not add up to the "
+        f"model's own output (largest error {max_error:.3g} {units}; allowed {tolerance:.1g}); "
+        "the explanation is not given rather than replaced by sampled values"
     )
 
 

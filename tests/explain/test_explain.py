@@ -148,21 +148,23 @@ def test_sum_back_mapping_onehot_passthrough_scaler() -> None:
     np.testing.assert_allclose(att.base + att.phi.sum(1), model.predict(X), atol=1e-10)
 
 
-def test_tree_pipeline_equals_treeexplainer_summed_back(data) -> None:
+def test_tree_pipeline_equals_path_dependent_treeexplainer_summed_back(data) -> None:
     X, y, _ = data
     model = make_pipeline(
         _prep(), GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0)
     ).fit(X, y)
     Xs, Xb = X.iloc[:300], X.iloc[500:600]
     att = compute_attributions(_adapter(model), Xs, Xb)
-    assert att.explainer == "tree_interventional" and att.output_space == "log-odds"
-    assert att.ok and att.max_error < 1e-6
+    assert att.explainer == "tree_path_dependent" and att.output_space == "log-odds"
+    assert att.ok and att.max_error < 1e-6 and att.notes == []
     shap = _import_shap()
-    Zs, Zb = model[:-1].transform(Xs), model[:-1].transform(Xb)
-    ref = shap.TreeExplainer(model[-1], Zb, feature_perturbation="interventional").shap_values(Zs)
+    Zs = model[:-1].transform(Xs)
+    te = shap.TreeExplainer(model[-1], feature_perturbation="tree_path_dependent")
+    ref = te.shap_values(Zs)
     summed = np.column_stack([ref[:, :3].sum(1), ref[:, 3], ref[:, 4], ref[:, 5]])
     np.testing.assert_allclose(att.phi, summed, atol=1e-9)
-    assert att.phi.shape == (300, 4)
+    assert att.base == pytest.approx(float(np.ravel(te.expected_value)[0]), abs=1e-12)
+    assert att.phi.shape == (300, 4) and att.raw.n_background == 0
 
 
 @pytest.mark.parametrize("lib", ["lightgbm", "xgboost"])
@@ -179,7 +181,7 @@ def test_boosting_libraries(lib: str, data) -> None:
         est = xgboost.XGBClassifier(n_estimators=40, max_depth=3, random_state=0)
     est.fit(Xn, y)
     att = compute_attributions(_adapter(est), Xn.iloc[:300], Xn.iloc[400:500])
-    assert att.explainer == "tree_interventional"
+    assert att.explainer == f"{lib}_tree_shap"
     assert att.output_space == "log-odds"
     assert att.ok, att.notes
     p = est.predict_proba(Xn.iloc[:300])[:, 1]
@@ -193,9 +195,8 @@ def test_regression_models(data) -> None:
     hgb = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(Xn, target)
     e = explain(_adapter(hgb, "regression"), Xn, groupings, n_sample=300, n_boot=20)
     assert e.output_space == "raw" and e.additivity_ok
-    # shap's interventional algorithm mishandles HGB's missing-value branches (age has NaN);
-    # the additivity check catches it and the path-dependent TreeExplainer is used instead
-    assert e.explainer == "tree_path_dependent" and e.note is not None
+    # our path-dependent TreeSHAP over HGB's nodes, missing-value branches included (age has NaN)
+    assert e.explainer == "hgb_tree_shap" and e.note is None and e.additivity_max_error < 1e-9
     assert e.global_importance[0].feature == "income"
     lin = make_pipeline(_prep(), Ridge()).fit(X, target)
     e2 = explain(_adapter(lin, "regression"), X, groupings, n_sample=300, n_boot=20)
@@ -203,7 +204,7 @@ def test_regression_models(data) -> None:
     assert {f.feature for f in e2.global_importance[:2]} == {"income", "zip"}
 
 
-def test_hgb_native_categorical_trap_is_caught_and_fallback_adds_up() -> None:
+def test_hgb_native_categorical_trap_is_avoided_by_our_tree_shap() -> None:
     rng = np.random.default_rng(0)
     n = 1500
     cat = rng.integers(0, 8, n)
@@ -220,19 +221,18 @@ def test_hgb_native_categorical_trap_is_caught_and_fallback_adds_up() -> None:
     te = shap.TreeExplainer(model, feature_perturbation="tree_path_dependent")
     sv = te.shap_values(Xs.to_numpy(), check_additivity=False)
     assert np.max(np.abs(te.expected_value + sv.sum(1) - model.decision_function(Xs))) > 0.5
-    # our additivity check catches it and the fallback's values add up
+    # every HGB model gets our TreeSHAP, which reads the categorical bitsets: exact, no fallback
     att = compute_attributions(_adapter(model), Xs, Xb)
-    assert att.explainer == "exact"
+    assert att.explainer == "hgb_tree_shap" and att.notes == []
     assert att.ok and att.max_error < 1e-9
-    assert any("do not add up" in note or "failed" in note for note in att.notes)
     np.testing.assert_allclose(att.base + att.phi.sum(1), model.decision_function(Xs), atol=1e-9)
     groups = [Grouping("g", "other", ("g",), (cat[:300] % 2).astype(np.int64), ("even", "odd"), 0)]
     e = explain(_adapter(model), X.iloc[:300], groups, n_sample=100, n_boot=10)
-    assert e.explainer == "exact" and e.additivity_ok
-    assert e.note is not None and "model-agnostic" in e.note
+    assert e.explainer == "hgb_tree_shap" and e.additivity_ok and e.note is None
+    assert "path-dependent" in e.explainer_description
 
 
-def test_model_agnostic_permutation_path_with_text_columns(data) -> None:
+def test_model_agnostic_path_with_text_columns_is_exact_when_cheap(data) -> None:
     X, y, _ = data
     Xw = X.assign(
         e1=np.arange(len(X)) % 7 * 1.0,
@@ -245,7 +245,8 @@ def test_model_agnostic_permutation_path_with_text_columns(data) -> None:
     )
     model = make_pipeline(prep, KNeighborsClassifier(n_neighbors=15)).fit(Xw, y)
     att = compute_attributions(_adapter(model), Xw.iloc[:15], Xw.iloc[100:200], seed=3)
-    assert att.explainer == "permutation" and att.output_space == "probability"
+    # 7 columns: 2^7 coalitions cost less than twice the permutation explainer's 75 orderings
+    assert att.explainer == "exact" and att.output_space == "probability"
     assert att.ok and att.max_error < 1e-9
     assert att.phi.shape == (15, 7)
 
