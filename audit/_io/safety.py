@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import _compat_pickle
 import importlib
+import inspect
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,7 +297,8 @@ def _unpickler_class() -> type:
 
         def _read_array(self, wrapper: Any) -> Any:
             if not wrapper.dtype.hasobject:
-                return wrapper.read(self, True)
+                native = "ensure_native_byte_order" in inspect.signature(wrapper.read).parameters
+                return wrapper.read(self, True) if native else wrapper.read(self)
             inner = pickle._Unpickler(self.file_handle)  # type: ignore[attr-defined]
             inner.find_class = self.find_class  # type: ignore[method-assign]  # same checks
             return inner.load()
@@ -319,7 +321,9 @@ def _read(path: Path, names: _Names) -> Any:
         fobj = opened[0] if isinstance(opened, tuple) else opened
         if isinstance(fobj, str):  # joblib < 0.10 kept arrays in companion files
             raise pickle.UnpicklingError("a joblib file from before joblib 0.10 (not supported)")
-        unpickler = _unpickler_class()(str(path), fobj, ensure_native_byte_order=True)
+        guarded = _unpickler_class()
+        native = "ensure_native_byte_order" in inspect.signature(guarded).parameters
+        unpickler = guarded(str(path), fobj, **({"ensure_native_byte_order": True} if native else {}))
         unpickler.names = names
         return unpickler.load()
 
