@@ -11,6 +11,49 @@ import pandas as pd
 from .._errors import ModelError, UnsupportedError
 from .._result.spec import Task
 
+NOT_FITTED = (
+    "{source}: the model is not fitted ({name} has not been trained) - expected a fitted "
+    "estimator; call fit(X, y) on it before saving it, then pass the fitted model"
+)
+WRONG_ROWS = (
+    "{source}: the model returned {n_out} {what} for {n_rows} rows (from {method}()) - "
+    "expected one per row; check the model's steps (does one drop or add rows?)"
+)
+PROBA_SHAPE = (
+    "{source}: the model's predict_proba() returned an array of shape {shape} - expected one "
+    "column per class ({n_classes}: {classes}); check the model's predict_proba()"
+)
+SCORES_OUT_OF_RANGE = (
+    "{source}: the model's predict_proba() returned scores from {lo:.6g} to {hi:.6g} "
+    "({n_out} of {n_rows} outside [0, 1]) - expected probabilities in [0, 1]; fix or wrap "
+    "the model's predict_proba(), or audit its decisions without scores: save predict() "
+    "as a column and run audit run DATA --predictions COLUMN"
+)
+#: Scores this close outside [0, 1] are rounding, clipped to [0, 1] without a word.
+SCORE_TOLERANCE = 1e-9
+
+
+def require_fitted(estimator: Any, source: str) -> None:
+    """Refuse an estimator that scikit-learn says is not fitted (``check_is_fitted``).
+
+    Only scikit-learn estimators (LightGBM's and XGBoost's wrappers included) are
+    checked: for other objects the check's rule (attributes ending in ``_``) may not hold.
+    """
+    from sklearn.base import BaseEstimator
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if not (isinstance(estimator, BaseEstimator) or hasattr(estimator, "__sklearn_is_fitted__")):
+        return
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise ModelError(NOT_FITTED.format(source=source, name=describe_estimator(estimator))
+                         ) from exc
+    except Exception:  # check_is_fitted does not apply to this object (e.g. not an estimator)
+        return
+
 
 def final_estimator(estimator: Any) -> Any:
     """The last step of a (possibly nested) sklearn Pipeline, else ``estimator``."""
@@ -68,7 +111,13 @@ class ModelAdapter:
                 f"{self.source}: the model's {method}() raised {type(exc).__name__}: {first[:200]} "
                 "- check that the data has the columns and types the model was trained on"
             ) from exc
-        return np.asarray(out)
+        arr = np.asarray(out)
+        n_out = arr.shape[0] if arr.ndim else 1
+        if n_out != len(X):
+            what = "predictions" if method == "predict" else "scores"
+            raise ModelError(WRONG_ROWS.format(source=self.source, n_out=n_out, what=what,
+                                               n_rows=len(X), method=method))
+        return arr
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         raw = self._call("predict", X)
@@ -87,6 +136,10 @@ class ModelAdapter:
         if self.task != "binary" or not hasattr(self.estimator, "predict_proba"):
             return None
         proba = self._call("predict_proba", X)
+        if proba.ndim != 2 or proba.shape[1] != len(self.classes):
+            raise ModelError(PROBA_SHAPE.format(
+                source=self.source, shape=proba.shape, n_classes=len(self.classes),
+                classes=", ".join(map(str, self.classes))))
         out = proba[:, self.positive_index].astype(float)
         if not np.all(np.isfinite(out)):
             raise ModelError(
@@ -94,7 +147,17 @@ class ModelAdapter:
                 f"{int((~np.isfinite(out)).sum())} NaN scores - expected probabilities in "
                 "[0, 1]; check for missing values the model cannot handle"
             )
-        return out
+        return _probabilities(out, self.source)
+
+
+def _probabilities(scores: np.ndarray, source: str) -> np.ndarray:
+    """Scores checked to lie in [0, 1] (rounding errors clipped); refuses anything else."""
+    outside = (scores < -SCORE_TOLERANCE) | (scores > 1 + SCORE_TOLERANCE)
+    if outside.any():
+        raise ModelError(SCORES_OUT_OF_RANGE.format(
+            source=source, lo=float(scores.min()), hi=float(scores.max()),
+            n_out=int(outside.sum()), n_rows=len(scores)))
+    return np.clip(scores, 0.0, 1.0)
 
 
 def infer_task(estimator: Any, source: str) -> Task:
