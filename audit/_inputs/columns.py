@@ -60,28 +60,76 @@ def prediction_column(df: pd.DataFrame, cfg: AuditConfig, source: str) -> str:
     return cfg.predictions
 
 
+LIGHTGBM_AMBIGUOUS = (
+    "{source}: the LightGBM model's feature '{feature}' matches several columns of the data "
+    "({columns}) - LightGBM stores column names with spaces as underscores ('a b' as 'a_b'), "
+    "so the audit cannot tell which one the model was trained on; rename or drop the others"
+)
+LIGHTGBM_HINT = " (LightGBM stores spaces in column names as '_': 'mean radius' as 'mean_radius')"
+
+
+def names_from_lightgbm(estimator: Any) -> bool:
+    """True when the model's recorded column names come from LightGBM (its first step)."""
+    while hasattr(estimator, "steps"):
+        estimator = estimator.steps[0][1]
+    return type(estimator).__module__.split(".")[0] == "lightgbm"
+
+
+def lightgbm_name(column: str) -> str:
+    """The name LightGBM records for a column: spaces become underscores."""
+    return column.replace(" ", "_")
+
+
+def _lightgbm_columns(features: tuple[str, ...], df: pd.DataFrame,
+                      source: str) -> tuple[str, ...]:
+    """The data's columns behind LightGBM's recorded names, where the mapping is one-to-one."""
+    by_name: dict[str, list[str]] = {}
+    for col in df.columns:
+        by_name.setdefault(lightgbm_name(col), []).append(col)
+    out = []
+    for f in features:
+        cols = by_name.get(f, [])
+        if len(cols) > 1:
+            raise InputError(LIGHTGBM_AMBIGUOUS.format(
+                source=source, feature=f, columns=", ".join(repr(c) for c in cols)))
+        out.append(cols[0] if cols else f)
+    return tuple(out)
+
+
+def _recorded_features(estimator: Any, model_source: str) -> tuple[str, ...]:
+    """The input column names the model recorded; refuses a model that recorded none."""
+    found = model_features(estimator)
+    if found is None:
+        raise InputError(
+            f"{model_source}: the model did not record its input column names - list them "
+            "in audit.toml as features = [\"col1\", ...] (or fit the model on a DataFrame)"
+        )
+    return found
+
+
 def feature_columns(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, source: str,
                     model_source: str) -> tuple[str, ...]:
-    """The model's input columns (from the config, else the model), all present in ``df``."""
+    """The model's input columns (from the config, else the model), all present in ``df``.
+
+    LightGBM records ``mean radius`` as ``mean_radius``: such names are mapped back to
+    the data's columns when exactly one column matches.
+    """
     if cfg.features is not None:
         features = tuple(cfg.features)
     else:
-        found = model_features(estimator)
-        if found is None:
-            raise InputError(
-                f"{model_source}: the model did not record its input column names - list them "
-                "in audit.toml as features = [\"col1\", ...] (or fit the model on a DataFrame)"
-            )
-        features = found
+        features = _recorded_features(estimator, model_source)
+        if names_from_lightgbm(estimator):
+            features = _lightgbm_columns(features, df, source)
     missing = [c for c in features if c not in df.columns]
     if missing:
         sugg = []
         for m in missing[:5]:
             close = difflib.get_close_matches(m, list(df.columns), n=1, cutoff=0.6)
             sugg.append(f"{m} (did you mean '{close[0]}'?)" if close else m)
+        hint = LIGHTGBM_HINT if names_from_lightgbm(estimator) and any("_" in m for m in missing) else ""
         raise InputError(
             f"{source} lacks {len(missing)} of the model's {len(features)} feature columns: "
-            f"{', '.join(sugg)}{' ...' if len(missing) > 5 else ''} - pass data with the "
+            f"{', '.join(sugg)}{' ...' if len(missing) > 5 else ''}{hint} - pass data with the "
             "columns the model was trained on, or rename them"
         )
     return features
