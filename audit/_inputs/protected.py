@@ -23,6 +23,34 @@ NONE_FOUND = (
     "--protected race=COLUMN (repeatable)"
 )
 
+#: A protected attribute (other than age, which is banded, and geography, whose small
+#: groups are merged) with more distinct values than this is refused: it is not a set of groups.
+MAX_GROUPS = 100
+#: A numeric protected column with fractional values and more distinct values than this
+#: is continuous (a score or a measurement), not group codes.
+MAX_NUMERIC_CODES = 20
+#: Ages in years lie in [0, AGE_MAX]; an age column whose values all lie in [0, 1] is scaled.
+AGE_MAX = 130
+
+TOO_MANY_GROUPS = (
+    "protected column '{column}' ({name}) in {source} has {n:,} distinct values - expected "
+    "at most {limit} groups (categories such as race or gender); pass the column of group "
+    "labels with --protected {name}=COLUMN, group the values into fewer categories first, or "
+    "rename '{column}' if it is not a protected attribute"
+)
+CONTINUOUS = (
+    "protected column '{column}' ({name}) in {source} holds continuous numbers ({n:,} distinct "
+    "values from {lo:.6g} to {hi:.6g}) - expected group labels or codes; pass the column of "
+    "group labels with --protected {name}=COLUMN, band the values into groups first, or rename "
+    "'{column}' if it is not a protected attribute"
+)
+AGE_NOT_YEARS = (
+    "age column '{column}' in {source} is not in years: {why} (values from {lo:.6g} to "
+    "{hi:.6g}) - expected ages in years between 0 and {limit} to band them; pass the age in "
+    "years (not standardised or scaled), name another column with --protected age=COLUMN, or "
+    "declare it not an age with --protected other={column}"
+)
+
 
 def protected_columns(df: pd.DataFrame, cfg: AuditConfig, target: str | None, source: str,
                       notes: list[str]) -> list[G.ProtectedColumn]:
@@ -40,11 +68,13 @@ def protected_columns(df: pd.DataFrame, cfg: AuditConfig, target: str | None, so
     return found
 
 
-def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig,
+def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig, source: str,
                   notes: list[str]) -> tuple[np.ndarray, list[str] | None]:
     """Each row's group label, and the groups' order (age bands) if they have one."""
     birth = G.is_birth(p.column)
     if p.family != "age" or not (pd.api.types.is_numeric_dtype(col) or birth):
+        if p.family != "geography":  # regions: small ones are merged
+            _require_groups(p, col, source)
         return G.as_labels(col), None
     if birth:
         as_of = date.fromisoformat(cfg.age_as_of) if cfg.age_as_of else date.today()
@@ -52,7 +82,42 @@ def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig,
         notes.append(W.age_from_birth_note(p.column, as_of.isoformat()))
     else:
         ages = col
+        _require_years(p, ages, source)
     return G.age_bands(ages, cfg.age_bands), G.band_order(cfg.age_bands) + [G.UNKNOWN]
+
+
+def _require_years(p: G.ProtectedColumn, col: pd.Series, source: str) -> None:
+    """Refuse to band an age column that cannot be ages in years (standardised, scaled)."""
+    v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    v = v[~np.isnan(v)]
+    if not len(v):
+        return
+    lo, hi = float(v.min()), float(v.max())
+    if lo < 0:
+        why = f"{int((v < 0).sum()):,} rows are negative"
+    elif hi > AGE_MAX:
+        why = f"{int((v > AGE_MAX).sum()):,} rows are over {AGE_MAX}"
+    elif hi <= 1:
+        why = "every value lies between 0 and 1, as if scaled"
+    else:
+        return
+    raise InputError(AGE_NOT_YEARS.format(column=p.column, source=source, why=why, lo=lo, hi=hi,
+                                          limit=AGE_MAX))
+
+
+def _require_groups(p: G.ProtectedColumn, col: pd.Series, source: str) -> None:
+    """Refuse a protected column that is continuous or has too many values to be groups."""
+    values = pd.unique(col.dropna())
+    n = len(values)
+    numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+    if numeric and n > MAX_NUMERIC_CODES:
+        v = np.asarray(values, dtype=float)
+        if not np.all(np.mod(v, 1) == 0):
+            raise InputError(CONTINUOUS.format(column=p.column, name=p.name, source=source, n=n,
+                                               lo=float(v.min()), hi=float(v.max())))
+    if n > MAX_GROUPS:
+        raise InputError(TOO_MANY_GROUPS.format(column=p.column, name=p.name, source=source, n=n,
+                                                limit=MAX_GROUPS))
 
 
 def attribute_grouping(p: G.ProtectedColumn, df: pd.DataFrame, cfg: AuditConfig, source: str,
@@ -64,7 +129,7 @@ def attribute_grouping(p: G.ProtectedColumn, df: pd.DataFrame, cfg: AuditConfig,
             f"protected column '{p.column}' ({p.name}) in {source} is entirely missing - "
             "fill it, or choose another with --protected "
             f"{p.family if p.family in G.FAMILIES else p.name}=COLUMN")
-    labels, order = _group_labels(p, col, cfg, notes)
+    labels, order = _group_labels(p, col, cfg, source, notes)
     try:
         g = G.make_grouping(
             p.name, p.family, p.column, labels, how_found=p.how_found,
