@@ -14,18 +14,29 @@ import numpy as np
 import pandas as pd
 
 from .._config import AuditConfig
-from .._errors import InputError
+from .._errors import InputError, ModelError
 from .._result.findings import Finding
 from .._result.spec import ResolvedSpec
 from .._words import inputs as W
 from . import groups as G
 from .columns import feature_columns, prediction_column
+from .model import require_fitted
 from .predictions import Decisions, from_columns, from_model
 from .prepared import Grouping, Prepared
 from .protected import attribute_groupings, intersections, protected_columns
 from .target import resolve_target, true_labels
 
 NO_ROWS = "{source} has no rows - expected at least one row to audit"
+DUPLICATE_COLUMNS = (
+    "{source} has the column name {names} more than once - expected unique column names; "
+    "rename or drop the copies"
+)
+REGRESSOR_ON_BINARY = (
+    "{model}: the model is a regressor ({name}) but the target '{target}' in {source} holds "
+    "only {values} - expected a classifier for a yes/no outcome (regression errors on 0/1 "
+    "labels mean nothing); pass a classifier trained on '{target}', or --target with a "
+    "numeric outcome if this is a regression"
+)
 
 
 def resolve(
@@ -42,16 +53,20 @@ def resolve(
     n_input = len(df)
     if n_input == 0:
         raise InputError(NO_ROWS.format(source=source))
+    _unique_columns(df, source)
     features: tuple[str, ...] = ()
     if estimator is None:
         column = prediction_column(df, cfg, source)
     else:
+        require_fitted(estimator, model_source)
         features = feature_columns(df, estimator, cfg, source, model_source)
     df, target, target_how = resolve_target(df, cfg, source, features, notes, findings)
     if estimator is None:
         decided = from_columns(df, cfg, column, target, source)
     else:
         df, decided = from_model(df, estimator, cfg, features, model_source, notes)
+    if decided.model is not None and target is not None:
+        _regressor_fits_target(df[target], target, decided, source, model_source)
     y = true_labels(df, target, decided.task, decided.positive, cfg, source)
     found = protected_columns(df, cfg, target, source, notes)
     groupings, infos = attribute_groupings(df, found, cfg, features, source, notes, findings)
@@ -72,6 +87,26 @@ def resolve(
         period=data_period(df, {p.column for p in found}),
     )
     return _prepared(df, decided, y, groupings), spec, tuple(findings)
+
+
+def _unique_columns(df: pd.DataFrame, source: str) -> None:
+    """Refuse a table with a repeated column name (``df[name]`` would be a table)."""
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        names = ", ".join(repr(str(c)) for c in dict.fromkeys(dup))
+        raise InputError(DUPLICATE_COLUMNS.format(source=source, names=names))
+
+
+def _regressor_fits_target(t: pd.Series, target: str, decided: Decisions, source: str,
+                           model_source: str) -> None:
+    """Refuse a regression model audited against a 0/1 (or True/False) target."""
+    if decided.task != "regression" or decided.model is None:
+        return
+    values = {G.format_value(v) for v in pd.unique(t.dropna())}
+    if values in ({"0", "1"}, {"True", "False"}):
+        raise ModelError(REGRESSOR_ON_BINARY.format(
+            model=model_source, name=decided.model.name, target=target, source=source,
+            values=" and ".join(sorted(values))))
 
 
 def _prepared(df: pd.DataFrame, decided: Decisions, y: np.ndarray | None,
