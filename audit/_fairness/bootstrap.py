@@ -28,6 +28,7 @@ import zlib
 import numpy as np
 
 from .._result.tables import Estimate
+from .._words.fairness import POINT_OUTSIDE_INTERVAL
 from .stats import BinaryStats
 from .views import ScoreLayout, auc_from_histograms, binary_view, score_layout
 
@@ -248,11 +249,20 @@ def _finite(x: float) -> float | None:
 
 
 def estimate(value: float, lo: float, hi: float, reason: str | None) -> Estimate:
-    """An :class:`Estimate`; ``reason`` says why the value or its interval is missing."""
+    """An :class:`Estimate`; ``reason`` says why the value or its interval is missing.
+
+    Every interval reported contains its point. A percentile interval that excludes
+    its point (the resamples of a largest-minus-smallest spread are biased away from
+    it) is not reported; :data:`~audit._words.fairness.POINT_OUTSIDE_INTERVAL` says so.
+    Bounds off by rounding only (1e-12 relative) are widened to the point.
+    """
     v = _finite(value)
     if v is None:
         return Estimate(None, None, None, reason or "undefined")
     low, high = _finite(lo), _finite(hi)
     if low is None or high is None:
         return Estimate(v, None, None, reason)
-    return Estimate(v, low, high, None)
+    tol = 1e-12 * max(1.0, abs(v))
+    if not low - tol <= v <= high + tol:
+        return Estimate(v, None, None, POINT_OUTSIDE_INTERVAL)
+    return Estimate(v, min(low, v), max(high, v), None)

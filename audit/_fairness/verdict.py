@@ -2,7 +2,8 @@
 
 A check passes only when its whole 95% interval is inside the threshold, fails
 when the whole interval is outside, and needs review when the interval
-straddles the threshold or the evidence is insufficient.  With bootstrap
+straddles the threshold; a check with no interval (no resamples, or none that
+can be trusted) is insufficient evidence, never judged on its point.  With bootstrap
 replicates and ``policy.multiple_testing == "holm"``, each check is instead two
 one-sided tests with Holm's correction across the groups of an attribute.
 
@@ -42,12 +43,14 @@ JUDGED: frozenset[Outcome] = frozenset({"pass", "review", "fail"})
 
 
 def _ratio_outcome(e: Estimate, lo_t: float) -> Outcome:
-    """Outcome of a ratio whose interval must lie within ``[lo_t, 1 / lo_t]``."""
+    """Outcome of a ratio whose interval must lie within ``[lo_t, 1 / lo_t]``.
+
+    Without an interval there is no evidence either way: insufficient evidence.
+    """
     hi_t = 1.0 / lo_t
-    if e.value is None:
+    if e.value is None or e.lo is None or e.hi is None:
         return "insufficient_evidence"
-    lo = e.lo if e.lo is not None else e.value
-    hi = e.hi if e.hi is not None else e.value
+    lo, hi = e.lo, e.hi
     if lo >= lo_t and hi <= hi_t:
         return "pass"
     if hi < lo_t or lo > hi_t:
@@ -56,11 +59,10 @@ def _ratio_outcome(e: Estimate, lo_t: float) -> Outcome:
 
 
 def _diff_outcome(e: Estimate, t: float) -> Outcome:
-    """Outcome of a difference whose interval must lie within ``[-t, t]``."""
-    if e.value is None:
+    """Outcome of a difference whose interval must lie within ``[-t, t]`` (none: insufficient)."""
+    if e.value is None or e.lo is None or e.hi is None:
         return "insufficient_evidence"
-    lo = e.lo if e.lo is not None else e.value
-    hi = e.hi if e.hi is not None else e.value
+    lo, hi = e.lo, e.hi
     if lo >= -t and hi <= t:
         return "pass"
     if lo > t or hi < -t:

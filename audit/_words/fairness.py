@@ -20,6 +20,12 @@ from .._result.findings import Outcome
 #: Reason of an estimate whose point value exists but whose interval does not.
 NO_INTERVAL = "the value was undefined in most bootstrap resamples, so there is no interval"
 
+#: Reason of an estimate whose percentile interval would not contain its point: the
+#: resamples of a largest-minus-smallest spread are biased away from it (issue 10).
+POINT_OUTSIDE_INTERVAL = ("no interval: the bootstrap resamples are biased away from the value "
+                          "(it lies outside their percentile interval), as happens for a "
+                          "largest-minus-smallest spread across groups")
+
 #: Table note when some groups are marked as insufficient evidence.
 CRITERIA_INCLUDE_UNCERTAIN = ("Criteria compare every group with a defined value, including "
                               "groups marked as insufficient evidence.")
