@@ -8,7 +8,7 @@ Owns, one concern per module:
 - :mod:`.criteria` a metric's spread across groups (demographic parity, equalized odds …);
 - :mod:`.tables` the attribute tables (``fairness_tables``, the entry point);
 - :mod:`.calibration` per-group calibration curves, for plotting;
-- :mod:`.verdict` the policy decision (PASS / REVIEW / FAIL with Holm's correction);
+- :mod:`.verdict` the policy decision (PASS / REVIEW / UNDECIDED / FAIL, Holm's correction);
 - :mod:`.policy` the ``--policy`` TOML file (print and load).
 
 Metric and criterion definitions live in :mod:`audit._result.metrics`, sentences in
