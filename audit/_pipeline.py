@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import platform
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -110,8 +111,53 @@ def run_audit(
     model_source: str = "model",
     progress: Progress | None = None,
 ) -> AuditResult:
-    """Audit ``estimator`` on ``data`` and return the full :class:`AuditResult`."""
-    cfg = config or AuditConfig()
+    """Audit ``estimator`` on ``data`` and return the full :class:`AuditResult`.
+
+    Warnings raised meanwhile (by the model, scikit-learn, numpy ...) are not printed:
+    each distinct one is recorded once in ``provenance.warnings`` (see
+    :func:`summarise_warnings`). A filter that turns warnings into errors (pytest's
+    ``-W error``) does not apply inside: the audit records them instead of failing.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _audit(estimator, data, config or AuditConfig(), policy=policy, files=files,
+                        command=command, trusted_types=trusted_types, data_source=data_source,
+                        model_source=model_source, progress=progress)
+    provenance = dataclasses.replace(result.provenance, warnings=summarise_warnings(caught))
+    return dataclasses.replace(result, provenance=provenance)
+
+
+#: Warnings about how libraries are called, not about the model or the data: left out of
+#: the record (import-time ones appear only in a process's first audit).
+_NOT_RECORDED: tuple[type[Warning], ...] = (DeprecationWarning, PendingDeprecationWarning)
+
+
+def summarise_warnings(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
+    """Each distinct warning once, in order of first appearance, with how often it came."""
+    counts: dict[tuple[str, str], int] = {}
+    for w in caught:
+        if issubclass(w.category, _NOT_RECORDED):
+            continue
+        lines = str(w.message).strip().splitlines()
+        key = (w.category.__name__, lines[0].strip() if lines else "")
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(words.warning_entry(category, first, n) for (category, first), n in counts.items())
+
+
+def _audit(
+    estimator: Any | None,
+    data: pd.DataFrame,
+    cfg: AuditConfig,
+    *,
+    policy: Policy | None,
+    files: tuple[FileInfo, ...],
+    command: str,
+    trusted_types: tuple[str, ...],
+    data_source: str,
+    model_source: str,
+    progress: Progress | None,
+) -> AuditResult:
+    """The audit itself (see :func:`run_audit`)."""
     step = progress or _quiet
     with step("Checking inputs and predicting"):
         prepared, spec, spec_findings = resolve(data, estimator, cfg, source=data_source,
@@ -207,13 +253,18 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
                                 complexity=words.PREDICTIONS_ONLY)
         return
     singles = [g for g in prepared.groupings if g.family != "intersection"]
-    if not cfg.explain:
+    if "explain" in cfg.skip:
+        sections.skipped["explanations"] = words.stage_off("explain")
+    elif not cfg.explain:
         sections.skipped["explanations"] = words.EXPLAIN_OFF
     else:
         with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
             sections.explanation = sections.guarded("explanations", lambda: explain(
                 model, X, singles, seed=cfg.seed, n_sample=cfg.explain_rows))
     explanation = sections.explanation
+    if "complexity" in cfg.skip:
+        sections.skipped["complexity"] = words.stage_off("complexity")
+        return
     with step("Scoring interpretability against a transparent baseline"):
         mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
                     if explanation is not None else None)
@@ -227,16 +278,30 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
     model, X = prepared.model, prepared.X
     if X is None and model is not None:
         return
+    if "proxies" in cfg.skip:
+        sections.skipped["troublemakers"] = words.stage_off("proxies")
+        return
     singles = [g for g in prepared.groupings if g.family != "intersection"]
-    what_if = cfg.what_if and model is not None and prepared.y is not None
-    label = "Looking for proxy features" + (" and running the what-if" if what_if else "")
+    what_if = cfg.what_if and "what-if" not in cfg.skip
+    if cfg.what_if and not what_if:
+        sections.skipped["what-if"] = words.stage_off("what-if")
+    running = what_if and model is not None and prepared.y is not None
+    label = "Looking for proxy features" + (" and running the what-if" if running else "")
     with step(label):
         sections.troublemakers = sections.guarded("troublemakers", lambda: assess_troublemakers(
             model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
             singles, y=prepared.y, task=prepared.task,
             criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
             driver_shares=_material_shares(sections.explanation, verdict),
-            seed=cfg.seed, what_if=cfg.what_if, what_if_seconds=cfg.what_if_seconds))
+            seed=cfg.seed, what_if=what_if, what_if_seconds=cfg.what_if_seconds,
+            importance=_importance(sections.explanation)))
+
+
+def _importance(explanation: Explanation | None) -> dict[str, float] | None:
+    """Mean |SHAP| per model feature: which features the proxy search examines first."""
+    if explanation is None:
+        return None
+    return {f.feature: f.mean_abs_shap for f in explanation.global_importance}
 
 
 def _provenance(prepared: Prepared, cfg: AuditConfig, files: tuple[FileInfo, ...], command: str,

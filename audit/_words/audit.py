@@ -12,6 +12,33 @@ EVERYONE_HOW = "all audited rows"
 SHAP_DID_NOT_ADD_UP = "SHAP values did not add up to the model's output."
 
 
+#: What a stage turned off with ``--skip`` (or ``skip = [...]`` in audit.toml) leaves out.
+_STAGE_LEAVES_OUT = {"proxies": ": no proxy search, loss terms or what-if"}
+
+
+def stage_off(stage: str) -> str:
+    """Why a stage did not run: the user turned it off."""
+    return f"turned off (--skip {stage}){_STAGE_LEAVES_OUT.get(stage, '')}"
+
+
+def proxy_features_capped(n_examined: int, n_features: int, left_out: list[str],
+                          by_importance: bool) -> str:
+    """The proxy search looked at only some of the model's features (a bounded step)."""
+    order = ("drive the failing gaps most, then those the model leans on most (mean |SHAP|)"
+             if by_importance else "drive the failing gaps most, then the first in column order")
+    shown = ", ".join(left_out[:10]) + (f" and {len(left_out) - 10:,} more"
+                                        if len(left_out) > 10 else "")
+    return (f"Proxy strength was measured for {n_examined:,} of the model's {n_features:,} "
+            f"features, those that {order}; recoverability uses the same {n_examined:,}. Not "
+            f"examined: {shown}.")
+
+
+def warning_entry(category: str, first_line: str, count: int) -> str:
+    """One library warning in the record: ``ConvergenceWarning: lbfgs failed ... (3 times)``."""
+    times = f" ({count:,} times)" if count > 1 else ""
+    return f"{category}: {first_line[:300]}{times}"
+
+
 def section_crashed(error_type: str, first_line: str) -> str:
     """Why an optional part is missing after an unexpected error (a bug to report)."""
     return f"it failed with {error_type}: {first_line} (please report this as a model-audit bug)"

@@ -1,0 +1,171 @@
+"""Stage control (``--skip``), the bounded proxy search, and third-party warnings kept off stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from conftest import outs
+
+import audit
+from audit._config import STAGES, load_config
+from audit._inputs.prepared import Grouping
+from audit._troublemakers import assess_troublemakers
+from audit._troublemakers.assess import MAX_PROXY_FEATURES
+from audit.cli import main
+
+# --------------------------------------------------------------------------- --skip
+
+
+def test_skipped_stages_are_recorded(small_df, small_model) -> None:
+    r = audit.run(small_model, small_df, n_boot=20, skip=("explain", "complexity", "proxies"))
+    assert r.explanation is None and r.complexity is None and r.troublemakers is None
+    assert r.skipped == {
+        "explanations": "turned off (--skip explain)",
+        "complexity": "turned off (--skip complexity)",
+        "troublemakers": "turned off (--skip proxies): no proxy search, loss terms or what-if",
+    }
+
+
+def test_skip_what_if_keeps_the_proxy_search(small_df, small_model) -> None:
+    r = audit.run(small_model, small_df, n_boot=20, explain=False, skip=("what_if",))
+    assert r.provenance.config["skip"] == "['what-if']"  # read as the canonical name
+    assert r.troublemakers is not None and r.troublemakers.what_if.status == "skipped"
+    assert r.skipped["what-if"] == "turned off (--skip what-if)"
+
+
+def test_cli_skip_and_no_proxies(tmp_path: Path, small_files, capsys) -> None:
+    model, data = small_files
+    code = main(["run", str(model), str(data), *outs(tmp_path), "--skip", "explain",
+                 "--skip", "complexity", "--no-proxies", "-q", "--exit-zero"])
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert set(doc["skipped"]) == {"explanations", "complexity", "troublemakers"}
+    assert doc["provenance"]["config"]["skip"] == "['explain', 'complexity', 'proxies']"
+    assert "turned off (--skip proxies)" in (tmp_path / "r.html").read_text()
+
+
+def test_config_skip(tmp_path: Path) -> None:
+    (tmp_path / "audit.toml").write_text('skip = ["What_If", "proxies", "what-if"]\n')
+    assert load_config(tmp_path / "audit.toml").skip == ("what-if", "proxies")
+    assert STAGES == ("explain", "complexity", "proxies", "what-if")
+
+
+# --------------------------------------------------------------------------- the bounded proxy search
+
+
+def _wide(n: int, k: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, k)), columns=[f"x{i}" for i in range(k)])
+    race = rng.integers(0, 2, n)
+    return X, race
+
+
+def test_proxy_search_examines_at_most_max_features() -> None:
+    X, race = _wide(300, 30)
+    X["x29"] = race + np.random.default_rng(1).normal(0, 0.3, len(X))  # a strong proxy
+    g = Grouping("race", "race", ("race",), race, ("A", "B"), 0)
+    tm = assess_troublemakers(
+        None, X, X.assign(race=race), [g], y=None, task="binary",
+        criterion_outcomes={"race": {"demographic_parity": "fail"}},
+        driver_shares={"race": {"B": {"x29": 0.7, "x3": 0.1}}}, what_if=False,
+        importance={f"x{i}": 1.0 / (i + 1) for i in range(30)}, max_features=5)
+    # driver shares first (x29, x3), then importance (x0, x1, x2); kept in column order
+    assert [p.feature for p in tm.proxies] == ["x0", "x1", "x2", "x3", "x29"]
+    assert tm.recoverability[0].features == ("x0", "x1", "x2", "x3", "x29")
+    assert [f.feature for f in tm.flags] == ["x29"]
+    assert tm.notes[-1] == (
+        "Proxy strength was measured for 5 of the model's 30 features, those that drive the "
+        "failing gaps most, then those the model leans on most (mean |SHAP|); recoverability "
+        "uses the same 5. Not examined: x4, x5, x6, x7, x8, x9, x10, x11, x12, x13 and 15 more.")
+
+
+def test_proxy_cap_default() -> None:
+    assert MAX_PROXY_FEATURES == 100  # the README's options table states it
+
+
+def test_wide_table_small_model(tmp_path: Path) -> None:
+    """2,000 data columns, a model on 3 of them: only the model's features are examined."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, _ = _wide(400, 2000)
+    rng = np.random.default_rng(2)
+    df = X.assign(gender=rng.choice(["F", "M"], len(X)))
+    df["target"] = (df.x0 + df.x1 + rng.logistic(size=len(df)) > 0).astype(int)
+    model = LogisticRegression().fit(df[["x0", "x1", "x2"]], df.target)
+    r = audit.run(model, df, n_boot=20, explain=False, skip=("complexity", "what-if"))
+    assert r.troublemakers is not None
+    assert {p.feature for p in r.troublemakers.proxies} == {"x0", "x1", "x2"}
+    assert not any("Proxy strength was measured for" in n for n in r.troublemakers.notes)
+
+
+# --------------------------------------------------------------------------- third-party warnings
+
+
+def _noisy_model(df: pd.DataFrame):
+    """A classifier whose predict_proba warns, like a model library that does."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    class Noisy(LogisticRegression):
+        def predict_proba(self, X):
+            warnings.warn("lbfgs failed to converge (status=1):\nSTOP: ITERATIONS", ConvergenceWarning,
+                          stacklevel=2)
+            warnings.warn("old API", DeprecationWarning, stacklevel=2)
+            return super().predict_proba(X)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Noisy(max_iter=1).fit(df[["income"]], df.target)
+
+
+def test_third_party_warnings_are_recorded_not_printed(small_df, capfd) -> None:
+    """pytest turns warnings into errors here: the capture must hold them all the same."""
+    r = audit.run(_noisy_model(small_df), small_df, n_boot=20, explain=False,
+                  skip=("complexity", "proxies"))
+    err = capfd.readouterr().err
+    assert "Warning" not in err, err
+    (entry,) = r.provenance.warnings  # deprecations are the library's business, not the audit's
+    assert entry.startswith("ConvergenceWarning: lbfgs failed to converge (status=1):")
+    assert "STOP" not in entry  # the first line only
+    doc = r.to_dict()
+    assert doc["provenance"]["warnings"] == [entry]
+    assert audit.AuditResult.from_dict(doc).provenance.warnings == (entry,)
+
+
+def test_warnings_counted_once_each(small_df) -> None:
+    from audit._pipeline import summarise_warnings
+
+    def caught(message: str, category: type[Warning]):
+        import warnings
+
+        return warnings.WarningMessage(message, category, "f.py", 1)
+
+    got = summarise_warnings([caught("a", UserWarning), caught("b\nmore", RuntimeWarning),
+                              caught("a", UserWarning), caught("x", DeprecationWarning)])
+    assert got == ("UserWarning: a (2 times)", "RuntimeWarning: b")
+
+
+def test_no_warnings_key_stays_readable(small_df, small_model) -> None:
+    """An audit.json written before the warnings were recorded still loads."""
+    r = audit.run(small_model, small_df, n_boot=20, explain=False,
+                  skip=("complexity", "proxies"))
+    doc = r.to_dict()
+    assert doc["provenance"]["warnings"] == []
+    del doc["provenance"]["warnings"]
+    assert audit.AuditResult.from_dict(doc).provenance.warnings == ()
+
+
+def test_warnings_listed_in_the_reproducibility_appendix(small_df) -> None:
+    from audit._report import render_html
+
+    r = audit.run(_noisy_model(small_df), small_df, n_boot=20, explain=False,
+                  skip=("complexity", "proxies"))
+    html = render_html(r)
+    appendix = html[html.index('<section id="reproducibility">'):]
+    assert "Library warnings" in appendix
+    assert "ConvergenceWarning: lbfgs failed to converge (status=1):" in appendix
