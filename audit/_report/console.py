@@ -1,15 +1,32 @@
-"""The short plain-text summary printed by ``audit run`` on stderr."""
+"""The short plain-text summary printed by ``audit run`` on stderr.
+
+Every line goes through :func:`~audit._words.text.printable`, as does everything else
+the CLI prints that holds data (group labels, column, feature and file names, messages
+quoting them): a label cannot start a new line, move the cursor, clear a line or
+reverse the text, so the ``Verdict:`` line that ends every run cannot be forged.
+"""
 
 from __future__ import annotations
 
 from .._result.audit import AuditResult
+from .._words.text import printable
 from .format import count
 from .sections.fairness import notable_gaps
 from .sections.summary import headlines
 
+__all__ = ["printable", "summary_lines"]
+
 
 def summary_lines(result: AuditResult, max_gaps: int = 5) -> list[str]:
-    """Lines describing what was inferred, the headline gaps and the findings."""
+    """Lines describing what was inferred, the headline gaps and the findings.
+
+    Each line is :func:`printable`: data values in it cannot break it.
+    """
+    return [printable(line) for line in _lines(result, max_gaps)]
+
+
+def _lines(result: AuditResult, max_gaps: int) -> list[str]:
+    """The summary's lines as worded (data values not yet made printable)."""
     s = result.spec
     task = "binary classification" if s.task == "binary" else "regression"
     lines = [f"Model: {result.provenance.model_name} ({task}), {count(s.n_rows)} rows audited"]

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from .._result.tables import Estimate
 from .._words.numbers import percent as pct
 from .._words.report import ci_text, finite, fixed, num, sig
+from .._words.text import ISOLATE_CLOSE, ISOLATE_OPEN, isolate, isolated_parts, visible
 
-__all__ = ["cell", "ci_text", "count", "filters", "num", "pct", "signed_points"]
+__all__ = ["attr_text", "cell", "ci_text", "count", "filters", "html_text", "num", "pct",
+           "signed_points"]
+
+#: Controls that stay as they are in HTML text (plain whitespace there, meaningful in <pre>).
+HTML_KEEPS = "\n\r\t"
+
+
+def html_text(value: object) -> object:
+    """Every ``{{ ... }}`` of the report goes through here (the Environment's ``finalize``).
+
+    Text is escaped; data values marked by :func:`~audit._words.text.isolate` become
+    ``<bdi>`` elements, so a right-to-left label cannot reorder the sentence around it;
+    control and bidi characters anywhere else are shown as escapes (``\\u202e``).
+    Markup (the inline SVG charts) and non-text values pass unchanged.
+    """
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return Markup("").join(
+        Markup("<bdi>%s</bdi>") % visible(piece, HTML_KEEPS) if isolated
+        else escape(visible(piece, HTML_KEEPS))
+        for isolated, piece in isolated_parts(value))
+
+
+def attr_text(value: object) -> Markup:
+    """Text for an HTML attribute (``aria-label``, ``title``): escaped, no elements inside.
+
+    Isolated data values keep their Unicode isolate pair (FSI … PDI), which does in an
+    attribute what ``<bdi>`` does in text.
+    """
+    return escape("".join(
+        f"{ISOLATE_OPEN}{piece}{ISOLATE_CLOSE}" if isolated else visible(piece, HTML_KEEPS)
+        for isolated, piece in isolated_parts(str(value))))
 
 
 def count(n: int | float) -> str:
@@ -21,7 +55,8 @@ def signed_points(x: float | None) -> str:
 
 def filters() -> dict[str, object]:
     """The jinja filters the templates use."""
-    return {"num": num, "pct": pct, "count": count, "ci": ci_text, "points": signed_points}
+    return {"num": num, "pct": pct, "count": count, "ci": ci_text, "points": signed_points,
+            "iso": isolate, "attr": attr_text}
 
 
 def _pct_cell(x: float | None) -> str:

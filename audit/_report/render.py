@@ -11,7 +11,7 @@ import jinja2
 
 from .._result.audit import AuditResult
 from .context import build_context, summary_context
-from .format import filters
+from .format import filters, html_text
 
 #: Where the templates sit inside an installed package (the wheel copies reports/templates there).
 PACKAGED = "_templates"
@@ -31,7 +31,12 @@ _ENV: jinja2.Environment | None = None
 
 
 def environment() -> jinja2.Environment:
-    """The one jinja2 Environment: autoescaped, strict, with formatting filters."""
+    """The one jinja2 Environment: autoescaped, strict, with formatting filters.
+
+    Every value a template prints passes :func:`~audit._report.format.html_text`: data
+    values marked in sentences become ``<bdi>`` isolates, control and bidi characters
+    are shown as escapes. Attributes use the ``attr`` filter.
+    """
     global _ENV
     if _ENV is None:
         env = jinja2.Environment(
@@ -40,6 +45,7 @@ def environment() -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=html_text,
         )
         env.filters.update(filters())
         _ENV = env

@@ -26,6 +26,7 @@ from .._result.tables import Estimate
 from .._result.troublemakers import FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
 from .._result.verdict import CheckResult
 from .numbers import percent
+from .text import ISOLATE_OPEN, isolate
 
 # --------------------------------------------------------------------------- numbers in sentences
 
@@ -143,26 +144,32 @@ def people(family: str, label: str, noun: str, attribute: str = "") -> str:
     """
     low = label.strip().lower()
     if low == "unknown":
-        return f"{noun} with unknown {attribute or family}"
+        return f"{noun} with unknown {isolate(attribute or family)}"
     if label.startswith("other ("):
-        return f"{noun} in the '{label}' group"
+        return f"{noun} in the '{isolate(label)}' group"
     if family == "gender" and low in _GENDER_PLURAL:
         return _GENDER_PLURAL[low]
     if family == "age":
         if label.startswith("<"):
-            return f"{noun} under {label[1:]}"
+            return f"{noun} under {isolate(label[1:])}"
         if label.endswith("+"):
-            return f"{noun} aged {label[:-1]} and over"
-        return f"{noun} aged {label}"
+            return f"{noun} aged {isolate(label[:-1])} and over"
+        return f"{noun} aged {isolate(label)}"
     if family == "geography":
-        return f"{noun} from {label}"
+        return f"{noun} from {isolate(label)}"
     if family == "intersection":
-        return f"{noun} in the group {label}"
-    return f"{label} {noun}"
+        return f"{noun} in the group {isolate(label)}"
+    return f"{isolate(label)} {noun}"
 
 
 def capitalise(text: str) -> str:
-    """The text with its first letter in upper case (the rest untouched)."""
+    """The text with its first letter in upper case (the rest untouched).
+
+    A sentence that opens with a data value (see :func:`~audit._words.text.isolate`)
+    has that value's first letter raised, as before values were marked.
+    """
+    if text.startswith(ISOLATE_OPEN):
+        return ISOLATE_OPEN + capitalise(text[len(ISOLATE_OPEN):])
     return text[:1].upper() + text[1:]
 
 
@@ -211,20 +218,25 @@ def next_step(criterion: str, outcome: str, point_inside: bool = False) -> str:
 
 
 def _difference_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str) -> str:
-    """A difference of rates ('were approved 12 percentage points less often than')."""
+    """A difference of rates ('were approved 12 percentage points less often than').
+
+    The values go into the finished wording; the wording is never formatted after a group
+    label is in it (a label such as ``{0}`` would be read as a placeholder).
+    """
     e = check.estimate
     assert e.value is not None
+    d = pct_points(abs(e.value))
     direction = "less" if e.value < 0 else "more"
     phrase = {
-        "tpr": f"among {noun} who truly qualified, {g} were {verb} {{d}} {direction} often "
+        "tpr": f"among {noun} who truly qualified, {g} were {verb} {d} {direction} often "
                f"than {r}",
-        "fpr": f"among {noun} who did not qualify, {g} were {verb} {{d}} {direction} often "
+        "fpr": f"among {noun} who did not qualify, {g} were {verb} {d} {direction} often "
                f"than {r}",
-        "ppv": f"when the model {verb} {g}, it was right {{d}} {direction} often than for {r}",
-        "accuracy": f"the model's decisions for {g} were correct {{d}} {direction} often than "
+        "ppv": f"when the model {verb} {g}, it was right {d} {direction} often than for {r}",
+        "accuracy": f"the model's decisions for {g} were correct {d} {direction} often than "
                     f"for {r}",
-    }.get(check.metric, f"{check.metric} for {g} differed from {r} by {{d}}")
-    return capitalise(phrase.format(d=pct_points(abs(e.value)))) + ci_text(e.lo, e.hi, True) + "."
+    }.get(check.metric, f"{check.metric} for {g} differed from {r} by {d}")
+    return capitalise(phrase) + ci_text(e.lo, e.hi, True) + "."
 
 
 def check_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str) -> str:
@@ -251,15 +263,16 @@ def proxy_headline(feature: str, attribute: str, driver_share: float | None,
     """(sentence, next step) for the summary when an input stands in for an attribute."""
     tail = ("" if driver_share is None or driver_group is None or driver_share > 1
             else f" It accounts for {driver_share:.0%} of the gap for the "
-                 f"{driver_group} group.")
-    return (f"The input {feature} stands in for {attribute}.{tail}",
+                 f"{isolate(driver_group)} group.")
+    return (f"The input {isolate(feature)} stands in for {isolate(attribute)}.{tail}",
             "Next: dropping it rarely removes the gap, because other inputs carry "
             "the same signal; retrain with the recommended fairness rule instead.")
 
 
 def direct_use_headline(attributes: Sequence[str]) -> tuple[str, str]:
     """(sentence, next step) for the summary when protected attributes are model inputs."""
-    return (f"The model uses protected attributes as inputs: {', '.join(attributes)}.",
+    return (f"The model uses protected attributes as inputs: "
+            f"{', '.join(isolate(a) for a in attributes)}.",
             "Next: remove them, or write down why the law and the use case allow it.")
 
 
@@ -395,18 +408,20 @@ MODEL_MEASURED_HOW = "on the audit rows (as given)"
 
 def importance_lead(top: Sequence[str], n_inputs: int, top_share: float) -> str:
     """Which inputs the model leans on most."""
+    names = [isolate(t) for t in top]
     if n_inputs <= 3:
-        return f"The model uses {join(top)}. The first of these matters most."
-    return (f"The model leans most on {join(top)}. Together they make up "
+        return f"The model uses {join(names)}. The first of these matters most."
+    return (f"The model leans most on {join(names)}. Together they make up "
             f"{share(top_share)} of the effect of all {n_inputs} inputs.")
 
 
 def protected_inputs_lead(used: Sequence[str]) -> str:
     """That some model inputs are themselves protected attributes."""
     if len(used) == 1:
-        return f"One of its inputs, {used[0]}, is itself a protected attribute."
+        return f"One of its inputs, {isolate(used[0])}, is itself a protected attribute."
     count = _NUMBER_WORDS.get(len(used), str(len(used)))
-    return f"{count} of its inputs, {join(used)}, are themselves protected attributes."
+    return (f"{count} of its inputs, {join([isolate(u) for u in used])}, are themselves "
+            "protected attributes.")
 
 
 def reading_guide(verb: str, noun: str, regression: bool) -> list[str]:
@@ -439,7 +454,7 @@ def gap_drivers_caption(who: str, ref: str) -> str:
 
 def group_comparison_caption(attribute: str) -> str:
     """Caption of one attribute's per-group comparison chart."""
-    return (f"Average effect of the top inputs for each {attribute} group. An input that helps "
+    return (f"Average effect of the top inputs for each {isolate(attribute)} group. An input that helps "
             "one group and hurts another shows bars on both sides of the line.")
 
 
@@ -459,7 +474,7 @@ def more_groups_note(n_more: int) -> str:
 
 def too_many_groups_note(attribute: str, n_groups: int) -> str:
     """Why an attribute has no comparison chart."""
-    return f"{attribute} has {n_groups} groups, too many for a readable comparison chart."
+    return f"{isolate(attribute)} has {n_groups} groups, too many for a readable comparison chart."
 
 
 CHARTS_LEFT_OUT = "Charts are left out here to keep the report short; the numbers are in audit.json."
@@ -494,8 +509,8 @@ def _gap_head(s: DriverSummary, output_space: str, who: str, ref: str, verb: str
 
 def _cancel_out(head: str, s: DriverSummary, shown: Sequence[DriverItem]) -> str:
     """Drivers that largely cancel out, said plainly instead of as shares like 687%."""
-    widen = [d.feature for d in shown if (d.contribution < 0) == (s.gap < 0)]
-    narrow = [d.feature for d in shown if (d.contribution < 0) != (s.gap < 0)]
+    widen = [isolate(d.feature) for d in shown if (d.contribution < 0) == (s.gap < 0)]
+    narrow = [isolate(d.feature) for d in shown if (d.contribution < 0) != (s.gap < 0)]
     text = head + " Here the inputs pull in different directions and largely cancel out"
     if widen and narrow:
         text += (f": {join(widen)} {'widens' if len(widen) == 1 else 'widen'} the gap, "
@@ -528,7 +543,8 @@ def gap_sentence(s: DriverSummary, output_space: str, *, who: str, ref: str, ver
             amount = f"about {sig(abs(d.contribution), 2)}"
         else:
             amount = f"{abs(d.share or 0.0) * 100:.0f}% of the gap"
-        (same if (d.contribution < 0) == (s.gap < 0) else other).append(f"{d.feature} ({amount})")
+        (same if (d.contribution < 0) == (s.gap < 0) else other).append(
+            f"{isolate(d.feature)} ({amount})")
     text = head
     if same:
         lead = "The main reason is" if len(same) == 1 else "The main reasons are"
@@ -580,10 +596,10 @@ def recoverability_reading(attribute: str, auc: float | None, note: str | None,
     if auc is None:
         return f"Could not be measured{': ' + note if note else ''}."
     if auc >= proxy_auc:
-        return f"The inputs together reveal {attribute}."
+        return f"The inputs together reveal {isolate(attribute)}."
     if auc >= 0.6:
-        return f"The inputs together reveal a little about {attribute}."
-    return f"The inputs together reveal next to nothing about {attribute}."
+        return f"The inputs together reveal a little about {isolate(attribute)}."
+    return f"The inputs together reveal next to nothing about {isolate(attribute)}."
 
 
 DROP_INTRO = [
@@ -596,19 +612,20 @@ DROP_INTRO = [
 
 def still_revealed(feature: str, items: Sequence[str]) -> str:
     """Without the feature, the other inputs still reveal the attributes."""
-    return (f"Without {feature}, the other inputs still reveal {join(items)}. "
+    return (f"Without {isolate(feature)}, the other inputs still reveal {join(items)}. "
             "Dropping it would not help.")
 
 
 def little_revealed(feature: str, items: Sequence[str]) -> str:
     """Without the feature, the other inputs reveal little about the attributes."""
-    return (f"Without {feature}, the other inputs reveal little about {' or '.join(items)}. "
+    return (f"Without {isolate(feature)}, the other inputs reveal little about "
+            f"{' or '.join(items)}. "
             "Here dropping it might help, but check the what-if below.")
 
 
 def revealed_item(attribute: str, auc: float) -> str:
     """'race (AUC 0.52)'."""
-    return f"{attribute} (AUC {auc:.2f})"
+    return f"{isolate(attribute)} (AUC {auc:.2f})"
 
 
 _TERM_WHAT = {
@@ -624,10 +641,10 @@ def term_sentence(t: LossTerm, verb: str, noun: str) -> str:
     if t.constraint == "BoundedGroupLoss":
         bound = f" below {sig(t.bound)}" if t.bound is not None else ""
         return (f"Retrain the model with a rule that keeps the average error of every "
-                f"{t.attribute} group{bound}.")
+                f"{isolate(t.attribute)} group{bound}.")
     what = _TERM_WHAT.get(t.constraint, "the outcome").format(verb=verb, noun=noun)
     bound = f" under {100 * t.bound:g} points" if t.bound is not None else " small"
-    return (f"Retrain the model with a rule that keeps the gap between {t.attribute} groups "
+    return (f"Retrain the model with a rule that keeps the gap between {isolate(t.attribute)} groups "
             f"in {what}{bound}.")
 
 
@@ -698,9 +715,9 @@ def _run_sentence(e: WhatIfExperiment, base: WhatIfRun, r: WhatIfRun, metric: st
     gap_move = _move(base.gap.value, r.gap.value, gap)
     perf_move = _move(base.performance.value, r.performance.value, perf)
     if r.kind == "constrained":
-        return (f"With the fairness rule in training, the largest gap between {e.attribute} "
+        return (f"With the fairness rule in training, the largest gap between {isolate(e.attribute)} "
                 f"groups {what} {gap_move}. {capitalise(metric)} {perf_move}.")
-    who = f"Without {r.feature}" if r.feature else capitalise(r.label)
+    who = f"Without {isolate(r.feature)}" if r.feature else capitalise(r.label)
     return f"{who}, the gap {gap_move} and {metric} {perf_move}."
 
 
@@ -715,11 +732,12 @@ def _rule_versus_drop(e: WhatIfExperiment) -> list[str]:
             continue
         assert rule.gap_change.lo is not None and rule.gap_change.hi is not None
         if r.gap_change.hi < rule.gap_change.lo:
-            out.append(f"Dropping {r.feature} closed more of the gap than the rule.")
+            out.append(f"Dropping {isolate(r.feature)} closed more of the gap than the rule.")
         elif rule.gap_change.hi < r.gap_change.lo:
-            out.append(f"The rule closed more of the gap than dropping {r.feature}.")
+            out.append(f"The rule closed more of the gap than dropping {isolate(r.feature)}.")
         else:
-            out.append(f"Given the uncertainty, the rule and dropping {r.feature} closed the "
+            out.append(f"Given the uncertainty, the rule and dropping {isolate(r.feature)} "
+                       "closed the "
                        "gap by similar amounts.")
     return out
 
@@ -869,16 +887,16 @@ def _g3(x: float) -> str:
 def selection_alt(verb: str, attribute: str, reference: str, ref_rate: float, threshold: float,
                   lowest: str, lowest_rate: float | None) -> str:
     """Alt text of a fairness section's selection-rate chart."""
-    return (f"Share {verb} per {attribute} group with 95% intervals. Reference group "
-            f"{reference}: {percent(ref_rate)}; four-fifths line at {percent(threshold * ref_rate)}; "
-            f"lowest: {lowest} at {percent(lowest_rate)}.")
+    return (f"Share {verb} per {isolate(attribute)} group with 95% intervals. Reference group "
+            f"{isolate(reference)}: {percent(ref_rate)}; four-fifths line at "
+            f"{percent(threshold * ref_rate)}; lowest: {isolate(lowest)} at {percent(lowest_rate)}.")
 
 
 def importance_alt(units: str, top: Sequence[tuple[str, float]], n_shown: int) -> str:
     """Alt text of the importance chart: the largest (feature, mean |SHAP|) first."""
     if not n_shown:
         return "Bar chart of average absolute SHAP values; there are no inputs to show."
-    lead = ", ".join(f"{name} ({_g3(value)})" for name, value in top[:3])
+    lead = ", ".join(f"{isolate(name)} ({_g3(value)})" for name, value in top[:3])
     return (f"Bar chart of the average absolute SHAP value of the top {n_shown} inputs, "
             f"in {units}; the largest are {lead}.")
 
@@ -889,7 +907,7 @@ def beeswarm_alt(units: str, n_points: int, n_features: int, first: str | None,
     if first is None:
         return "Beeswarm plot of SHAP values; there are no inputs to show."
     return (f"Beeswarm plot of {n_points} sampled rows for the top {n_features} "
-            f"inputs; for the most important, {first}, the SHAP values range from "
+            f"inputs; for the most important, {isolate(first)}, the SHAP values range from "
             f"{_g3(lo)} to {_g3(hi)} {units}; dots are "
             "coloured from blue (low value) to orange (high value), grey for text or missing "
             "values.")
@@ -904,15 +922,15 @@ def group_comparison_alt(units: str, attribute: str, n_features: int, n_groups: 
     tail = ""
     if spread is not None:
         f0, hi, hi_v, lo, lo_v = spread
-        tail = (f"; for {f0} the mean SHAP value is highest for {hi} ({_g3(hi_v)}) and "
-                f"lowest for {lo} ({_g3(lo_v)})")
+        tail = (f"; for {isolate(f0)} the mean SHAP value is highest for {isolate(hi)} "
+                f"({_g3(hi_v)}) and lowest for {isolate(lo)} ({_g3(lo_v)})")
     return (f"Grouped bar chart of the mean SHAP value of the top {n_features} inputs for each "
-            f"of {n_groups} groups of {attribute}, in {units}{tail}.")
+            f"of {n_groups} groups of {isolate(attribute)}, in {units}{tail}.")
 
 
 def gap_drivers_title(group: str, reference: str, attribute: str, gap: float | None) -> str:
     """Title of a gap-drivers chart."""
-    title = f"Why '{group}' differs from '{reference}' ({attribute})"
+    title = f"Why '{isolate(group)}' differs from '{isolate(reference)}' ({isolate(attribute)})"
     return title if gap is None else title + f": gap {_g3(gap)}"
 
 
@@ -921,11 +939,12 @@ def gap_drivers_alt(units: str, attribute: str, group: str, reference: str,
                     lead: Sequence[tuple[str, float | None]]) -> str:
     """Alt text of a gap-drivers chart; ``lead`` holds the largest (feature, contribution)."""
     if reason is not None or gap is None:
-        return (f"Chart of the drivers of the gap between {group} and {reference} on "
-                f"{attribute}; no decomposition: {reason}.")
-    names = ", ".join(f"{name} ({value:+.3g})" for name, value in lead[:3])
+        return (f"Chart of the drivers of the gap between {isolate(group)} and "
+                f"{isolate(reference)} on {isolate(attribute)}; no decomposition: {reason}.")
+    names = ", ".join(f"{isolate(name)} ({value:+.3g})" for name, value in lead[:3])
     pp = ("" if gap_pp is None
           else f" ({gap_pp:+.3g} percentage points of predicted probability)")
     return (f"Bar chart of how much each input contributes to the gap of {gap:+.3g} "
-            f"{units}{pp} between {group} and {reference} on {attribute}, with 95% "
+            f"{units}{pp} between {isolate(group)} and {isolate(reference)} on "
+            f"{isolate(attribute)}, with 95% "
             f"bootstrap intervals; the largest contributions are {names}.")

@@ -45,7 +45,7 @@ def test_planted_disparity_fails(audited):
     lo, hi = PLANTED["selection_rate_ratio_range"]
     assert lo - 0.05 <= gap["ratio"]["value"] <= hi + 0.05
     assert gap["ratio"]["hi"] < 0.8
-    assert "Black applicants were approved 0." in html
+    assert "<bdi>Black</bdi> applicants were approved 0." in html
 
 
 def test_planted_sanity_problems_found(audited):

@@ -25,6 +25,7 @@ from audit._report.sections.performance import performance_context
 from audit._result.explanation import DriverItem, DriverSummary
 from audit._result.metrics import METRICS
 from audit._words.report import glossary
+from audit._words.text import plain
 
 SECTIONS = ("performance", "explanations", "complexity", "flags", "methodology")
 
@@ -140,8 +141,9 @@ def test_explanations_charts_and_gap_drivers(result):
     assert p.labelled == p.figures == p.captions
     assert html.count("<svg") == p.figures
     top = [f.feature for f in result.explanation.global_importance[:2]]
-    assert f"The model leans most on {top[0]}" in html or f"The model uses {top[0]}" in html
-    assert "<h4>race" in html and "chance of being approved" in html
+    assert (f"The model leans most on <bdi>{top[0]}</bdi>" in html
+            or f"The model uses <bdi>{top[0]}</bdi>" in html)
+    assert "<h4><bdi>race</bdi>" in html and "chance of being approved" in html
     # the explainer's own sentence is kept for engineers, and the method is stated
     assert result.explanation.summaries[0].sentence.split("'")[0] in html
     assert "Additivity check" in html and esc(result.explanation.explainer_description) in html
@@ -257,7 +259,7 @@ def test_gap_sentence_in_points_with_counter_drivers(result):
                  DriverItem("debt", 0.2, 0.1, 0.3, -0.17, 3.0, "raises"),
                  DriverItem("tiny", -0.01, -0.02, 0.0, 0.01, -0.2, "lowers")),
         sentence="")
-    text = gap_text(result, s, "log-odds")
+    text = plain(gap_text(result, s, "log-odds"))  # without the marks around data values
     assert text.startswith("On average, the model gave B applicants a 17.7-point lower chance "
                            "of being approved than A applicants.")
     assert "zone (about 11 points) and income (about 5 points)" in text
@@ -303,6 +305,6 @@ def test_gap_sentence_when_inputs_cancel_out():
     result.provenance = dc.make_dataclass("P", [("config", dict)])(
         {"outcome_verb": "released", "subject_noun": "people"})
     result.fairness = ()
-    text = gap_text(result, s, "log-odds")
+    text = plain(gap_text(result, s, "log-odds"))
     assert "largely cancel out: age widens the gap, employed narrows it." in text
     assert "%" not in text

@@ -3,3 +3,19 @@
 Each chart function takes result dataclasses and returns ``(svg, alt_text)``; the
 alt text is worded in :mod:`audit._words.report`.
 """
+
+from ..._words.text import plain, visible
+
+
+def chart_text(text: object) -> str:
+    """A data value (group label, feature or attribute name) as a chart draws it.
+
+    Control and bidi characters are shown as escapes (matplotlib would otherwise warn
+    about missing glyphs, on stderr, with the raw character in the message), isolate
+    marks are dropped, and dollar signs stay dollar signs: matplotlib reads text
+    between two ``$`` as a formula and fails on a label such as ``$\\frac{$``.
+
+    >>> chart_text("$5 $")
+    '\\\\$5 \\\\$'
+    """
+    return visible(plain(str(text))).replace("$", "\\$")

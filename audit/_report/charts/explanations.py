@@ -30,6 +30,7 @@ from ..._words.report import (
     group_comparison_alt,
     importance_alt,
 )
+from . import chart_text
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -86,10 +87,10 @@ def plot_global_importance(expl: Explanation, top: int = 10) -> tuple[str, str]:
     with matplotlib.rc_context(_RC):
         fig = _figure(6.0, 0.9 + 0.3 * max(len(items), 1))
         ax = fig.add_subplot()
-        names = [it.feature for it in items][::-1]
+        names = [chart_text(it.feature) for it in items][::-1]
         values = [it.mean_abs_shap for it in items][::-1]
         ax.barh(names, values, color=OKABE_ITO[0])
-        ax.set_xlabel(f"mean |SHAP value| ({expl.units})")
+        ax.set_xlabel(f"mean |SHAP value| ({chart_text(expl.units)})")
         ax.set_title("Which inputs move the model's output most")
         svg = _to_svg(fig)
     alt = importance_alt(expl.units, [(it.feature, it.mean_abs_shap) for it in items[:3]],
@@ -153,8 +154,8 @@ def plot_beeswarm(expl: Explanation) -> tuple[str, str]:
                 )
         ax.axvline(0, color=_GREY, linewidth=0.8)
         ax.set_yticks(range(len(feats)))
-        ax.set_yticklabels([f.feature for f in reversed(feats)])
-        ax.set_xlabel(f"SHAP value ({expl.units})")
+        ax.set_yticklabels([chart_text(f.feature) for f in reversed(feats)])
+        ax.set_xlabel(f"SHAP value ({chart_text(expl.units)})")
         ax.set_title("Effect of each input on each sampled row (blue = low value, orange = high)")
         svg = _to_svg(fig)
     if feats:
@@ -212,14 +213,14 @@ def _group_bars(expl: Explanation, attribute: str, reference: str, feats: Sequen
                 x - 0.4 + width * (k + 0.5),
                 vals,
                 width,
-                label=g.group + (" (reference)" if g.group == reference else ""),
+                label=chart_text(g.group) + (" (reference)" if g.group == reference else ""),
                 color=OKABE_ITO[k % len(OKABE_ITO)],
             )
         ax.axhline(0, color=_GREY, linewidth=0.8)
         ax.set_xticks(x)
-        ax.set_xticklabels(feats, rotation=20, ha="right")
-        ax.set_ylabel(f"mean SHAP value\n({expl.units})")
-        ax.set_title(f"Average effect of the top inputs, by {attribute}")
+        ax.set_xticklabels([chart_text(f) for f in feats], rotation=20, ha="right")
+        ax.set_ylabel(f"mean SHAP value\n({chart_text(expl.units)})")
+        ax.set_title(f"Average effect of the top inputs, by {chart_text(attribute)}")
         if groups:
             ax.legend(frameon=False, fontsize=8, ncol=min(len(groups), 4))
         return _to_svg(fig)
@@ -275,8 +276,8 @@ def plot_gap_drivers(
         if items:
             _contribution_bars(ax, items)
         ax.axvline(0, color=_GREY, linewidth=0.8)
-        ax.set_xlabel(f"contribution to the gap ({expl.units})")
-        ax.set_title(gap_drivers_title(group, dec.reference, attribute, dec.gap.value))
+        ax.set_xlabel(f"contribution to the gap ({chart_text(expl.units)})")
+        ax.set_title(chart_text(gap_drivers_title(group, dec.reference, attribute, dec.gap.value)))
         svg = _to_svg(fig)
     alt = gap_drivers_alt(
         expl.units, attribute, group, dec.reference, dec.gap.value,
@@ -287,7 +288,7 @@ def plot_gap_drivers(
 
 def _contribution_bars(ax: Any, items: Sequence[Contribution]) -> None:
     """Bars of the contributions (largest at the top) with their 95% whiskers."""
-    names = [c.feature for c in items][::-1]
+    names = [chart_text(c.feature) for c in items][::-1]
     vals = np.asarray([c.value.value or 0.0 for c in items][::-1], dtype=float)
     lo = np.asarray(
         [c.value.lo if c.value.lo is not None else np.nan for c in items][::-1], dtype=float

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 
 from ..._result.tables import AttributeTable
 from ..._words.report import selection_alt
+from . import chart_text
 
 # Okabe-Ito: safe for the common forms of colour blindness.
 OK_BLUE, OK_ORANGE, OK_VERMILION, OK_GREY = "#0072B2", "#E69F00", "#D55E00", "#555555"
@@ -55,8 +56,8 @@ def selection_chart(table: AttributeTable, outcomes: Mapping[str, str], threshol
         ax.plot([e.value or 0.0], [i], marker=marker, color=colour, ms=8, ls="none")
     ax.axvline(ref_rate, color="#000000", lw=1, ls="--")
     ax.axvline(threshold * ref_rate, color=OK_VERMILION, lw=1, ls=":")
-    ax.set_yticks(range(len(rows)), [_short(g.group) for g in rows])
-    ax.set_xlabel(f"share {verb} (dot) with 95% interval (line)")
+    ax.set_yticks(range(len(rows)), [_short(chart_text(g.group)) for g in rows])
+    ax.set_xlabel(f"share {chart_text(verb)} (dot) with 95% interval (line)")
     ax.set_xlim(0, min(1.0, max(0.05, max(
         (g.metrics["selection_rate"].hi or g.metrics["selection_rate"].value or 0) for g in rows)
         * 1.1)))

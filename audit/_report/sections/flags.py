@@ -23,6 +23,7 @@ from ..._words.report import (
     what_if_setup,
     what_if_status,
 )
+from ..._words.text import isolate
 from ..._words.troublemakers import flag_plain
 from ..format import cell
 from ._common import criterion_title, who, why_not_run, words
@@ -67,7 +68,7 @@ def _proxy_rows(tm: Troublemakers) -> list[dict[str, Any]]:
             "auc": cell(p.auc, "fixed", 2),
             "nmi": fixed(p.nmi, 3),
             "strong": "yes" if p.strong else "no",
-            "best": f"{best[0]} ({best[1]:.2f})" if best else "–",
+            "best": f"{isolate(best[0])} ({best[1]:.2f})" if best else "–",
             "n": f"{p.n:,}",
             "note": p.note or "",
         })
@@ -180,7 +181,7 @@ def what_if_context(result: AuditResult, w: WhatIf) -> dict[str, Any]:
     binary = result.spec.task == "binary"
     metric = w.performance_metric or ("accuracy" if binary else "mean absolute error")
     experiments = [{
-        "title": f"{e.attribute}: {criterion_title(e.criterion)}",
+        "title": f"{isolate(e.attribute)}: {criterion_title(e.criterion)}",
         "gap_metric": e.gap_metric,
         "n_groups": len(e.groups_compared),
         "sentences": what_if_sentences(e, metric, verb, noun, binary),
