@@ -4,7 +4,7 @@ One case per option: its edge values are accepted from audit.toml, from the comm
 line (when the option has a flag) and from ``audit.run(**options)``; its bad values are
 refused from audit.toml and from ``audit.run`` with the one message of
 :data:`audit._config.RANGES`. The command-line refusals are rows of the bad-input
-matrix (tests/bad_inputs/test_config.py).
+matrix (tests/bad_inputs/test_bad_config.py).
 """
 
 from __future__ import annotations
