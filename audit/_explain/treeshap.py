@@ -102,8 +102,8 @@ def _unwound_sum(pz, po, pw, off, d, idx):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _tree_rows(X, phi, root, T, pf, pz, po, pw, stack_i, stack_f):  # type: ignore[no-untyped-def]
-    """Add one tree's path-dependent SHAP values of every row of ``X`` to ``phi``.
+def _tree_row(x, phi, root, T, pf, pz, po, pw, stack_i, stack_f):  # type: ignore[no-untyped-def]
+    """Add one tree's path-dependent SHAP values of the row ``x`` to ``phi``.
 
     Depth-first with an explicit stack of (node, parent path offset, path length,
     zero fraction, one fraction, feature); a child's path is a copy of its parent's
@@ -111,49 +111,47 @@ def _tree_rows(X, phi, root, T, pf, pz, po, pw, stack_i, stack_f):  # type: igno
     """
     feature, threshold, left, right, is_leaf, value, count, missing_left, is_cat, bitset_row, \
         raw_bits, known_bits, f_idx_map = T
-    for r in range(X.shape[0]):
-        x = X[r]
-        pf[0] = -1
-        top = 0
-        stack_i[0, 0], stack_i[0, 1], stack_i[0, 2], stack_i[0, 3] = root, 0, 0, -1
-        stack_f[0, 0], stack_f[0, 1] = 1.0, 1.0
-        while top >= 0:
-            node, parent_off, d, feat = stack_i[top, 0], stack_i[top, 1], stack_i[top, 2], \
-                stack_i[top, 3]
-            zero, one = stack_f[top, 0], stack_f[top, 1]
-            top -= 1
-            off = parent_off + d + 1
-            for i in range(d + 1):
-                pf[off + i] = pf[parent_off + i]
-                pz[off + i] = pz[parent_off + i]
-                po[off + i] = po[parent_off + i]
-                pw[off + i] = pw[parent_off + i]
-            _extend(pf, pz, po, pw, off, d, zero, one, feat)
-            if is_leaf[node]:
-                for i in range(1, d + 1):
-                    w = _unwound_sum(pz, po, pw, off, d, i)
-                    phi[r, pf[off + i]] += w * (po[off + i] - pz[off + i]) * value[node]
-                continue
-            if _goes_left(x, node, feature, threshold, missing_left, is_cat, bitset_row,
-                          raw_bits, known_bits, f_idx_map):
-                hot, cold = left[node], right[node]
-            else:
-                hot, cold = right[node], left[node]
-            f = feature[node]
-            in_zero, in_one = 1.0, 1.0
-            for k in range(1, d + 1):
-                if pf[off + k] == f:  # met before on this path: undo it, redo it here
-                    in_zero, in_one = pz[off + k], po[off + k]
-                    _unwind(pf, pz, po, pw, off, d, k)
-                    d -= 1
-                    break
-            w = count[node]
-            top += 1  # the cold child waits on the stack, the hot child goes first
-            stack_i[top, 0], stack_i[top, 1], stack_i[top, 2], stack_i[top, 3] = cold, off, d + 1, f
-            stack_f[top, 0], stack_f[top, 1] = count[cold] / w * in_zero, 0.0
-            top += 1
-            stack_i[top, 0], stack_i[top, 1], stack_i[top, 2], stack_i[top, 3] = hot, off, d + 1, f
-            stack_f[top, 0], stack_f[top, 1] = count[hot] / w * in_zero, in_one
+    pf[0] = -1
+    top = 0
+    stack_i[0, 0], stack_i[0, 1], stack_i[0, 2], stack_i[0, 3] = root, 0, 0, -1
+    stack_f[0, 0], stack_f[0, 1] = 1.0, 1.0
+    while top >= 0:
+        node, parent_off, d, feat = stack_i[top, 0], stack_i[top, 1], stack_i[top, 2], \
+            stack_i[top, 3]
+        zero, one = stack_f[top, 0], stack_f[top, 1]
+        top -= 1
+        off = parent_off + d + 1
+        for i in range(d + 1):
+            pf[off + i] = pf[parent_off + i]
+            pz[off + i] = pz[parent_off + i]
+            po[off + i] = po[parent_off + i]
+            pw[off + i] = pw[parent_off + i]
+        _extend(pf, pz, po, pw, off, d, zero, one, feat)
+        if is_leaf[node]:
+            for i in range(1, d + 1):
+                w = _unwound_sum(pz, po, pw, off, d, i)
+                phi[pf[off + i]] += w * (po[off + i] - pz[off + i]) * value[node]
+            continue
+        if _goes_left(x, node, feature, threshold, missing_left, is_cat, bitset_row,
+                      raw_bits, known_bits, f_idx_map):
+            hot, cold = left[node], right[node]
+        else:
+            hot, cold = right[node], left[node]
+        f = feature[node]
+        in_zero, in_one = 1.0, 1.0
+        for k in range(1, d + 1):
+            if pf[off + k] == f:  # met before on this path: undo it, redo it here
+                in_zero, in_one = pz[off + k], po[off + k]
+                _unwind(pf, pz, po, pw, off, d, k)
+                d -= 1
+                break
+        w = count[node]
+        top += 1  # the cold child waits on the stack, the hot child goes first
+        stack_i[top, 0], stack_i[top, 1], stack_i[top, 2], stack_i[top, 3] = cold, off, d + 1, f
+        stack_f[top, 0], stack_f[top, 1] = count[cold] / w * in_zero, 0.0
+        top += 1
+        stack_i[top, 0], stack_i[top, 1], stack_i[top, 2], stack_i[top, 3] = hot, off, d + 1, f
+        stack_f[top, 0], stack_f[top, 1] = count[hot] / w * in_zero, in_one
 
 
 @njit(cache=True)
@@ -161,6 +159,8 @@ def tree_shap(X, roots, max_depth, T):  # type: ignore[no-untyped-def]
     """Path-dependent SHAP values (n_rows, n_features) of the sum of the trees at ``roots``.
 
     ``T`` is the tuple of flattened node arrays (see :func:`audit._explain.trees._flatten`).
+    Serial on purpose: numba's parallel backend aborts on nested or concurrent launches,
+    and the audit may run stages in worker threads or forked processes.
     """
     n, p = X.shape
     phi = np.zeros((n, p))
@@ -171,6 +171,7 @@ def tree_shap(X, roots, max_depth, T):  # type: ignore[no-untyped-def]
     pw = np.zeros(size)
     stack_i = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
     stack_f = np.zeros((2 * max_depth + 4, 2))
-    for t in range(roots.shape[0]):
-        _tree_rows(X, phi, roots[t], T, pf, pz, po, pw, stack_i, stack_f)
+    for r in range(n):
+        for t in range(roots.shape[0]):
+            _tree_row(X[r], phi[r], roots[t], T, pf, pz, po, pw, stack_i, stack_f)
     return phi
