@@ -139,8 +139,12 @@ _NUMBER_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven
 def people(family: str, label: str, noun: str, attribute: str = "") -> str:
     """How to name a group's people: 'women', 'Black applicants', 'applicants aged 25–34'.
 
-    >>> people("age", "25–34", "applicants"), people("gender", "Female", "applicants")
-    ('applicants aged 25–34', 'women')
+    The label is marked as a data value (:func:`~audit._words.text.isolate`):
+
+    >>> people("age", "25–34", "applicants") == "applicants aged " + isolate("25–34")
+    True
+    >>> people("gender", "Female", "applicants")
+    'women'
     """
     low = label.strip().lower()
     if low == "unknown":
