@@ -95,7 +95,8 @@ def _inputs(tmp_path: Path, labels: list[str]) -> tuple[Path, Path]:
 def _run_args(model: Path, data: Path, tmp_path: Path, *extra: str) -> list[str]:
     return ["run", model, data, "--protected", "grp=grp", "--protected", f"other={COLUMN}",
             "-o", tmp_path / "r.html", "--json", tmp_path / "r.json", "--n-boot", "30",
-            "--no-what-if", "--no-intersections", "--min-group-size", "20", *extra]
+            "--skip", "what-if,complexity", "--no-intersections", "--min-group-size", "20",
+            *extra]
 
 
 def _json_groups(path: Path, attribute: str) -> set[str]:
