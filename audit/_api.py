@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from ._io import LoadedModel, load_data, load_model, sha256_file
 from ._pipeline import Progress, run_audit
 from ._result.audit import AuditResult, FileInfo
 from ._result.verdict import Policy
+from ._words.io import MODEL_TRUSTED, model_trust_note
 
 
 def _frame_sha256(df: pd.DataFrame) -> str:
@@ -78,11 +80,16 @@ def run(
 
         path, policy = policy, load_policy(str(policy))
         files.append(FileInfo("policy", str(path), sha256_file(path)))
-    estimator, trusted, model_source = _model(model, cfg, files)
+    estimator, trusted, model_source, code_risk = _model(model, cfg, files)
     df, data_source = _data(data, files)
-    return run_audit(estimator, df, cfg, policy=policy, files=tuple(files), command=command,
-                     trusted_types=trusted, data_source=data_source, model_source=model_source,
-                     progress=progress)
+    result = run_audit(estimator, df, cfg, policy=policy, files=tuple(files), command=command,
+                       trusted_types=trusted, data_source=data_source, model_source=model_source,
+                       progress=progress)
+    if not code_risk:
+        return result
+    # --trust-model let a file that names code outside the allow-list load: recorded prominently.
+    trust = model_trust_note(code_risk)
+    return replace(result, provenance=replace(result.provenance, model_trust=trust))
 
 
 def _config(config: AuditConfig | str | Path | None, files: list[FileInfo]) -> AuditConfig:
@@ -96,18 +103,21 @@ def _config(config: AuditConfig | str | Path | None, files: list[FileInfo]) -> A
     return cfg
 
 
-def _model(model: Any, cfg: AuditConfig, files: list[FileInfo]) -> tuple[Any, tuple[str, ...], str]:
-    """(estimator, trusted skops types, name for messages), loading and fingerprinting a file."""
+def _model(model: Any, cfg: AuditConfig,
+           files: list[FileInfo]) -> tuple[Any, tuple[str, ...], str, tuple[str, ...]]:
+    """(estimator, trusted skops types, name for messages, names loaded under --trust-model)."""
     if model is None:
-        return None, (), "model"
+        return None, (), "model", ()
     if not isinstance(model, (str, Path)):
         files.append(FileInfo("model", "<estimator in memory>", _object_sha256(model),
                               "sha256 of the pickled estimator"))
-        return model, (), "model"
-    loaded: LoadedModel = load_model(model, cfg.trust_types)
+        return model, (), "model", ()
+    loaded: LoadedModel = load_model(model, cfg.trust_types, cfg.trust_model)
     detail = f"trusted types: {', '.join(loaded.trusted_types)}" if loaded.trusted_types else ""
+    if loaded.code_risk:
+        detail = "; ".join(d for d in (detail, MODEL_TRUSTED) if d)
     files.append(FileInfo("model", loaded.path, loaded.sha256, detail))
-    return loaded.estimator, loaded.trusted_types, str(model)
+    return loaded.estimator, loaded.trusted_types, str(model), loaded.code_risk
 
 
 def _data(data: pd.DataFrame | str | Path, files: list[FileInfo]) -> tuple[pd.DataFrame, str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -53,6 +55,8 @@ class AuditConfig:
     what_if: bool = True
     what_if_seconds: float = 60.0
     trust_types: tuple[str, ...] = ()  # extra types to trust when loading .skops files
+    trust_model: bool = False  # load a model file that names code outside the allow-list
+    skip: tuple[str, ...] = ()  # stages not to run (see STAGES), e.g. ("proxies", "what-if")
     # Sign-off block: left blank to fill in by hand when not given.
     model_name: str | None = None
     model_version: str | None = None
@@ -74,25 +78,115 @@ class AuditConfig:
 
 
 _FIELDS = {f.name: f for f in fields(AuditConfig)}
-_TUPLE_FIELDS = {"features", "age_bands", "trust_types"}
+_TUPLE_FIELDS = {"features", "age_bands", "trust_types", "skip"}
+#: The optional stages that ``skip`` (``--skip``) can turn off: SHAP explanations, the
+#: interpretability score, the proxy search (with its loss terms and what-if), the what-if.
+STAGES = ("explain", "complexity", "proxies", "what-if")
 _DICT_FIELDS = {"protected", "reference"}
 
 
+#: Fewest bootstrap resamples the verdict accepts: its intervals and tests need them
+#: (20 x 2.5% puts half a resample in each tail of a 95% interval; Holm's tests need 10).
+MIN_N_BOOT = 20
+#: Most bootstrap resamples: more add no precision, only memory and time.
+MAX_N_BOOT = 100_000
+#: numpy's and scikit-learn's seed range is 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The allowed range of a numeric option, in words for the error message."""
+
+    lo: float
+    hi: float | None  # None: no upper limit
+    lo_open: bool  # the lowest value itself is not allowed
+    expected: str
+    example: str
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` (finite) lies in the range (NaN never does)."""
+        above = value > self.lo if self.lo_open else value >= self.lo
+        return math.isfinite(value) and above and (self.hi is None or value <= self.hi)
+
+
+#: Every numeric option's range, checked in one place (:func:`_validate`).
+RANGES: dict[str, _Range] = {
+    "seed": _Range(0, MAX_SEED, False, f"a whole number from 0 to {MAX_SEED} (numpy's seed "
+                   "range)", "seed = 0"),
+    "n_boot": _Range(MIN_N_BOOT, MAX_N_BOOT, False, f"a whole number from {MIN_N_BOOT} to "
+                     f"{MAX_N_BOOT}: the verdict is decided from bootstrap intervals, which "
+                     f"need at least {MIN_N_BOOT} resamples", "n_boot = 1000"),
+    "min_group_size": _Range(1, None, False, "a whole number of at least 1",
+                             "min_group_size = 30"),
+    "max_per_family": _Range(1, None, False, "a whole number of at least 1",
+                             "max_per_family = 3"),
+    "intersection_max_groups": _Range(2, None, False, "a whole number of at least 2 (to skip "
+                                      "pairs of attributes, set intersections = false)",
+                                      "intersection_max_groups = 12"),
+    "explain_rows": _Range(1, None, False, "a whole number of at least 1 (to skip the "
+                           "explanations, set explain = false)", "explain_rows = 2000"),
+    "max_ci_width": _Range(0, 1, True, "a number above 0 and at most 1", "max_ci_width = 0.30"),
+    "what_if_seconds": _Range(0, None, True, "a finite number of seconds above 0 (to skip the "
+                              "what-if, set what_if = false)", "what_if_seconds = 60"),
+    "threshold": _Range(0, 1, False, "a probability between 0 and 1", "threshold = 0.5"),
+}
+
+
+def _checked_type(name: str, value: Any, source: str) -> Any:
+    """``value`` with numpy numbers made plain; ConfigError when it has the wrong type."""
+    expected = _expected_type(name)
+    if value is None or expected is None:
+        return value
+    is_bool = isinstance(value, (bool, _np_bool_types()))
+    if expected is int and isinstance(value, numbers.Integral) and not is_bool:
+        return int(value)
+    if expected == (int, float) and isinstance(value, numbers.Real) and not is_bool:
+        return value if isinstance(value, (int, float)) else float(value)
+    if expected is bool and is_bool:
+        return bool(value)
+    if expected not in (int, bool, (int, float)) and isinstance(value, expected):
+        return value
+    raise ConfigError(f"{source}: '{name}' should be {expected_name(expected)}, "
+                      f"found {value!r}")
+
+
+def _np_bool_types() -> tuple[type, ...]:
+    """numpy's bool type when numpy is loaded (a config never needs to import it)."""
+    np = sys.modules.get("numpy")
+    return (np.bool_,) if np is not None else ()
+
+
+def _stages(names: tuple[str, ...], source: str) -> tuple[str, ...]:
+    """Known stage names (``what_if`` and ``What-If`` read as ``what-if``), each once, in order."""
+    out: list[str] = []
+    for raw in names:
+        name = str(raw).strip().lower().replace("_", "-")
+        if name not in STAGES:
+            raise ConfigError(f"{source}: unknown stage {str(raw)!r} in skip - the stages are "
+                              f"{', '.join(STAGES)} (e.g. --skip proxies,what-if)")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
 def _validate(cfg: AuditConfig, source: str) -> AuditConfig:
+    """Check every option's type and range once; numpy numbers become plain ones."""
+    cfg = replace(cfg, **{f.name: _checked_type(f.name, getattr(cfg, f.name), source)
+                          for f in fields(AuditConfig)})
+    for name, rule in RANGES.items():
+        value = getattr(cfg, name)
+        if value is not None and not rule.holds(value):
+            raise ConfigError(f"{source}: {name} must be {rule.expected}, found {value!r} "
+                              f"- e.g. {rule.example}")
     bands = cfg.age_bands
-    if list(bands) != sorted(set(bands)) or any(not isinstance(b, int) or b <= 0 for b in bands):
+    if list(bands) != sorted(set(bands)) or any(
+            isinstance(b, bool) or not isinstance(b, int) or b <= 0 for b in bands):
         raise ConfigError(
             f"{source}: age_bands must be increasing positive whole years, found {list(bands)} "
             "- e.g. age_bands = [25, 35, 45, 55, 65]"
         )
-    if cfg.min_group_size < 1:
-        raise ConfigError(f"{source}: min_group_size must be at least 1, found {cfg.min_group_size}")
-    if cfg.n_boot < 0:
-        raise ConfigError(f"{source}: n_boot must be 0 or more, found {cfg.n_boot}")
-    if cfg.threshold is not None and not 0.0 <= cfg.threshold <= 1.0:
-        raise ConfigError(
-            f"{source}: threshold must be a probability between 0 and 1, found {cfg.threshold}"
-        )
+    cfg = replace(cfg, skip=_stages(cfg.skip, source))
     if cfg.scores is not None and cfg.predictions is None and cfg.threshold is None:
         raise ConfigError(
             f"{source}: scores column {cfg.scores!r} given without predictions - "
@@ -142,16 +236,7 @@ def load_config(path: str | Path) -> AuditConfig:
             values[key] = str(value)
         else:
             values[key] = value
-    cfg = AuditConfig(**values)
-    for f in fields(AuditConfig):
-        value = getattr(cfg, f.name)
-        expected = _expected_type(f.name)
-        if value is not None and expected is not None and not isinstance(value, expected):
-            raise ConfigError(
-                f"config file '{p}': '{f.name}' should be {expected_name(expected)}, "
-                f"found {value!r}"
-            )
-    return _validate(cfg, f"config file '{p}'")
+    return _validate(AuditConfig(**values), f"config file '{p}'")
 
 
 def _expected_type(name: str) -> type | tuple[type, ...] | None:

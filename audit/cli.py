@@ -1,7 +1,8 @@
 """Command line: ``audit run MODEL DATA``. The only module that prints or exits.
 
-Exit codes: 0 PASS (or REVIEW without --strict); 1 FAIL (or REVIEW with
---strict); 2 bad usage or bad input; 3 internal error.
+Exit codes: 0 PASS (or REVIEW or UNDECIDED without --strict); 1 FAIL (or REVIEW or
+UNDECIDED with --strict); 2 bad usage or bad input; 3 internal error; 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM) - neither leaves a temporary file or a mismatched report and JSON behind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.console import Console
 
 from ._errors import AuditError, ConfigError
 from ._version import __version__
+from ._words.text import printable
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -85,11 +87,20 @@ def cli() -> None:
 @click.option("--explain-rows", type=int, help="Rows in the SHAP explanation sample (2000).")
 @click.option("--no-what-if", is_flag=True, default=None,
               help="Skip retraining the model under a fairness constraint.")
+@click.option("--skip", "skip", multiple=True, metavar="STAGE[,STAGE]",
+              help="Stages not to run: explain, complexity, proxies, what-if (e.g. --skip "
+                   "proxies,what-if); recorded in the report.")
+@click.option("--no-proxies", is_flag=True, default=None,
+              help="Skip the proxy search and with it the loss terms and what-if "
+                   "(= --skip proxies).")
 @click.option("--emit-loss-config", type=click.Path(dir_okay=False),
               help="Write the recommended fairlearn constraints to this JSON file.")
 @click.option("--outcome-verb", help="Plain word for the favourable outcome, e.g. approved.")
 @click.option("--subject-noun", help="Plain word for the people, e.g. applicants.")
 @click.option("--trust-type", multiple=True, help="Extra type to trust in a .skops file.")
+@click.option("--trust-model", is_flag=True, default=None,
+              help="Load a model file even if it names code outside the allow-list (it could "
+                   "run code; recorded in the report). Check first with `audit scan`.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Sign-off thresholds (see `audit policy show`).")
 @click.option("--pdf", "pdf_out", is_flag=False, flag_value="", default=None,
@@ -100,7 +111,8 @@ def cli() -> None:
 @click.option("--signoff-date", help="Sign-off date (left blank when not given).")
 @click.option("--signoff-decision", help="Reviewer's decision, e.g. 'approved for release'.")
 @click.option("--signoff-notes", help="Reviewer's notes.")
-@click.option("--strict", is_flag=True, help="Exit 1 on REVIEW too (for CI gates).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 on REVIEW and UNDECIDED too (for CI gates).")
 @click.option("--exit-zero", is_flag=True,
               help="Exit 0 whatever the verdict (errors still exit 2 or 3).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print the verdict line.")
@@ -114,24 +126,28 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
     """
     from ._api import run
 
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     pdf_out = _pdf_path(opts)
     model_path, data_path = _split_inputs(inputs, opts["predictions"])
+    _check_run_outputs(opts, pdf_out, model_path, data_path)
     command = "audit " + shlex.join(ctx.obj["argv"]) if ctx.obj else "audit run"
     progress = _Progress(console, opts["quiet"])
     result = run(model_path, data_path, opts["config"], policy=opts["policy_path"],
                  command=command, progress=progress, **_overrides(opts))
     _write_outputs(result, opts, pdf_out, progress)
+    if result.provenance.model_trust:  # even with --quiet: the model file could run code
+        click.echo(printable(f"Warning: {result.provenance.model_trust}"), err=True)
     if not opts["quiet"]:
         from ._report.console import summary_lines
 
         for line in summary_lines(result):
             console.print(line, highlight=False, markup=False)
-        console.print(f"Report: {opts['out']}   JSON: {opts['json_out']}", markup=False)
+        console.print(printable(f"Report: {opts['out']}   JSON: {opts['json_out']}"),
+                      markup=False)
     v = result.verdict.verdict
     reasons = f" ({', '.join(result.verdict.reasons)})" if result.verdict.reasons else ""
-    click.echo(f"Verdict: {v}{reasons}", err=True)
-    failed = v == "FAIL" or (v == "REVIEW" and opts["strict"])
+    click.echo(printable(f"Verdict: {v}{reasons}"), err=True)  # always the last line
+    failed = v == "FAIL" or (v in ("REVIEW", "UNDECIDED") and opts["strict"])
     ctx.exit(EXIT_FAIL if failed and not opts["exit_zero"] else EXIT_OK)
 
 
@@ -143,6 +159,17 @@ def _pdf_path(opts: dict[str, Any]) -> str | None:
 
     find_chromium()
     return str(opts["pdf_out"] or Path(opts["out"]).with_suffix(".pdf"))
+
+
+def _check_run_outputs(opts: dict[str, Any], pdf_out: str | None, model_path: str | None,
+                       data_path: str) -> None:
+    """Refuse, before any work, outputs that cannot be written or would replace an input."""
+    from ._io.outputs import check_outputs
+
+    check_outputs({"-o": opts["out"], "--json": opts["json_out"], "--pdf": pdf_out,
+                   "--emit-loss-config": opts["emit_loss_config"]},
+                  {"model file": model_path, "data file": data_path,
+                   "config file": opts["config"], "policy file": opts["policy_path"]})
 
 
 def _split_inputs(inputs: tuple[str, ...], predictions: str | None) -> tuple[str | None, str]:
@@ -164,6 +191,14 @@ _SWITCHED_OFF = {"no_intersections": "intersections", "no_explain": "explain",
                  "no_what_if": "what_if"}
 
 
+def _stage_list(values: Sequence[str]) -> tuple[str, ...]:
+    """``--skip a,b --skip c`` as (a, b, c); the names are checked with the configuration."""
+    names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+    if values and not names:
+        raise ConfigError("--skip needs stage names, e.g. --skip proxies,what-if")
+    return names
+
+
 def _overrides(opts: dict[str, Any]) -> dict[str, Any]:
     """Configuration overrides from the command line (None = not given, config decides)."""
     overrides: dict[str, Any] = {k: opts[k] for k in _SAME_NAME}
@@ -178,12 +213,17 @@ def _overrides(opts: dict[str, Any]) -> dict[str, Any]:
         overrides["explain_rows"] = opts["explain_rows"]
     if opts["trust_type"]:
         overrides["trust_types"] = tuple(opts["trust_type"])
+    if opts["trust_model"]:
+        overrides["trust_model"] = True
+    skip = _stage_list(opts["skip"]) + (("proxies",) if opts["no_proxies"] else ())
+    if skip:
+        overrides["skip"] = skip
     return overrides
 
 
 def _write_outputs(result: Any, opts: dict[str, Any], pdf_out: str | None, progress: _Progress) -> None:
-    """Render everything first, then write: a failure leaves no half-written set of outputs."""
-    from ._io import atomic_write
+    """Render everything first, then write the set at once (see ``audit._io.outputs``)."""
+    from ._io.outputs import OutputSet, stamp_report
     from ._report import render_html
 
     with progress("Writing the report"):
@@ -197,15 +237,17 @@ def _write_outputs(result: Any, opts: dict[str, Any], pdf_out: str | None, progr
             why = result.skipped.get("troublemakers", "the troublemaker analysis did not run")
             raise AuditError(f"--emit-loss-config: no recommendation to write ({why})")
         loss_payload = json.dumps(loss_config(result.troublemakers), indent=2) + "\n"
-    atomic_write(opts["json_out"], payload)
-    atomic_write(opts["out"], html)
-    if loss_payload is not None:
-        atomic_write(opts["emit_loss_config"], loss_payload)
-    if pdf_out is not None:
-        from ._report.pdf import html_to_pdf
+    with OutputSet() as files:
+        files.stage(opts["json_out"], payload)
+        if loss_payload is not None:
+            files.stage(opts["emit_loss_config"], loss_payload)
+        report = files.stage(opts["out"], stamp_report(html, payload), last=True)
+        if pdf_out is not None:
+            from ._report.pdf import html_to_pdf
 
-        with progress("Printing the PDF"):
-            html_to_pdf(opts["out"], pdf_out)
+            with progress("Printing the PDF"):
+                html_to_pdf(report, files.reserve(pdf_out))
+        files.commit()
 
 
 @cli.group("policy")
@@ -223,17 +265,37 @@ def policy_show(policy_path: str | None) -> None:
     click.echo(policy_toml(load_policy(policy_path) if policy_path else None), nl=False)
 
 
+@cli.command("scan")
+@click.argument("model_path", metavar="MODEL_FILE")
+@click.option("--trust-type", multiple=True, help="Extra type to trust in a .skops file.")
+def scan_cmd(model_path: str, trust_type: tuple[str, ...]) -> None:
+    """List what loading MODEL_FILE would import, without loading it (exit 2 if refused).
+
+    Pickle and joblib files: every global the file names. Skops files: the types
+    skops does not trust by default, against the audit's reviewed list.
+    """
+    from ._io.models import refusal, scan_model
+    from ._words.io import scan_listing
+
+    report = scan_model(model_path, tuple(trust_type))
+    for line in scan_listing(model_path, report.kind, report.rows(), report.note):
+        click.echo(printable(line))
+    if not report.safe:
+        raise refusal(report)
+
+
 @cli.command("render")
 @click.argument("json_path", metavar="AUDIT_JSON")
 @click.option("-o", "--out", default="audit_report.html", show_default=True)
 def render_cmd(json_path: str, out: str) -> None:
     """Rebuild the HTML report from an audit.json alone."""
-    from ._io import atomic_write
+    from ._io.outputs import check_outputs, stamp_report, write_one
     from ._report import render_html
 
+    check_outputs({"-o": out}, {"audit JSON": json_path})
     result = _read_result(json_path)
-    atomic_write(out, render_html(result))
-    click.echo(f"Report: {out}", err=True)
+    write_one(out, stamp_report(render_html(result), Path(json_path).read_bytes()))
+    click.echo(printable(f"Report: {out}"), err=True)
 
 
 @cli.command("diff")
@@ -243,15 +305,61 @@ def render_cmd(json_path: str, out: str) -> None:
 def diff_cmd(old_json: str, new_json: str, out: str) -> None:
     """Compare two audits (e.g. before and after a model refresh)."""
     from ._diff import diff_results
-    from ._io import atomic_write
+    from ._io.outputs import check_outputs, write_one
     from ._report import render_diff_html
 
+    check_outputs({"-o": out}, {"old audit JSON": old_json, "new audit JSON": new_json})
     d = diff_results(_read_result(old_json), _read_result(new_json), old_json, new_json)
-    atomic_write(out, render_diff_html(d))
-    click.echo(f"Verdict {d.old_verdict} -> {d.new_verdict}; {len(d.changes)} changes. "
-               f"Report: {out}", err=True)
+    write_one(out, render_diff_html(d))
+    click.echo(printable(f"Verdict {d.old_verdict} -> {d.new_verdict}; {len(d.changes)} "
+                         f"changes. Report: {out}"), err=True)
     for c in d.changes[:10]:
-        click.echo(f"  [{c.direction}] {c.sentence}", err=True)
+        click.echo(printable(f"  [{c.direction}] {c.sentence}"), err=True)
+
+
+#: How to fix any unreadable audit JSON.
+_PASS_AUDIT_JSON = "pass the audit.json written by audit run"
+#: Largest integer an audit.json holds (counts and seeds; 2**64 is beyond any of them).
+_MAX_JSON_INT = 2**64
+_JSON_TOO_DEEP = "audit JSON '{path}' is nested too deeply to be an audit.json - " + _PASS_AUDIT_JSON
+_JSON_NOT_OBJECT = "audit JSON '{path}' holds a {kind}, not an object - " + _PASS_AUDIT_JSON
+_JSON_BAD_NUMBER = "audit JSON '{path}': {why} - " + _PASS_AUDIT_JSON
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > 20 or abs(int(text)) >= _MAX_JSON_INT:
+        raise ValueError(f"number too large ({text[:12]}... with {len(text)} digits)"
+                         if len(text) > 20 else f"number too large ({text})")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    import math
+
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number too large ({text[:20]})")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not standard JSON (audit.json writes null for a missing number)")
+
+
+def _read_json(p: Path) -> Any:
+    """Parse an audit.json strictly: no NaN/Infinity, no huge numbers, no deep nesting."""
+    from ._errors import InputError
+
+    try:
+        return json.loads(p.read_text(encoding="utf-8"), parse_int=_json_int,
+                          parse_float=_json_float, parse_constant=_json_constant)
+    except RecursionError:
+        raise InputError(_JSON_TOO_DEEP.format(path=p)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"audit JSON '{p}' is not valid JSON ({exc}) - "
+                         + _PASS_AUDIT_JSON) from exc
+    except ValueError as exc:  # from the number hooks above
+        raise InputError(_JSON_BAD_NUMBER.format(path=p, why=exc)) from exc
 
 
 def _read_result(path: str) -> Any:
@@ -260,41 +368,56 @@ def _read_result(path: str) -> Any:
 
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"audit JSON '{p}' not found - pass the audit.json written by audit run")
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"audit JSON '{p}' is not valid JSON ({exc}) - pass the audit.json "
-                         "written by audit run") from exc
+        raise InputError(f"audit JSON '{p}' not found - " + _PASS_AUDIT_JSON)
+    doc = _read_json(p)
+    if not isinstance(doc, dict):
+        kind = {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(
+            type(doc), "number")
+        raise InputError(_JSON_NOT_OBJECT.format(path=p, kind=kind))
     try:
         return AuditResult.from_dict(doc)
+    except RecursionError:
+        raise InputError(_JSON_TOO_DEEP.format(path=p)) from None
     except InputError as exc:
         raise InputError(f"'{p}': {exc}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never calls ``sys.exit``)."""
+    from ._io.outputs import INTERRUPTED, interrupted_exit_code, sigterm_raises
+
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with sigterm_raises():
+            return _main(args)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated); outputs cleaned up
+        click.echo(INTERRUPTED, err=True)
+        return interrupted_exit_code(exc)
+
+
+def _main(args: list[str]) -> int:
     debug = "--debug" in args
     try:
         rv = cli.main(args=args, prog_name="audit", standalone_mode=False, obj={"argv": args})
         return rv if isinstance(rv, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            raise exc.__cause__ from None
         click.echo("audit: aborted", err=True)
         return EXIT_USAGE
     except click.ClickException as exc:
         msg = exc.format_message().replace("\n", " ")
-        click.echo(f"audit: error: {msg}", err=True)
+        click.echo(f"audit: error: {printable(msg)}", err=True)
         return EXIT_USAGE
     except AuditError as exc:
-        click.echo(f"audit: error: {' '.join(str(exc).split())}", err=True)
+        click.echo(f"audit: error: {printable(' '.join(str(exc).split()))}", err=True)
         return EXIT_USAGE
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        first = " ".join(str(exc).split())[:300]
+        first = printable(" ".join(str(exc).split())[:300])
         click.echo(f"audit: internal error: {type(exc).__name__}: {first} - this is a bug in "
                    "model-audit; re-run with --debug and report it", err=True)
         return EXIT_INTERNAL

@@ -85,7 +85,7 @@ def test_model_without_predict(capsys, tmp_path, small_files):
     _, data = small_files
     path = tmp_path / "m.pkl"
     joblib.dump(NoPredict(), path)
-    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    code, err = run_cli(capsys, "run", str(path), str(data), "--trust-model", *outs(tmp_path))
     line = assert_clean_error(code, err, tmp_path)
     assert line == (f"audit: error: model file '{path}' holds a NoPredict, which has no predict() "
                     "method - save the fitted estimator or pipeline itself")
@@ -149,7 +149,7 @@ def test_predict_raising(capsys, tmp_path, small_files, small_df):
     _, data = small_files
     path = tmp_path / "m.joblib"
     joblib.dump(RaisingModel().fit(small_df[["income"]], small_df.target), path)
-    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    code, err = run_cli(capsys, "run", str(path), str(data), "--trust-model", *outs(tmp_path))
     line = assert_clean_error(code, err, tmp_path)
     assert line == (f"audit: error: {path}: the model's predict() raised ValueError: could not "
                     "convert string to float: 'abc' - check that the data has the columns and "
@@ -160,7 +160,7 @@ def test_nan_scores(capsys, tmp_path, small_files, small_df):
     _, data = small_files
     path = tmp_path / "m.joblib"
     joblib.dump(NaNScoreModel().fit(small_df[["income"]], small_df.target), path)
-    code, err = run_cli(capsys, "run", str(path), str(data), *outs(tmp_path))
+    code, err = run_cli(capsys, "run", str(path), str(data), "--trust-model", *outs(tmp_path))
     n_nan = len(range(0, len(small_df), 7))
     line = assert_clean_error(code, err, tmp_path)
     assert line == (f"audit: error: {path}: the model's predict_proba() returned {n_nan} NaN "

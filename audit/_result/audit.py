@@ -41,7 +41,11 @@ class Provenance:
     versions: dict[str, str]
     model_name: str
     trusted_types: tuple[str, ...] = ()
+    # Non-empty when --trust-model let a model file outside the allow-list load (it could run code).
+    model_trust: str = ""
     config: dict[str, str] = field(default_factory=dict)
+    # Warnings from the libraries during the audit, each once: "Category: first line (N times)".
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,11 @@ SMALL_GROUPS = register(
     "FAIR007", "info", "Groups too small to judge",
     "Some groups have too few people, or too uncertain numbers, to tell whether a gap is real. "
     "They are shown but not judged.")
+NOT_JUDGED = register(
+    "FAIR008", "error", "Attribute not judged",
+    "No fairness check could be judged for this attribute: too few people, too uncertain "
+    "numbers, a single group, or undefined rates. The audit then gives no evidence either way "
+    "for it, and the verdict is UNDECIDED rather than PASS.")
 
 # --- Explanations, troublemakers and the audit itself (EXPL, PROXY, AUDIT) ---
 

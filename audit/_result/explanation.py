@@ -15,11 +15,25 @@ OutputSpace = Literal["log-odds", "probability", "raw"]
 CANCEL_SHARE = 1.5
 
 
+#: why every tree model gets the path-dependent definition (ends each tree description)
+_PATH_DEPENDENT = (
+    "; exact path-dependent SHAP: a feature outside a coalition is averaged over the "
+    "training rows' paths through the trees, and the base value is the training data's "
+    "mean output - one definition for every tree model whatever its split types, the one "
+    "LightGBM and XGBoost compute natively"
+)
+
 EXPLAINER_DESCRIPTIONS: dict[str, str] = {
     "linear_exact": "exact linear SHAP computed from the model's coefficients",
     "tree_interventional": "shap.TreeExplainer (interventional, with a background sample)",
     "tree_path_dependent": "shap.TreeExplainer (tree_path_dependent, using the training "
-    "cover stored in the trees)",
+    "cover stored in the trees)" + _PATH_DEPENDENT,
+    "hgb_tree_shap": "the audit's own TreeSHAP over the fitted HistGradientBoosting trees "
+    "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
+    "lightgbm_tree_shap": "LightGBM's own TreeSHAP, predict(pred_contrib=True) "
+    "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
+    "xgboost_tree_shap": "XGBoost's own TreeSHAP, predict(pred_contribs=True) "
+    "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
     "exact": "shap.ExactExplainer (model-agnostic, exact enumeration of feature subsets)",
     "permutation": "shap.PermutationExplainer (model-agnostic, sampled feature orderings)",
 }

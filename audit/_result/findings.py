@@ -74,8 +74,10 @@ def finding(
 OUTCOME_RANK: dict[Outcome, int] = {
     "not_applicable": 0, "pass": 1, "insufficient_evidence": 2, "review": 3, "fail": 4,
 }
-#: How bad each overall verdict is.
-VERDICT_RANK: dict[str, int] = {"PASS": 0, "REVIEW": 1, "FAIL": 2}
+#: How bad each overall verdict is. UNDECIDED (an attribute with no judged check) ranks
+#: above REVIEW: the audit gives no evidence at all for part of the population, and it
+#: wins over REVIEW in the verdict rule; only a FAIL is worse.
+VERDICT_RANK: dict[str, int] = {"PASS": 0, "REVIEW": 1, "UNDECIDED": 2, "FAIL": 3}
 
 
 def worst(outcomes: Sequence[Outcome]) -> Outcome:

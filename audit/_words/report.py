@@ -193,6 +193,10 @@ VERDICT_TEXT = {
     "REVIEW": "No gap is clearly beyond the limits, but some cannot be ruled out: the "
               "uncertainty ranges cross a limit, or groups are too small. A person should review "
               "them before release.",
+    "UNDECIDED": "The audit could not judge the model: for at least one protected attribute no "
+                 "check could be judged (groups too small or too uncertain to compare, a single "
+                 "group, or undefined rates). This is not a PASS: audit more data before "
+                 "release.",
     "FAIL": "At least one gap is beyond the policy's limits even allowing for uncertainty. "
             "The model should not be released as it is.",
 }
