@@ -289,11 +289,12 @@ def scan_cmd(model_path: str, trust_type: tuple[str, ...]) -> None:
 @click.option("-o", "--out", default="audit_report.html", show_default=True)
 def render_cmd(json_path: str, out: str) -> None:
     """Rebuild the HTML report from an audit.json alone."""
+    from ._io.audit_json import read_result
     from ._io.outputs import check_outputs, stamp_report, write_one
     from ._report import render_html
 
     check_outputs({"-o": out}, {"audit JSON": json_path})
-    result = _read_result(json_path)
+    result = read_result(json_path)
     write_one(out, stamp_report(render_html(result), Path(json_path).read_bytes()))
     click.echo(printable(f"Report: {out}"), err=True)
 
@@ -305,81 +306,17 @@ def render_cmd(json_path: str, out: str) -> None:
 def diff_cmd(old_json: str, new_json: str, out: str) -> None:
     """Compare two audits (e.g. before and after a model refresh)."""
     from ._diff import diff_results
+    from ._io.audit_json import read_result
     from ._io.outputs import check_outputs, write_one
     from ._report import render_diff_html
 
     check_outputs({"-o": out}, {"old audit JSON": old_json, "new audit JSON": new_json})
-    d = diff_results(_read_result(old_json), _read_result(new_json), old_json, new_json)
+    d = diff_results(read_result(old_json), read_result(new_json), old_json, new_json)
     write_one(out, render_diff_html(d))
     click.echo(printable(f"Verdict {d.old_verdict} -> {d.new_verdict}; {len(d.changes)} "
                          f"changes. Report: {out}"), err=True)
     for c in d.changes[:10]:
         click.echo(printable(f"  [{c.direction}] {c.sentence}"), err=True)
-
-
-#: How to fix any unreadable audit JSON.
-_PASS_AUDIT_JSON = "pass the audit.json written by audit run"
-#: Largest integer an audit.json holds (counts and seeds; 2**64 is beyond any of them).
-_MAX_JSON_INT = 2**64
-_JSON_TOO_DEEP = "audit JSON '{path}' is nested too deeply to be an audit.json - " + _PASS_AUDIT_JSON
-_JSON_NOT_OBJECT = "audit JSON '{path}' holds a {kind}, not an object - " + _PASS_AUDIT_JSON
-_JSON_BAD_NUMBER = "audit JSON '{path}': {why} - " + _PASS_AUDIT_JSON
-
-
-def _json_int(text: str) -> int:
-    if len(text.lstrip("-")) > 20 or abs(int(text)) >= _MAX_JSON_INT:
-        raise ValueError(f"number too large ({text[:12]}... with {len(text)} digits)"
-                         if len(text) > 20 else f"number too large ({text})")
-    return int(text)
-
-
-def _json_float(text: str) -> float:
-    import math
-
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number too large ({text[:20]})")
-    return value
-
-
-def _json_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not standard JSON (audit.json writes null for a missing number)")
-
-
-def _read_json(p: Path) -> Any:
-    """Parse an audit.json strictly: no NaN/Infinity, no huge numbers, no deep nesting."""
-    from ._errors import InputError
-
-    try:
-        return json.loads(p.read_text(encoding="utf-8"), parse_int=_json_int,
-                          parse_float=_json_float, parse_constant=_json_constant)
-    except RecursionError:
-        raise InputError(_JSON_TOO_DEEP.format(path=p)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"audit JSON '{p}' is not valid JSON ({exc}) - "
-                         + _PASS_AUDIT_JSON) from exc
-    except ValueError as exc:  # from the number hooks above
-        raise InputError(_JSON_BAD_NUMBER.format(path=p, why=exc)) from exc
-
-
-def _read_result(path: str) -> Any:
-    from ._errors import InputError
-    from ._result.audit import AuditResult
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"audit JSON '{p}' not found - " + _PASS_AUDIT_JSON)
-    doc = _read_json(p)
-    if not isinstance(doc, dict):
-        kind = {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(
-            type(doc), "number")
-        raise InputError(_JSON_NOT_OBJECT.format(path=p, kind=kind))
-    try:
-        return AuditResult.from_dict(doc)
-    except RecursionError:
-        raise InputError(_JSON_TOO_DEEP.format(path=p)) from None
-    except InputError as exc:
-        raise InputError(f"'{p}': {exc}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

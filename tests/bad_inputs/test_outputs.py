@@ -110,7 +110,7 @@ def inputs(tmp_path: Path, small_df: pd.DataFrame, small_model,
         raise AssertionError("the audit ran before its outputs were checked")
 
     monkeypatch.setattr("audit._api.run", no_work)
-    monkeypatch.setattr("audit.cli._read_result", no_work)
+    monkeypatch.setattr("audit._io.audit_json.read_result", no_work)
     return tmp_path
 
 
