@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pandas as pd
 
 from ._config import AuditConfig, load_config
 from ._io import LoadedModel, load_data, load_model, sha256_file
-from ._pipeline import Progress, run_audit
+from ._pipeline import Progress, run_audit, summarise_warnings
 from ._result.audit import AuditResult, FileInfo
 from ._result.verdict import Policy
 from ._words.io import MODEL_TRUSTED, model_trust_note
@@ -80,16 +81,18 @@ def run(
 
         path, policy = policy, load_policy(str(policy))
         files.append(FileInfo("policy", str(path), sha256_file(path)))
-    estimator, trusted, model_source, code_risk = _model(model, cfg, files)
-    df, data_source = _data(data, files)
+    with warnings.catch_warnings(record=True) as caught:  # e.g. a model pickled by another
+        warnings.simplefilter("always")                   # scikit-learn version: recorded
+        estimator, trusted, model_source, code_risk = _model(model, cfg, files)
+        df, data_source = _data(data, files)
     result = run_audit(estimator, df, cfg, policy=policy, files=tuple(files), command=command,
                        trusted_types=trusted, data_source=data_source, model_source=model_source,
                        progress=progress)
-    if not code_risk:
-        return result
+    recorded = tuple(dict.fromkeys(summarise_warnings(caught) + result.provenance.warnings))
     # --trust-model let a file that names code outside the allow-list load: recorded prominently.
-    trust = model_trust_note(code_risk)
-    return replace(result, provenance=replace(result.provenance, model_trust=trust))
+    trust = model_trust_note(code_risk) if code_risk else ""
+    return replace(result, provenance=replace(result.provenance, model_trust=trust,
+                                              warnings=recorded))
 
 
 def _config(config: AuditConfig | str | Path | None, files: list[FileInfo]) -> AuditConfig:

@@ -35,3 +35,22 @@ class NoPredict:
 
     def fit(self, X, y):
         return self
+
+
+class WarnsWhenLoaded(ClassifierMixin, BaseEstimator):
+    """A working classifier that warns while it is unpickled (like a version mismatch)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.array(list(X.columns), dtype=object)
+        return self
+
+    def predict(self, X):
+        return (np.asarray(X, dtype=float)[:, 0] > np.median(np.asarray(X, dtype=float)[:, 0])
+                ).astype(int)
+
+    def __setstate__(self, state):
+        import warnings
+
+        warnings.warn("pickled by another version of this library", UserWarning, stacklevel=2)
+        self.__dict__.update(state)

@@ -399,3 +399,18 @@ def test_failing_optional_section_still_writes_report(capsys, tmp_path, small_fi
     assert "RuntimeError: shap exploded" in doc["skipped"]["explanations"]
     assert any(f["code"] == "AUDIT001" for f in doc["findings"])
     assert "shap exploded" in (tmp_path / "r.html").read_text()
+
+
+def test_warnings_while_loading_the_model_are_recorded_not_printed(capfd, tmp_path, small_df):
+    from models_for_tests import WarnsWhenLoaded
+
+    path, data = tmp_path / "m.joblib", tmp_path / "d.parquet"
+    joblib.dump(WarnsWhenLoaded().fit(small_df[["income"]], small_df.target), path)
+    small_df.to_parquet(data, index=False)
+    code = main(["run", str(path), str(data), "--trust-model", "--skip", "explain,complexity,proxies",
+                 "-q", *outs(tmp_path)])
+    err = capfd.readouterr().err
+    assert code in (0, 1), err
+    assert "pickled by another version" not in err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert any("pickled by another version" in w for w in doc["provenance"]["warnings"])
