@@ -61,6 +61,22 @@ def criteria_text(attribute: str, pairs: Sequence[tuple[str, str]]) -> str:
 
 # --------------------------------------------------------------------------- proxies
 
+#: What a proxy AUC is (documentation and report glossary).
+PROXY_STRENGTH_DEFINITION = (
+    "Proxy strength is the held-out AUC of the best classifier that sees only this feature: "
+    "its categories (or 20 quantile bins of a number, missing values apart) are ranked by "
+    "each group's rate in the other folds (smoothed towards the overall rate), and that "
+    "ranking is scored on the held-out fold, 5 folds in all; several groups are averaged "
+    "one-versus-rest. It is computed from bin-by-group counts, with no model fit, and "
+    "because the rates come from other rows a feature with many rare categories is not "
+    "rewarded for memorising them."
+)
+#: What recoverability is.
+RECOVERABILITY_DEFINITION = (
+    "Recoverability is the 3-fold cross-validated AUC of a small gradient-boosting model "
+    "predicting the attribute from all other model features, fitted on at most 10,000 rows "
+    "(drawn per group in proportion) with at most 300 trees per fold."
+)
 NO_FOLD = "no fold could be scored"
 ONE_FOLD = "only one fold could be scored: no interval"
 NO_OTHER_FEATURES = "no other model features"
