@@ -44,24 +44,53 @@ def binary_view(
     return view
 
 
-def auc_from_histograms(neg: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """AUC with ties as half from counts over sorted score values (last axis)."""
+def auc_from_histograms(neg: np.ndarray, pos: np.ndarray,
+                        within: np.ndarray | None = None) -> np.ndarray:
+    """AUC with ties as half from counts over sorted score bins (last axis).
+
+    ``within`` (one per bin, default 1) is twice the share of a bin's
+    (positive, negative) pairs in which the positive scores higher, ties as
+    half: 1 when a bin holds one score value.  With the within-bin shares of
+    the data, the AUC of the data's own bin counts is its exact AUC.
+    """
     below = np.cumsum(neg, axis=-1) - neg
-    twice = (pos * (2 * below + neg)).sum(axis=-1)
+    inside = neg if within is None else neg * within
+    twice = (pos * (2 * below + inside)).sum(axis=-1)
     return _div(twice, 2 * pos.sum(axis=-1) * neg.sum(axis=-1))
+
+
+#: Groups with at most this many distinct scores are resampled over their exact
+#: score values; groups with more are resampled over this many quantile bins.
+MAX_SCORE_BINS = 512
 
 
 @dataclass(frozen=True)
 class ScoreLayout:
-    """Where each group's and each cell's entries sit in the sparse histogram."""
+    """A per-group score histogram over the cells, sorted by cell then bin.
+
+    Entry ``i`` counts ``count[i]`` rows of flat cell ``cell[i]`` whose scores
+    fall in bin ``pos[i]`` of their group (bins ordered by score), with mean
+    score ``mean[i]``.  A bin is one distinct score value when the group has at
+    most the layout's limit of distinct values (``binned[g]`` False), else a
+    range of whole values holding about ``1 / limit`` of the group's rows.
+    ``within[g]`` holds, per bin of group ``g``, twice the share of its
+    (positive, negative) pairs ordered correctly on the data (see
+    :func:`auc_from_histograms`), or ``None`` when the bins are single values;
+    ``edges[g]`` the lowest score of each bin of group ``g`` (or ``None``).
+    """
 
     cells_per_group: int
-    cell_start: np.ndarray  # (K + 1,) offsets into the sorted sparse arrays
-    value_pos: np.ndarray  # per entry: rank of its value among its group's distinct values
-    n_values: np.ndarray  # (G,) distinct score values per group
+    cell_start: np.ndarray  # (K + 1,) offsets into the entries
+    pos: np.ndarray  # per entry: rank of its bin among its group's bins
+    count: np.ndarray  # per entry: rows
+    mean: np.ndarray  # per entry: mean score
+    n_values: np.ndarray  # (G,) bins per group
+    binned: np.ndarray  # (G,) whether the group's bins are ranges of values
+    within: tuple[np.ndarray | None, ...]
+    edges: tuple[np.ndarray | None, ...]
 
     def group_span(self, g: int) -> tuple[int, int]:
-        """Start and end of group ``g``'s entries in the sparse arrays."""
+        """Start and end of group ``g``'s entries."""
         cpg = self.cells_per_group
         return int(self.cell_start[g * cpg]), int(self.cell_start[(g + 1) * cpg])
 
@@ -70,34 +99,97 @@ class ScoreLayout:
         return range(g * self.cells_per_group, (g + 1) * self.cells_per_group)
 
 
-def score_layout(stats: BinaryStats) -> ScoreLayout:
-    """Cell offsets and per-group value ranks of the sparse score histogram."""
+def _quantile_bins(inv: np.ndarray, count: np.ndarray, n_values: int,
+                   n_bins: int) -> np.ndarray:
+    """Bin of each distinct value: whole values, about equal rows per bin, in order."""
+    per_value = np.bincount(inv, weights=count, minlength=n_values)
+    before = np.cumsum(per_value) - per_value
+    raw = np.floor(before * n_bins / per_value.sum()).astype(np.int64)
+    _, dense = np.unique(raw, return_inverse=True)  # drop empty bins
+    return np.asarray(dense, dtype=np.int64)
+
+
+def _within_bin_shares(value_bin: np.ndarray, inv: np.ndarray, cell: np.ndarray,
+                       count: np.ndarray, cpg: int) -> np.ndarray:
+    """Twice the share of correctly ordered (positive, negative) pairs in each bin."""
+    n_values, n_bins = value_bin.size, int(value_bin.max()) + 1
+    label = (cell % 4) // 2 if cpg == 4 else np.zeros_like(cell)
+    neg = np.bincount(inv[label == 0], weights=count[label == 0], minlength=n_values)
+    pos = np.bincount(inv[label == 1], weights=count[label == 1], minlength=n_values)
+    neg_in_bin = np.bincount(value_bin, weights=neg, minlength=n_bins)
+    start = np.cumsum(neg_in_bin) - neg_in_bin
+    below = np.cumsum(neg) - neg - start[value_bin]  # negatives lower in the same bin
+    twice = np.bincount(value_bin, weights=pos * (2 * below + neg), minlength=n_bins)
+    pairs = np.bincount(value_bin, weights=pos, minlength=n_bins) * neg_in_bin
+    return np.divide(twice, pairs, out=np.ones(n_bins), where=pairs > 0)
+
+
+def _bin_group(cell: np.ndarray, value: np.ndarray, count: np.ndarray, cpg: int,
+               max_bins: int | None) -> tuple[np.ndarray, ...]:
+    """One group's entries over bins: cell, bin, rows, mean score, within shares, edges."""
+    uniq, inv = np.unique(value, return_inverse=True)
+    inv = np.asarray(inv, dtype=np.int64).ravel()
+    if max_bins is None or uniq.size <= max_bins:
+        return cell, inv, count, value, np.zeros(0), np.zeros(0)
+    value_bin = _quantile_bins(inv, count, uniq.size, max_bins)
+    n_bins = int(value_bin.max()) + 1
+    key = (cell - cell.min()) * n_bins + value_bin[inv]  # already sorted by cell then bin
+    new = np.empty(key.size, dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    rows = np.add.reduceat(count, starts)
+    sums = np.add.reduceat(value * count, starts)
+    within = _within_bin_shares(value_bin, inv, cell, count, cpg)
+    first = np.flatnonzero(np.diff(value_bin, prepend=-1))
+    return cell[starts], value_bin[inv][starts], rows, sums / rows, within, uniq[first]
+
+
+def score_layout(stats: BinaryStats, max_bins: int | None = None) -> ScoreLayout:
+    """The score histogram per group, exact or (``max_bins``) in at most that many bins.
+
+    Without ``max_bins`` every distinct score is its own bin (exact AUC and
+    means).  With it, a group with more distinct scores than ``max_bins`` gets
+    quantile bins, so the layout's size is at most cells × ``max_bins``
+    whatever the number of rows.
+    """
     assert stats.score_cell is not None and stats.score_value is not None
+    assert stats.score_count is not None
     cpg = 4 if stats.has_y else 2
     k = stats.counts.size
-    cell_start = np.searchsorted(stats.score_cell, np.arange(k + 1))
-    value_pos = np.zeros(stats.score_cell.size, dtype=np.int64)
+    start = np.searchsorted(stats.score_cell, np.arange(k + 1))
+    parts: list[tuple[np.ndarray, ...]] = []
     n_values = np.zeros(stats.n_groups, dtype=np.int64)
+    binned = np.zeros(stats.n_groups, dtype=bool)
+    within: list[np.ndarray | None] = [None] * stats.n_groups
+    edges: list[np.ndarray | None] = [None] * stats.n_groups
     for g in range(stats.n_groups):
-        lo, hi = cell_start[g * cpg], cell_start[(g + 1) * cpg]
+        lo, hi = start[g * cpg], start[(g + 1) * cpg]
         if lo == hi:
             continue
-        uniq, inv = np.unique(stats.score_value[lo:hi], return_inverse=True)
-        value_pos[lo:hi] = inv
-        n_values[g] = uniq.size
-    return ScoreLayout(cpg, cell_start, value_pos, n_values)
+        part = _bin_group(stats.score_cell[lo:hi], stats.score_value[lo:hi],
+                          stats.score_count[lo:hi], cpg, max_bins)
+        parts.append(part[:4])
+        n_values[g] = int(part[1].max()) + 1
+        binned[g] = part[4].size > 0
+        if binned[g]:
+            within[g], edges[g] = part[4], part[5]
+    cell, pos, count, mean = (np.concatenate([p[i] for p in parts]) if parts
+                              else np.zeros(0) for i in range(4))
+    cell_start = np.searchsorted(cell, np.arange(k + 1))
+    return ScoreLayout(cpg, cell_start, pos.astype(np.int64), count.astype(np.int64),
+                       mean.astype(np.float64), n_values, binned, tuple(within), tuple(edges))
 
 
 def _point_auc(stats: BinaryStats, layout: ScoreLayout) -> np.ndarray:
-    """AUC per group from the observed score histogram."""
-    assert stats.score_cell is not None and stats.score_count is not None
+    """AUC per group from a score histogram (exact on the data, binned or not)."""
     auc = np.full(stats.n_groups, np.nan)
     for g in range(stats.n_groups):
         hist = np.zeros((2, int(layout.n_values[g])), dtype=np.int64)
         for c in layout.cells(g):
             s, e = layout.cell_start[c], layout.cell_start[c + 1]
-            hist[(c % 4) // 2, layout.value_pos[s:e]] += stats.score_count[s:e]
-        auc[g] = auc_from_histograms(hist[0], hist[1])
+            hist[(c % 4) // 2, layout.pos[s:e]] += layout.count[s:e]
+        auc[g] = auc_from_histograms(hist[0], hist[1], layout.within[g])
     return auc
 
 

@@ -140,6 +140,145 @@ def test_score_metrics_match_row_bootstrap(
     assert _same_distribution(cells["ppv"][:, 0], naive_ppv) == []
 
 
+# --------------------------------------------------------------------------- binned scores
+
+TOLERANCE = 1e-3  # documented in audit/_fairness/bootstrap.py
+
+
+def _continuous_rows(seed: int, n: int) -> tuple[np.ndarray, ...]:
+    """Rows whose scores are all distinct (more than MAX_SCORE_BINS per group)."""
+    return _binary_rows(seed, n, pred_from_score=True, decimals=15)
+
+
+def test_many_distinct_scores_are_resampled_over_bins_not_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With continuous scores every multinomial has at most MAX_SCORE_BINS categories,
+    and the histogram the resamples use has at most cells × bins entries whatever
+    the number of rows."""
+    import audit._fairness.bootstrap as bootstrap
+    from audit._fairness.views import MAX_SCORE_BINS, score_layout
+
+    seen: list[tuple[int, int]] = []
+    draw = bootstrap._draw_cell_scores
+
+    def spy(drawn: np.ndarray, cell_counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        seen.append((cell_counts.size, int(cell_counts.sum())))
+        return draw(drawn, cell_counts, rng)
+
+    monkeypatch.setattr(bootstrap, "_draw_cell_scores", spy)
+    sizes = []
+    for n in (20_000, 200_000):
+        codes, y, pred, scores = _continuous_rows(20, n)
+        stats = binary_stats(codes, 3, y, pred, scores)
+        assert stats.score_count is not None and stats.score_count.size > 0.99 * n
+        layout = score_layout(stats, MAX_SCORE_BINS)
+        assert layout.binned.all() and (layout.n_values <= MAX_SCORE_BINS).all()
+        sizes.append(layout.count.size)
+        assert layout.count.size <= stats.counts.size * MAX_SCORE_BINS
+        seen.clear()
+        view = resample_binary(stats, 50, np.random.default_rng(0))
+        assert np.isfinite(view["auc"]).all()
+        assert seen and max(k for k, _ in seen) <= MAX_SCORE_BINS
+        # rows are drawn one by one only in cells of at most 4 × bins rows
+        assert all(rows <= 4 * MAX_SCORE_BINS for k, rows in seen if rows <= 4 * k)
+        if n == 200_000:  # every cell is larger than that: one multinomial per cell
+            assert all(4 * k < rows for k, rows in seen)
+    # ten times the rows, about the same histogram (bins are fixed, cells fill up)
+    assert sizes[1] <= 1.5 * sizes[0]
+
+
+def test_binned_histogram_gives_the_exact_auc_and_mean_on_the_data() -> None:
+    from audit._fairness.views import MAX_SCORE_BINS, _point_auc, score_layout
+
+    codes, y, pred, scores = _continuous_rows(21, 20_000)
+    stats = binary_stats(codes, 3, y, pred, scores)
+    layout = score_layout(stats, MAX_SCORE_BINS)
+    assert layout.binned.all()
+    auc = _point_auc(stats, layout)
+    for g in range(3):
+        rows = codes == g
+        assert abs(auc[g] - roc_auc_score(y[rows], scores[rows])) <= 1e-9
+    sums = np.bincount(np.repeat(np.arange(stats.counts.size), np.diff(layout.cell_start)),
+                       weights=layout.count * layout.mean, minlength=stats.counts.size)
+    assert np.allclose(sums, stats.score_sums().ravel(), rtol=1e-12, atol=1e-9)
+
+
+def _binned_metrics(layout: object, g: int, s: np.ndarray, y: np.ndarray,
+                    pred: np.ndarray) -> tuple[float, float]:
+    """AUC and mean score of one group's resampled rows counted in the data's bins."""
+    from audit._fairness.views import ScoreLayout, auc_from_histograms
+
+    assert isinstance(layout, ScoreLayout)
+    edges, n_bins = layout.edges[g], int(layout.n_values[g])
+    assert edges is not None
+    b = np.searchsorted(edges, s, side="right") - 1
+    neg = np.bincount(b[y == 0], minlength=n_bins)
+    pos = np.bincount(b[y == 1], minlength=n_bins)
+    mean_of = np.zeros((4, n_bins))
+    for c in range(4):
+        lo, hi = layout.cell_start[4 * g + c], layout.cell_start[4 * g + c + 1]
+        mean_of[c, layout.pos[lo:hi]] = layout.mean[lo:hi]
+    auc = float(auc_from_histograms(neg, pos, layout.within[g]))
+    return auc, float(mean_of[2 * y + pred, b].mean())
+
+
+def test_binned_resamples_are_within_the_tolerance_of_exact_resamples() -> None:
+    """Coupled: the same row resamples, counted exactly and in the data's bins.
+
+    The binned scheme draws bin counts with exactly the distribution of binned
+    row resamples, so the per-resample difference bounds how far its interval
+    endpoints are from the exact row bootstrap's.
+    """
+    from audit._fairness.bootstrap import interval
+    from audit._fairness.views import MAX_SCORE_BINS, score_layout
+
+    n = 20_000
+    codes, y, pred, scores = _continuous_rows(22, n)
+    layout = score_layout(binary_stats(codes, 3, y, pred, scores), MAX_SCORE_BINS)
+    idx = _naive_rows(n, seed=23, n_boot=200)
+    exact = np.empty((200, 3, 2))
+    binned = np.empty((200, 3, 2))
+    for b in range(200):
+        c, yy, pp, ss = codes[idx[b]], y[idx[b]], pred[idx[b]], scores[idx[b]]
+        for g in range(3):
+            rows = c == g
+            exact[b, g] = roc_auc_score(yy[rows], ss[rows]), ss[rows].mean()
+            binned[b, g] = _binned_metrics(layout, g, ss[rows], yy[rows], pp[rows])
+    assert np.abs(binned - exact).max() <= TOLERANCE
+    lo_e, hi_e = interval(exact.reshape(200, -1), 0.95)
+    lo_b, hi_b = interval(binned.reshape(200, -1), 0.95)
+    assert np.abs(lo_b - lo_e).max() <= TOLERANCE and np.abs(hi_b - hi_e).max() <= TOLERANCE
+
+
+def test_binned_scheme_matches_row_bootstrap_and_exact_scheme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Distributions: binned AUC/mean resamples vs the row bootstrap; intervals vs the
+    exact scheme (all distinct values) within the tolerance plus Monte-Carlo error."""
+    import audit._fairness.bootstrap as bootstrap
+
+    codes, y, pred, scores = _continuous_rows(24, 4000)  # group 0: ~2000 distinct scores
+    cells = _cell_bootstrap(codes, y, pred, scores, seed=25)
+    n_boot = 1500
+    idx = _naive_rows(codes.size, seed=26, n_boot=n_boot)
+    naive_auc = np.empty(n_boot)
+    naive_mean = np.empty(n_boot)
+    for b in range(n_boot):
+        rows = idx[b][codes[idx[b]] == 0]
+        naive_auc[b] = roc_auc_score(y[rows], scores[rows])
+        naive_mean[b] = scores[rows].mean()
+    assert _same_distribution(cells["auc"][:, 0], naive_auc) == []
+    assert _same_distribution(cells["mean_score"][:, 0], naive_mean) == []
+    monkeypatch.setattr(bootstrap, "MAX_SCORE_BINS", 10**9)
+    exact = _cell_bootstrap(codes, y, pred, scores, seed=25)
+    for key in ("auc", "mean_score", "calibration_gap"):
+        a, e = cells[key][:, 0], exact[key][:, 0]
+        mc = 4 * e.std() * math.sqrt(0.025 * 0.975 * 2 / B) / 0.0584
+        for q in (0.025, 0.975):
+            assert abs(np.quantile(a, q) - np.quantile(e, q)) <= TOLERANCE + mc, key
+
+
 def test_regression_bootstrap_matches_row_bootstrap() -> None:
     rng = np.random.default_rng(6)
     n = 300
