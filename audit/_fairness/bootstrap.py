@@ -82,7 +82,9 @@ def resample_binary(
     Returns
     -------
     dict
-        A view whose arrays have shape ``(B, G)``.
+        A view whose arrays have shape ``(B, G)``; with scores, also
+        ``score_bins`` ``(G,)``: the number of quantile bins a group's scores
+        were resampled in, 0 where every distinct score was kept.
     """
     n = stats.n
     shape = stats.counts.shape
@@ -93,8 +95,11 @@ def resample_binary(
         counts_b = counts_b.reshape(n_boot, *shape)
     score_sum_b = auc_b = None
     if stats.has_scores and n > 0:
-        score_sum_b, auc_b = _resample_scores(stats, counts_b, rng)
-    return binary_view(counts_b, score_sum_b, auc_b, stats.has_y)
+        score_sum_b, auc_b, bins = _resample_scores(stats, counts_b, rng)
+    view = binary_view(counts_b, score_sum_b, auc_b, stats.has_y)
+    if score_sum_b is not None:
+        view["score_bins"] = bins
+    return view
 
 
 def _draw_cell_scores(drawn: np.ndarray, cell_counts: np.ndarray,
@@ -146,7 +151,7 @@ def _resample_group_scores(
 
 def _resample_scores(
     stats: BinaryStats, counts_b: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Second stage: per-score counts given each resampled cell count."""
     layout = score_layout(stats, MAX_SCORE_BINS)
     n_boot = counts_b.shape[0]
@@ -168,7 +173,7 @@ def _resample_scores(
             score_sum_b[b0:b1, g] += sums
             if auc is not None and auc_b is not None:
                 auc_b[b0:b1, g] = auc
-    return score_sum_b, auc_b
+    return score_sum_b, auc_b, np.where(layout.binned, layout.n_values, 0)
 
 
 # --------------------------------------------------------------------------- regression

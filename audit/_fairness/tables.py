@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -303,7 +303,13 @@ def binary_attribute_table(
     point_view = point_view_binary(stats)
     boot_view = resample_binary(stats, n_boot, rng_for(seed, grouping.name)) if n_boot else None
     settings = _Settings(confidence, min_group_size, max_ci_width, n_boot, seed)
-    return _assemble(grouping, "binary", keys, point_view, boot_view, settings, replicates)
+    table = _assemble(grouping, "binary", keys, point_view, boot_view, settings, replicates)
+    bins = None if boot_view is None else boot_view.get("score_bins")
+    if bins is not None and bins.any():
+        binned = [label for label, k in zip(grouping.labels, bins) if k]
+        note = words.score_bins_note(int(bins.max()), binned)
+        table = replace(table, notes=table.notes + (note,))
+    return table
 
 
 def _prediction_sd(stats: RegressionStats) -> float:

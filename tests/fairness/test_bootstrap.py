@@ -378,3 +378,18 @@ def test_interval_width_shrinks_with_more_rows() -> None:
         widths.append(est.hi - est.lo)
     # 16 times the rows: a quarter of the width
     assert 0.18 < widths[1] / widths[0] < 0.32
+
+
+def test_the_table_says_which_groups_had_binned_scores() -> None:
+    n = 6000
+    groupings = _groupings(n, 30)[1:]  # sex: about 3,000 rows per group
+    rng = np.random.default_rng(31)
+    for decimals, binned in ((2, False), (15, True)):
+        scores = np.round(rng.random(n), decimals)
+        y = (rng.random(n) < scores).astype(np.int8)
+        pred = (scores > 0.5).astype(np.int8)
+        (table,) = fairness_tables(groupings, y, pred, scores, "binary", n_boot=50)
+        notes = [note for note in table.notes if "quantile bins" in note]
+        assert len(notes) == binned
+        if binned:
+            assert "f, m" in notes[0] and "512" in notes[0]
