@@ -11,14 +11,18 @@ Dropping a feature
     the model's input schema intact, so it works for any estimator or
     Pipeline (a ColumnTransformer still finds its column) while the feature
     carries no information any more.
+The time cap
+    A deadline, not a check between fits: every fit (with its predictions)
+    runs in one worker process (:mod:`.worker`) that is terminated when the
+    budget is spent, so a single long fit cannot overrun it.  Runs that
+    finished are kept and the what-if is "partial".
 """
 
 from __future__ import annotations
 
 import math
 import time
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +44,7 @@ from .._result.troublemakers import (
 )
 from .._words import troublemakers as words
 from .router import RouteSampleWeight
+from .worker import CannotShip, FitWorker, TimeUp, quiet_call, warm_up
 
 _WHAT_IF_MAX_ROWS = 10000
 _WHAT_IF_TEST_SIZE = 0.3
@@ -70,7 +75,7 @@ class WhatIfInputs:
     seed: int
     thresholds: FlagThresholds
     enabled: bool  # what_if=False switches it off
-    budget: float  # seconds, checked before every fit
+    budget: float  # seconds: a deadline; the fit running then is stopped
     max_rows: int
 
 
@@ -99,8 +104,18 @@ def _what_if(inp: WhatIfInputs) -> WhatIf:
     base, failure = _copy_for_retraining(inp.model)
     if failure is not None:
         return failure
-    s = _Session(inp, base, time.perf_counter(), {g.name: g for g in inp.groupings},
-                 _accepts_sample_weight(inp.model.estimator))
+    t_start = time.perf_counter()
+    s = _Session(inp, base, t_start, {g.name: g for g in inp.groupings},
+                 _accepts_sample_weight(inp.model.estimator), FitWorker(t_start + inp.budget))
+    try:
+        return _run_fits(s)
+    finally:
+        s.worker.close()
+
+
+def _run_fits(s: _Session) -> WhatIf:
+    """Split, fit baseline, fit constrained, fit dropped, measure (the worker is open)."""
+    inp = s.inp
     rng = np.random.default_rng([inp.seed, 7])
     rows = _sample_rows(len(inp.X), min(inp.max_rows, _WHAT_IF_MAX_ROWS), rng, s.notes)
     chosen = _choose_terms(inp.terms, s.by_name, s.notes)
@@ -235,8 +250,7 @@ def _split(
 # --------------------------------------------------------------------------- fits
 
 
-class _TimeUp(Exception):
-    """The what-if's time budget ran out during a fit."""
+_TimeUp = TimeUp  # the reduction's own check between its fits raises the same
 
 
 class _DeadlineRouter(RouteSampleWeight):
@@ -271,21 +285,41 @@ class _Session:
     t_start: float  # time.perf_counter() at the start
     by_name: dict[str, Grouping]
     weights_ok: bool  # the model's fit accepts sample_weight
+    worker: FitWorker  # runs the fits until the deadline
     fits: dict[str, Fit] = field(default_factory=dict)  # run key -> fit
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     base_secs: float = 0.0
     incomplete: bool = False
+    in_process: str | None = None  # why the fits run in this process, if they do
 
     def remaining(self) -> float:
         """Seconds left of the budget."""
         return self.inp.budget - (time.perf_counter() - self.t_start)
 
-    def predict(self, est: Any, Xt: pd.DataFrame, randomized: bool) -> np.ndarray:
-        """Predictions as 0/1 integers (binary) or floats (regression)."""
-        out = est.predict(Xt, random_state=self.inp.seed) if randomized else est.predict(Xt)
-        out = np.asarray(out).ravel()
-        return out.astype(np.int64) if self.inp.task == "binary" else out.astype(float)
+    def fit_predict(self, est: Any, X_tr: pd.DataFrame, y_tr: np.ndarray, X_te: pd.DataFrame,
+                    randomized: bool = False, **fit_kwargs: Any) -> np.ndarray:
+        """Fit ``est`` and predict the held-out rows, in the worker until the deadline.
+
+        Raises :class:`TimeUp` when the deadline stops (or precedes) the fit.  A model
+        that does not pickle is fitted here instead, once noted.
+        """
+        args = (est, X_tr, y_tr, X_te, self.inp.task, self.inp.seed, randomized,
+                fit_kwargs)
+        if self.in_process is None:
+            try:
+                pred, seen = self.worker.call(_fit_predict, *args)
+            except CannotShip as exc:
+                self.in_process = str(exc)[:200]
+                self.notes.append(words.in_process_note(self.in_process))
+            else:
+                self.warnings.extend(w for w in seen if w not in self.warnings)
+                return pred  # type: ignore[no-any-return]
+        if self.remaining() <= 0:
+            raise TimeUp
+        pred, seen = quiet_call(_fit_predict, args, {})
+        self.warnings.extend(w for w in seen if w not in self.warnings)
+        return pred  # type: ignore[no-any-return]
 
     def record(self, key: str, pred: np.ndarray | None, secs: float | None, why: str | None) -> None:
         """Keep one fit; a fit without predictions makes the what-if incomplete."""
@@ -300,16 +334,19 @@ def _constrained_key(term: LossTerm) -> str:
 
 
 def _fit_baseline(s: _Session, sp: _Split) -> WhatIf | None:
-    """Retrain a copy as is; its failure ends the what-if."""
-    t = time.perf_counter()
+    """Retrain a copy as is; its failure (or the deadline) ends the what-if."""
+    def ended(status: Literal["partial", "failed"], reason: str) -> WhatIf:
+        return WhatIf(status, reason, words.performance_metric(s.inp.task), len(sp.tr),
+                      len(sp.te), words.DROP_METHOD)
+
     try:
-        fitted = _fit_quietly(s.warnings, clone(s.base).fit, sp.X_tr, sp.y_tr)
-        base_pred = s.predict(fitted, sp.X_te, False)
+        s.worker.call(warm_up)  # the worker's start and imports: not part of base_secs
+        t = time.perf_counter()
+        base_pred = s.fit_predict(clone(s.base), sp.X_tr, sp.y_tr, sp.X_te)
+    except TimeUp:
+        return ended("partial", words.baseline_time_cap(s.inp.budget))
     except Exception as exc:
-        return WhatIf(
-            "failed", words.retrain_failed(_err(exc)), words.performance_metric(s.inp.task),
-            len(sp.tr), len(sp.te), words.DROP_METHOD,
-        )
+        return ended("failed", words.retrain_failed(_err(exc)))
     s.base_secs = time.perf_counter() - t
     s.record("baseline", base_pred, s.base_secs, None)
     return None
@@ -335,8 +372,8 @@ def _fit_constrained(s: _Session, sp: _Split, term: LossTerm) -> None:
     mitigator = ExponentiatedGradient(est, constraints=_make_moment(term, sp.y_tr), max_iter=max_iter)
     t = time.perf_counter()
     try:
-        _fit_quietly(s.warnings, mitigator.fit, sp.X_tr, sp.y_tr, sensitive_features=sens_tr)
-        pred = _fit_quietly(s.warnings, s.predict, mitigator, sp.X_te, True)
+        pred = s.fit_predict(mitigator, sp.X_tr, sp.y_tr, sp.X_te, True,
+                             sensitive_features=sens_tr)
         s.record(key, pred, time.perf_counter() - t, None)
         if max_iter < _EG_MAX_ITER:
             s.notes.append(words.iterations_limited(term.constraint, term.attribute, max_iter))
@@ -371,8 +408,11 @@ def _fit_dropped(s: _Session, sp: _Split, feat: str) -> None:
     Xd_te[feat] = pd.Series([const] * len(Xd_te), dtype=col.dtype)
     t = time.perf_counter()
     try:
-        m = _fit_quietly(s.warnings, clone(s.base).fit, Xd_tr, sp.y_tr)
-        s.record(key, s.predict(m, Xd_te, False), time.perf_counter() - t, None)
+        s.record(key, s.fit_predict(clone(s.base), Xd_tr, sp.y_tr, Xd_te),
+                 time.perf_counter() - t, None)
+    except TimeUp:
+        s.record(key, None, time.perf_counter() - t,
+                 words.time_cap_stopped_drop(s.inp.budget, feat))
     except Exception as exc:
         s.record(key, None, time.perf_counter() - t, words.drop_failed(feat, _err(exc)))
 
@@ -406,20 +446,18 @@ def _err(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _fit_quietly(seen: list[str], fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn``; warnings it raises are collected in ``seen`` instead of propagating."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        out = fn(*args, **kwargs)
-    for w in caught:
-        if issubclass(w.category, (DeprecationWarning, FutureWarning)) or (
-            w.category.__module__.startswith("pandas")
-        ):
-            continue  # library-internal deprecations say nothing about the model
-        msg = f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}"
-        if msg not in seen:
-            seen.append(msg)
-    return out
+def _fit_predict(est: Any, X_tr: pd.DataFrame, y_tr: np.ndarray, X_te: pd.DataFrame,
+                 task: str, seed: int, randomized: bool, fit_kwargs: dict[str, Any]
+                 ) -> np.ndarray:
+    """Fit ``est`` and predict ``X_te`` as 0/1 integers (binary) or floats (regression).
+
+    Module-level so that the worker process can run it; ``randomized`` predictions
+    (ExponentiatedGradient's) are drawn with ``seed``.
+    """
+    est.fit(X_tr, y_tr, **fit_kwargs)
+    out = est.predict(X_te, random_state=seed) if randomized else est.predict(X_te)
+    out = np.asarray(out).ravel()
+    return out.astype(np.int64) if task == "binary" else out.astype(float)
 
 
 # --------------------------------------------------------------------------- measure

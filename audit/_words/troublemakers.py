@@ -400,6 +400,27 @@ def time_cap_before_fit(budget: float) -> str:
     return f"time cap of {budget:.0f} s reached before this fit"
 
 
+def time_cap_stopped_drop(budget: float, feature: str) -> str:
+    """Reason: the deadline stopped the fit without a feature."""
+    return f"time cap of {budget:.0f} s hit while retraining without '{feature}': the fit was stopped"
+
+
+def baseline_time_cap(budget: float) -> str:
+    """Reason: the deadline stopped the baseline retraining: nothing to compare against."""
+    return (
+        f"time cap of {budget:.0f} s hit while retraining the model as is: the fit was "
+        "stopped, so no run could be compared (raise what_if_seconds or --budget)"
+    )
+
+
+def in_process_note(error: str) -> str:
+    """Note: the fits ran in the audit's own process (the model does not pickle)."""
+    return (
+        "the retraining ran in the audit's own process because the model cannot be sent "
+        f"to a worker process ({error}): the time cap was checked between fits only"
+    )
+
+
 def drop_failed(feature: str, error: str) -> str:
     """Reason: retraining without a feature failed."""
     return f"retraining without '{feature}' failed: {error}"

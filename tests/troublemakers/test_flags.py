@@ -364,11 +364,12 @@ def test_what_if_not_cloneable(planted: dict) -> None:
 
 
 def test_what_if_time_cap(planted: dict) -> None:
+    # The cap is a deadline (tests/troublemakers/test_deadline.py): 0.01 s stops even the
+    # baseline retraining, and the what-if says so instead of overrunning.
     wi = run(planted, what_if=True, what_if_seconds=0.01).what_if
     assert wi.status == "partial"
-    runs = {r.kind: r for r in wi.experiments[0].runs}
-    assert runs["baseline"].status == "ok"
-    assert runs["constrained"].status == "skipped" and "time cap" in runs["constrained"].reason
+    assert wi.reason is not None and "time cap" in wi.reason
+    assert wi.experiments == ()
 
 
 def test_deterministic_with_seed(planted: dict) -> None:

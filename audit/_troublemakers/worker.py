@@ -1,0 +1,172 @@
+"""A worker process for the what-if's fits, terminated at the deadline.
+
+Why a process: a time cap checked between fits lets one long fit overrun it
+(a gradient-boosting fit on a big table, or an estimator that hangs), and a
+thread cannot be stopped.  Iteration limits and warm starts would only work
+for the estimators that have them, and the what-if retrains *any* model.  So
+each fit runs in one worker process, started with the "spawn" context (no
+forked copy of the parent's threads and locks, same behaviour on every
+platform) once per what-if and reused for all its fits; the parent waits for
+each answer only until the deadline and then terminates the worker.  What
+finished before is kept: the stage reports "partial".
+
+The fits send their inputs by pickle; a model that cannot be pickled (an
+estimator defined inside a function, a lambda in a pipeline) runs in the
+parent process instead, with the time cap checked between fits as before;
+:attr:`FitWorker.shipped` says which happened.
+
+Examples
+--------
+>>> import time
+>>> w = FitWorker(deadline=time.perf_counter() + 60)
+>>> w.call(divmod, 7, 2)
+((3, 1), [])
+>>> w.close()
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import time
+import warnings
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+#: Seconds given to a terminated worker to exit before it is killed.
+_EXIT_GRACE = 0.5
+
+
+class TimeUp(Exception):
+    """The what-if's deadline passed: the fit running then was stopped (or never started)."""
+
+
+class CannotShip(Exception):
+    """The fit's inputs cannot be pickled to the worker process."""
+
+
+def quiet_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+               ) -> tuple[Any, list[str]]:
+    """``fn(*args, **kwargs)`` and the warnings it raised, as ``Category: first line``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    seen: list[str] = []
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, FutureWarning)) or (
+            w.category.__module__.startswith("pandas")
+        ):
+            continue  # library-internal deprecations say nothing about the model
+        msg = f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}"
+        if msg not in seen:
+            seen.append(msg)
+    return out, seen
+
+
+def warm_up() -> None:
+    """Import what the fits need (run first in a new worker, so no fit is timed with it)."""
+    import fairlearn.reductions  # noqa: F401
+    import pandas  # noqa: F401
+    import sklearn.pipeline  # noqa: F401
+
+
+def _serve(conn: Connection) -> None:
+    """The worker's loop: run each call it is sent with one BLAS thread; ``None`` stops it."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                return
+            fn, args, kwargs = msg
+            try:
+                reply: tuple[str, Any] = ("ok", quiet_call(fn, args, kwargs))
+            except BaseException as exc:
+                reply = ("err", exc)
+            try:
+                conn.send(reply)
+            except Exception as exc:  # an unpicklable result or exception
+                conn.send(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+class FitWorker:
+    """Runs calls in one spawned process until ``deadline`` (a ``time.perf_counter()`` value).
+
+    The process starts at the first call.  :meth:`call` returns ``(result,
+    warnings)``, re-raises the call's exception, raises :class:`TimeUp` when the
+    deadline passes first (the worker is then terminated and every later call
+    raises :class:`TimeUp` at once), and :class:`CannotShip` when the inputs do
+    not pickle.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.shipped = 0  # calls that ran in the worker
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._dead = False
+        self._busy = False  # a call was sent and its answer not read
+
+    def _start(self) -> Connection:
+        """The pipe to the worker, starting it on first use."""
+        if self._conn is None:
+            ctx = multiprocessing.get_context("spawn")
+            parent, child = ctx.Pipe()
+            self._proc = ctx.Process(target=_serve, args=(child,), daemon=True,
+                                     name="audit-what-if-fit")
+            self._proc.start()
+            child.close()
+            self._conn = parent
+        return self._conn
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+        """Run ``fn(*args, **kwargs)`` in the worker, stopping it at the deadline."""
+        if self._dead or time.perf_counter() >= self.deadline:
+            self.close()
+            raise TimeUp
+        try:
+            payload = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            raise CannotShip(f"{type(exc).__name__}: {exc}") from exc
+        conn = self._start()
+        conn.send_bytes(payload)
+        self._busy = True
+        if not conn.poll(max(0.0, self.deadline - time.perf_counter())):
+            self.close()
+            raise TimeUp
+        try:
+            kind, value = conn.recv()
+        except (EOFError, OSError) as exc:  # the worker died (out of memory, a crash)
+            code = self._proc.exitcode if self._proc is not None else None
+            self._busy = False
+            self.close()
+            raise RuntimeError(f"the fit's worker process stopped (exit code {code})") from exc
+        self._busy = False
+        self.shipped += 1
+        if kind == "err":
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Stop the worker: ask it to exit when idle, terminate it when busy; idempotent."""
+        self._dead = True
+        proc, conn, self._proc, self._conn = self._proc, self._conn, None, None
+        if proc is None:
+            return
+        busy = self._busy
+        if conn is not None and not busy:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        proc.join(_EXIT_GRACE if not busy else 0)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(_EXIT_GRACE)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        if conn is not None:
+            conn.close()

@@ -1,0 +1,110 @@
+"""The what-if's time cap is a deadline: a fit that would overrun it is stopped.
+
+Correctness tests of the deadline (elapsed < budget + 2 s), not speed benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from test_flags import FEATURES, make_data, race_grouping
+
+from audit._inputs.model import ModelAdapter
+from audit._troublemakers import assess_troublemakers
+from audit._troublemakers.worker import FitWorker, TimeUp
+
+SLACK = 2.0  # seconds the what-if may take past its deadline (terminating, measuring)
+
+
+class SlowLogistic(LogisticRegression):
+    """A logistic regression whose fit sleeps: always, or only when weighted (the reduction)."""
+
+    def __init__(self, sleep_always: float = 0.0, sleep_weighted: float = 0.0,
+                 max_iter: int = 1000) -> None:
+        super().__init__(max_iter=max_iter)
+        self.sleep_always = sleep_always
+        self.sleep_weighted = sleep_weighted
+
+    def fit(self, X, y, sample_weight=None):  # type: ignore[no-untyped-def]
+        time.sleep(self.sleep_always + (self.sleep_weighted if sample_weight is not None else 0))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def _model(df: pd.DataFrame, final: SlowLogistic) -> ModelAdapter:
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["zip_code"]),
+                             ("num", StandardScaler(), ["income", "tenure"])])
+    pipe = Pipeline([("prep", pre), ("clf", final)]).fit(df[FEATURES], df["approved"])
+    return ModelAdapter(pipe, "binary", tuple(FEATURES), 1)
+
+
+def _what_if(final: SlowLogistic, budget: float):  # type: ignore[no-untyped-def]
+    df = make_data(1500)
+    g = race_grouping(df)
+    shares = {"race": {"Black": {"zip_code": 0.8, "income": 0.1, "tenure": 0.1}}}
+    t = time.perf_counter()
+    tm = assess_troublemakers(
+        _model(df, final), df[FEATURES], df, [g], y=df["approved"].to_numpy(), task="binary",
+        criterion_outcomes={"race": {"demographic_parity": "fail"}}, driver_shares=shares,
+        what_if=True, what_if_seconds=budget)
+    return tm.what_if, time.perf_counter() - t
+
+
+def test_a_constrained_fit_that_overruns_is_stopped_at_the_deadline() -> None:
+    budget = 10.0
+    wi, elapsed = _what_if(SlowLogistic(sleep_weighted=300.0), budget)
+    assert elapsed < budget + SLACK
+    assert wi.status == "partial"
+    runs = {r.kind: r for r in wi.experiments[0].runs}
+    assert runs["baseline"].status == "ok"  # what finished is kept
+    assert runs["constrained"].status == "failed"
+    assert "time cap of 10 s hit" in (runs["constrained"].reason or "")
+
+
+def test_a_baseline_that_overruns_is_stopped_at_the_deadline() -> None:
+    budget = 4.0
+    final = SlowLogistic()
+    model_fit_once = _model(make_data(1500), final)  # fitted fast, then made slow
+    model_fit_once.estimator.named_steps["clf"].sleep_always = 300.0
+    df = make_data(1500)
+    t = time.perf_counter()
+    tm = assess_troublemakers(
+        model_fit_once, df[FEATURES], df, [race_grouping(df)], y=df["approved"].to_numpy(),
+        task="binary", criterion_outcomes={"race": {"demographic_parity": "fail"}},
+        driver_shares={"race": {"Black": {"zip_code": 0.8, "income": 0.2}}},
+        what_if=True, what_if_seconds=budget)
+    elapsed = time.perf_counter() - t
+    assert elapsed < budget + SLACK
+    assert tm.what_if.status == "partial"
+    assert "time cap of 4 s hit while retraining the model as is" in (tm.what_if.reason or "")
+    assert tm.what_if.experiments == ()
+
+
+def test_worker_stops_a_call_and_refuses_more() -> None:
+    w = FitWorker(deadline=time.perf_counter() + 3.0)
+    t = time.perf_counter()
+    with pytest.raises(TimeUp):
+        w.call(time.sleep, 60)
+    assert time.perf_counter() - t < 3.0 + SLACK
+    with pytest.raises(TimeUp):
+        w.call(divmod, 7, 2)
+    w.close()
+
+
+def test_worker_returns_results_warnings_and_errors() -> None:
+    w = FitWorker(deadline=time.perf_counter() + 120.0)
+    try:
+        assert w.call(np.mean, [1.0, 2.0]) == (1.5, [])
+        out, seen = w.call(np.mean, [])  # empty mean: RuntimeWarning, NaN
+        assert np.isnan(out) and seen and seen[0].startswith("RuntimeWarning")
+        with pytest.raises(ZeroDivisionError):
+            w.call(divmod, 1, 0)
+        assert w.call(divmod, 7, 2) == ((3, 1), [])  # still serving after an error
+    finally:
+        w.close()
