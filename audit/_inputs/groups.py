@@ -115,11 +115,63 @@ def detect_protected(
 
 
 def as_labels(s: pd.Series) -> np.ndarray:
-    """Values as strings, with missing values mapped to the explicit 'unknown' group."""
+    """Values as strings, with missing values mapped to the explicit 'unknown' group.
+
+    The per-row definition of a group label; :func:`label_codes` gives the same labels
+    as codes without formatting every row.
+    """
     miss = s.isna().to_numpy()
     out = s.astype(object).where(~s.isna(), UNKNOWN).map(format_value).to_numpy(dtype=object)
     out[miss] = UNKNOWN
     return out
+
+
+#: ``infer_dtype`` kinds of an object column whose equal values (pd.factorize's notion)
+#: are always written alike; others (True and 1 are equal, written 'True' and '1') are
+#: formatted row by row
+_ONE_WRITING = frozenset({"string", "empty", "boolean", "integer"})
+
+
+def distinct_values(s: pd.Series) -> tuple[np.ndarray, Any]:
+    """Each row's code into the distinct values (-1 where missing), and those values."""
+    return pd.factorize(s)
+
+
+def _first_rows(raw: np.ndarray, k: int) -> np.ndarray:
+    """The first row holding each code ``0..k-1`` (pd.factorize numbers them by appearance)."""
+    running = np.maximum.accumulate(raw) if len(raw) else raw
+    steps = np.flatnonzero(np.diff(running, prepend=-1) > 0)
+    if len(steps) == k and (k == 0 or running[-1] == k - 1) and np.all(
+            np.diff(running[steps], prepend=-1) == 1):
+        return steps
+    codes, first = np.unique(raw, return_index=True)  # not numbered by appearance
+    return first[codes >= 0]
+
+
+def label_codes(s: pd.Series, distinct: tuple[np.ndarray, Any] | None = None
+                ) -> tuple[np.ndarray, list[str]]:
+    """Each row's group as a code into a few labels: :func:`as_labels` without per-row strings.
+
+    Equal values are found once (``pd.factorize``) and each distinct value is written once;
+    missing values get the label 'unknown'.  The labels may repeat ('1' for the values 1
+    and '1'); :func:`grouping_from_codes` merges repeats, as the per-row strings were.
+
+    >>> codes, labels = label_codes(pd.Series(["b", None, "a", "b"]))
+    >>> codes.tolist(), labels
+    ([0, 2, 1, 0], ['b', 'a', 'unknown'])
+    """
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in _ONE_WRITING:
+        raw, uniques = pd.factorize(s.map(format_value, na_action="ignore"))
+        labels = [str(v) for v in uniques]
+    else:
+        raw, uniques = distinct if distinct is not None else distinct_values(s)
+        first = _first_rows(raw, len(uniques))
+        labels = [format_value(v) for v in s.iloc[first].astype(object)]
+    missing = raw < 0
+    if missing.any():
+        raw = np.where(missing, len(labels), raw)
+        labels.append(UNKNOWN)
+    return raw.astype(np.int64, copy=False), labels
 
 
 def format_value(v: Any) -> str:
@@ -133,15 +185,13 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
-def age_bands(values: pd.Series, edges: Sequence[int]) -> np.ndarray:
-    """Map ages in years to bands like '<25', '25–34', ..., '65+'; missing -> 'unknown'."""
+def age_band_codes(values: pd.Series, edges: Sequence[int]) -> tuple[np.ndarray, list[str]]:
+    """Ages in years as codes into the bands '<25', '25–34', ..., '65+' and 'unknown' (missing)."""
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    names = [f"<{edges[0]}"] + [f"{a}–{b - 1}" for a, b in zip(edges[:-1], edges[1:])]
-    names.append(f"{edges[-1]}+")
+    names = band_order(edges) + [UNKNOWN]
     idx = np.searchsorted(np.asarray(edges, dtype=float), v, side="right")
-    out = np.array(names, dtype=object)[np.clip(idx, 0, len(names) - 1)]
-    out[np.isnan(v)] = UNKNOWN
-    return out
+    codes = np.where(np.isnan(v), len(names) - 1, np.minimum(idx, len(names) - 2))
+    return codes.astype(np.int64, copy=False), names
 
 
 def band_order(edges: Sequence[int]) -> list[str]:
@@ -162,11 +212,37 @@ def ages_from_birth(values: pd.Series, as_of: date) -> pd.Series:
     return (years - before_birthday.astype(float)).astype(float)
 
 
-def make_grouping(
+class NoSuchGroup(KeyError):
+    """The reference group asked for is not among the values (``values``: those present)."""
+
+    def __init__(self, reference: str, values: list[str]) -> None:
+        super().__init__(reference)
+        self.values = values
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The groups of a grouping worked out on its distinct values, before any row is touched."""
+
+    labels: tuple[str, ...]
+    of_value: np.ndarray  # the group of each distinct value
+    reference: int
+    members: dict[str, tuple[str, ...]]
+
+
+def make_grouping(name: str, family: str, column: str, labels: np.ndarray, **kw: Any
+                  ) -> Grouping:
+    """Build a :class:`Grouping` from per-row string labels (see :func:`grouping_from_codes`)."""
+    codes, values = pd.factorize(np.asarray(labels, dtype=object))
+    return grouping_from_codes(name, family, column, codes, [str(v) for v in values], **kw)
+
+
+def grouping_from_codes(
     name: str,
     family: str,
     column: str,
-    labels: np.ndarray,
+    codes: np.ndarray,
+    values: Sequence[str],
     *,
     how_found: str,
     min_group_size: int,
@@ -176,29 +252,51 @@ def make_grouping(
     preferred_reference: str | None = None,
     noun: str = "regions",
 ) -> Grouping:
-    """Build a :class:`Grouping` from per-row string labels.
+    """Build a :class:`Grouping` from each row's code into ``values`` (labels, may repeat).
 
     Small groups are merged into ``"other (N regions)"`` when ``merge_small``.
-    The reference group is ``reference`` if given (an error if it does not exist),
-    else ``preferred_reference`` if it exists and was not merged away, else the
-    largest group that is neither 'unknown' nor a merged group.
+    The reference group is ``reference`` if given (:class:`NoSuchGroup` if it does not
+    exist), else ``preferred_reference`` if it exists and was not merged away, else the
+    largest group that is neither 'unknown' nor a merged group.  Values without rows
+    are no group.  Only the distinct values are worked on; the rows are touched by one
+    count and one look-up.
     """
-    # factorize once (hashing, no string sort); every later step works on the small
-    # per-value arrays
-    raw_codes, uniques = pd.factorize(labels.astype(str))
-    values = [str(v) for v in uniques]
-    counts = np.bincount(raw_codes, minlength=len(values))
+    counts = np.bincount(codes, minlength=len(values))
+    g = _groups(values, counts, min_group_size=min_group_size, merge_small=merge_small,
+                order=order, reference=reference, preferred_reference=preferred_reference,
+                noun=noun)
+    return Grouping(name=name, family=family, columns=(column,), codes=g.of_value[codes],
+                    labels=g.labels, reference=g.reference, members=g.members,
+                    how_found=how_found)
+
+
+def _present_values(values: Sequence[str], counts: np.ndarray
+                    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct labels with rows (as numpy writes them), their sizes, each value's label."""
+    texts = np.asarray(list(values), dtype=object).astype(str)  # as the per-row labels were
+    merged, uniques = pd.factorize(texts)
+    sizes = np.bincount(merged, weights=counts, minlength=len(uniques)).astype(np.int64)
+    keep = sizes > 0
+    renumber = np.cumsum(keep) - 1
+    return [str(v) for v in np.asarray(uniques)[keep]], sizes[keep], renumber[merged]
+
+
+def _groups(values: Sequence[str], counts: np.ndarray, *, min_group_size: int,
+            merge_small: bool, order: Sequence[str] | None, reference: str | None,
+            preferred_reference: str | None, noun: str) -> _Groups:
+    """Merging, order and reference group of a grouping, from its values' row counts."""
+    present, sizes, of_value = _present_values(values, counts)
     members: dict[str, tuple[str, ...]] = {}
-    final_label = list(values)  # value -> the group it ends up in
+    final_label = list(present)  # value -> the group it ends up in
     if merge_small:
-        small = [v for v, c in zip(values, counts) if c < min_group_size and v != UNKNOWN]
-        if len(small) >= 2 or (len(small) == 1 and len(values) > 2):
+        small = [v for v, c in zip(present, sizes) if c < min_group_size and v != UNKNOWN]
+        if len(small) >= 2 or (len(small) == 1 and len(present) > 2):
             other = f"other ({len(small)} {noun})"
             members[other] = tuple(sorted(small))
             small_set = set(small)
-            final_label = [other if v in small_set else v for v in values]
+            final_label = [other if v in small_set else v for v in present]
     size: dict[str, int] = {}
-    for v, c in zip(final_label, counts.tolist()):
+    for v, c in zip(final_label, sizes.tolist()):
         size[v] = size.get(v, 0) + c
     if order is not None:
         ordered = [v for v in order if v in size]
@@ -208,36 +306,38 @@ def make_grouping(
         ordered = sorted((v for v in size if v not in special), key=lambda v: (-size[v], v))
         ordered += sorted(v for v in size if v in members) + ([UNKNOWN] if UNKNOWN in size else [])
     lookup = {v: i for i, v in enumerate(ordered)}
-    codes = np.array([lookup[v] for v in final_label], dtype=np.int64)[raw_codes]
+    group_of = np.array([lookup[v] for v in final_label], dtype=np.int64)
     if reference is not None:
         if reference not in lookup:
-            raise KeyError(reference)
+            raise NoSuchGroup(reference, present)
         ref = lookup[reference]
     elif preferred_reference in lookup and preferred_reference not in members:
         ref = lookup[preferred_reference]
     else:
         candidates = [v for v in ordered if v != UNKNOWN and v not in members] or ordered
         ref = lookup[max(candidates, key=lambda v: (size[v], -ordered.index(v)))]
-    return Grouping(name=name, family=family, columns=(column,), codes=codes,
-                    labels=tuple(ordered), reference=ref, members=members, how_found=how_found)
+    return _Groups(tuple(ordered), group_of[of_value], ref, members)
 
 
 def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
-    """Every combination of two groupings' groups; small combinations are merged."""
-    la = np.asarray(a.labels, dtype=str)[a.codes]
-    lb = np.asarray(b.labels, dtype=str)[b.codes]
-    joined = np.char.add(np.char.add(la, " × "), lb)
+    """Every combination of two groupings' groups; small combinations are merged.
+
+    Each row's combination is ``code_a * n_b + code_b``; only the few combinations get
+    a label (``"x × y"``).
+    """
+    nb = len(b.labels)
+    codes = np.asarray(a.codes, dtype=np.int64) * nb + np.asarray(b.codes, dtype=np.int64)
     order = [f"{x} × {y}" for x in a.labels for y in b.labels]
-    g = make_grouping(f"{a.name} × {b.name}", "intersection", "", joined,
-                      how_found=W.intersection_how(a.name, b.name),
-                      min_group_size=min_group_size, merge_small=True, noun="combinations",
-                      # compare with the two reference groups together, e.g. White × Male
-                      preferred_reference=f"{a.labels[a.reference]} × {b.labels[b.reference]}")
+    counts = np.bincount(codes, minlength=len(order))
+    g = _groups(order, counts, min_group_size=min_group_size, merge_small=True, order=None,
+                reference=None, noun="combinations",
+                # compare with the two reference groups together, e.g. White × Male
+                preferred_reference=f"{a.labels[a.reference]} × {b.labels[b.reference]}")
     present = [o for o in order if o in g.labels]
     rest = [x for x in g.labels if x not in present]
     relabel = present + rest
-    remap = np.array([relabel.index(x) for x in g.labels])
-    return Grouping(name=g.name, family="intersection", columns=a.columns + b.columns,
-                    codes=remap[g.codes], labels=tuple(relabel),
-                    reference=relabel.index(g.labels[g.reference]),
-                    members=g.members, how_found=g.how_found)
+    remap = np.array([relabel.index(x) for x in g.labels], dtype=np.int64)
+    return Grouping(name=f"{a.name} × {b.name}", family="intersection",
+                    columns=a.columns + b.columns, codes=remap[g.of_value][codes],
+                    labels=tuple(relabel), reference=relabel.index(g.labels[g.reference]),
+                    members=g.members, how_found=W.intersection_how(a.name, b.name))

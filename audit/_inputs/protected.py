@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,13 +70,14 @@ def protected_columns(df: pd.DataFrame, cfg: AuditConfig, target: str | None, so
 
 
 def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig, source: str,
-                  notes: list[str]) -> tuple[np.ndarray, list[str] | None]:
-    """Each row's group label, and the groups' order (age bands) if they have one."""
+                  notes: list[str]) -> tuple[np.ndarray, list[str], list[str] | None]:
+    """Each row's group as a code into a few labels, and the groups' order (age bands) if any."""
     birth = G.is_birth(p.column)
     if p.family != "age" or not (pd.api.types.is_numeric_dtype(col) or birth):
+        distinct = G.distinct_values(col)
         if p.family != "geography":  # regions: small ones are merged
-            _require_groups(p, col, source)
-        return G.as_labels(col), None
+            _require_groups(p, col, distinct[1], source)
+        return *G.label_codes(col, distinct), None
     if birth:
         as_of = date.fromisoformat(cfg.age_as_of) if cfg.age_as_of else date.today()
         ages = G.ages_from_birth(col, as_of)
@@ -83,7 +85,7 @@ def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig, source
     else:
         ages = col
         _require_years(p, ages, source)
-    return G.age_bands(ages, cfg.age_bands), G.band_order(cfg.age_bands) + [G.UNKNOWN]
+    return *G.age_band_codes(ages, cfg.age_bands), G.band_order(cfg.age_bands) + [G.UNKNOWN]
 
 
 def _require_years(p: G.ProtectedColumn, col: pd.Series, source: str) -> None:
@@ -105,9 +107,11 @@ def _require_years(p: G.ProtectedColumn, col: pd.Series, source: str) -> None:
                                           limit=AGE_MAX))
 
 
-def _require_groups(p: G.ProtectedColumn, col: pd.Series, source: str) -> None:
-    """Refuse a protected column that is continuous or has too many values to be groups."""
-    values = pd.unique(col.dropna())
+def _require_groups(p: G.ProtectedColumn, col: pd.Series, values: Any, source: str) -> None:
+    """Refuse a protected column that is continuous or has too many values to be groups.
+
+    ``values`` are the column's distinct values, missing values left out.
+    """
     n = len(values)
     numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
     if numeric and n > MAX_NUMERIC_CODES:
@@ -129,16 +133,16 @@ def attribute_grouping(p: G.ProtectedColumn, df: pd.DataFrame, cfg: AuditConfig,
             f"protected column '{p.column}' ({p.name}) in {source} is entirely missing - "
             "fill it, or choose another with --protected "
             f"{p.family if p.family in G.FAMILIES else p.name}=COLUMN")
-    labels, order = _group_labels(p, col, cfg, source, notes)
+    codes, labels, order = _group_labels(p, col, cfg, source, notes)
     try:
-        g = G.make_grouping(
-            p.name, p.family, p.column, labels, how_found=p.how_found,
+        g = G.grouping_from_codes(
+            p.name, p.family, p.column, codes, labels, how_found=p.how_found,
             min_group_size=cfg.min_group_size, merge_small=p.family == "geography",
             order=order, reference=cfg.reference.get(p.name))
-    except KeyError as exc:
+    except G.NoSuchGroup as exc:
         raise ConfigError(
             f"reference group '{cfg.reference.get(p.name)}' for {p.name} does not exist - "
-            f"its groups are: {', '.join(sorted(set(labels.astype(str)))[:12])}") from exc
+            f"its groups are: {', '.join(sorted(exc.values)[:12])}") from exc
     if len(g.labels) < 2:
         notes.append(W.single_group_note(p.name, p.column, g.labels[0]))
     return g

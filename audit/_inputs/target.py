@@ -122,10 +122,10 @@ def _binary_labels(t: pd.Series, target: str, positive: Any, cfg: AuditConfig,
     pos = _fmt(positive) if positive is not None else None
     if cfg.positive_label is not None:
         pos = cfg.positive_label
-    t_str = t.map(_fmt)
-    if pos not in set(t_str):
+    codes, written = G.label_codes(t)  # each distinct value written once, not every row
+    if pos not in set(written):
         raise InputError(
             f"target column '{target}' in {source} never equals the positive label "
-            f"'{pos}' (values: {', '.join(sorted(set(t_str))[:8])}) - pass "
+            f"'{pos}' (values: {', '.join(sorted(set(written))[:8])}) - pass "
             "--positive-label with the target's value for the favourable outcome")
-    return (t_str == pos).to_numpy().astype(np.int8)
+    return np.array([w == pos for w in written], dtype=np.int8)[codes]
