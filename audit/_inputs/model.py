@@ -132,14 +132,22 @@ class ModelAdapter:
             return out
         return (raw.ravel() == self.positive_label).astype(np.int8)
 
-    def score(self, X: pd.DataFrame) -> np.ndarray | None:
-        if self.task != "binary" or not hasattr(self.estimator, "predict_proba"):
-            return None
+    @property
+    def has_scores(self) -> bool:
+        """True for a binary model with ``predict_proba``."""
+        return self.task == "binary" and hasattr(self.estimator, "predict_proba")
+
+    def probabilities(self, X: pd.DataFrame) -> np.ndarray:
+        """``predict_proba(X)``, checked: one row per input row, one column per class."""
         proba = self._call("predict_proba", X)
         if proba.ndim != 2 or proba.shape[1] != len(self.classes):
             raise ModelError(PROBA_SHAPE.format(
                 source=self.source, shape=proba.shape, n_classes=len(self.classes),
                 classes=", ".join(map(str, self.classes))))
+        return proba
+
+    def positive_scores(self, proba: np.ndarray) -> np.ndarray:
+        """The probability of the positive label from :meth:`probabilities`, checked."""
         out = proba[:, self.positive_index].astype(float)
         if not np.all(np.isfinite(out)):
             raise ModelError(
@@ -148,6 +156,11 @@ class ModelAdapter:
                 "[0, 1]; check for missing values the model cannot handle"
             )
         return _probabilities(out, self.source)
+
+    def score(self, X: pd.DataFrame) -> np.ndarray | None:
+        if not self.has_scores:
+            return None
+        return self.positive_scores(self.probabilities(X))
 
 
 def _probabilities(scores: np.ndarray, source: str) -> np.ndarray:

@@ -44,7 +44,8 @@ def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tup
         model.positive_label = positive
     df = align_text_columns(df, estimator, features, notes)
     X = df.loc[:, list(features)]
-    scores = model.score(X)
+    proba = model.probabilities(X) if model.has_scores else None
+    scores = None if proba is None else model.positive_scores(proba)
     if cfg.threshold is not None:
         if scores is None:
             raise InputError(f"{model_source}: --threshold needs scores, but the model has no "
@@ -52,9 +53,50 @@ def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tup
         y_pred = (scores >= cfg.threshold).astype(np.int8)
         source = W.scores_at_threshold(cfg.threshold)
     else:
-        y_pred = model.predict(X)
-        source = W.PREDICTIONS_FROM_MODEL
+        y_pred, source = model_decisions(model, X, proba)
     return df, Decisions(task, y_pred, scores, source, positive, model, X)
+
+
+#: Decisions derived from ``predict_proba`` are checked against ``predict()`` on this many
+#: random rows ...
+CHECK_RANDOM_ROWS = 1000
+#: ... and on this many rows nearest a tie between the classes (where ``>`` and ``>=``,
+#: or a decision function and its rounded probability, part ways)
+CHECK_TIE_ROWS = 100
+
+
+def model_decisions(model: ModelAdapter, X: pd.DataFrame, proba: np.ndarray | None
+                    ) -> tuple[np.ndarray, str]:
+    """The model's own decisions, predicted once: from ``predict_proba`` when ``predict`` agrees.
+
+    For most classifiers (scikit-learn's forests, trees and histogram boosting, LightGBM,
+    XGBoost, calibrated models) ``predict`` is the most probable class of
+    ``predict_proba``, so the decisions follow from the scores without a second pass
+    over the rows.  That is checked on a sample (random rows and the rows nearest a
+    tie); a model whose ``predict`` disagrees on any of them (a custom threshold, an
+    SVM) has ``predict`` called on every row.
+    """
+    if proba is None:
+        return model.predict(X), W.PREDICTIONS_FROM_MODEL
+    derived = (np.argmax(proba, axis=1) == model.positive_index).astype(np.int8)
+    rows = check_rows(proba)
+    own = model.predict(X.iloc[rows]) if len(rows) < len(X) else model.predict(X)
+    disagree = int(np.count_nonzero(own != derived[rows]))
+    if disagree == 0:
+        return derived, W.predictions_derived(len(rows))
+    return model.predict(X), W.predictions_not_derived(disagree, len(rows))
+
+
+def check_rows(proba: np.ndarray) -> np.ndarray:
+    """The rows on which derived decisions are checked (every row of a small table); sorted."""
+    n = len(proba)
+    if n <= CHECK_RANDOM_ROWS + CHECK_TIE_ROWS:
+        return np.arange(n)
+    top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] > 2 else proba
+    margin = np.abs(top2[:, -1] - top2[:, 0])
+    nearest = np.argpartition(margin, CHECK_TIE_ROWS)[:CHECK_TIE_ROWS]
+    random = np.random.default_rng(0).choice(n, CHECK_RANDOM_ROWS, replace=False)
+    return np.unique(np.concatenate([nearest, random]))
 
 
 def _scores_column(df: pd.DataFrame, column: str, source: str) -> np.ndarray:
@@ -100,7 +142,8 @@ def from_columns(df: pd.DataFrame, cfg: AuditConfig, column: str, target: str | 
                 f"predictions column '{column}' has {len(uniq)} distinct values - "
                 "only binary decisions or numeric (regression) predictions are supported")
         positive = _column_positive(df, column, uniq, target, cfg, source)
-        y_pred = (pcol.map(_fmt) == _fmt(positive)).to_numpy().astype(np.int8)
+        codes, written = G.label_codes(pcol)
+        y_pred = np.array([w == _fmt(positive) for w in written], dtype=np.int8)[codes]
     pred_source = W.predictions_column(column)
     if scores is not None and cfg.scores is not None and cfg.threshold is not None:
         y_pred = (scores >= cfg.threshold).astype(np.int8)

@@ -64,6 +64,26 @@ def period(first: str, last: str, column: str) -> str:
 PREDICTIONS_FROM_MODEL = "the model's own predict()"
 
 
+def predictions_derived(n_checked: int) -> str:
+    """Where the decisions came from: predict() as the most probable class of predict_proba().
+
+    >>> predictions_derived(1100)
+    "the model's own predict() (derived from predict_proba, checked on 1,100 rows)"
+    """
+    return f"{PREDICTIONS_FROM_MODEL} (derived from predict_proba, checked on {n_checked:,} rows)"
+
+
+def predictions_not_derived(n_disagree: int, n_checked: int) -> str:
+    """Where the decisions came from: predict() on every row, as it disagrees with predict_proba().
+
+    >>> predictions_not_derived(3, 1100)  # doctest: +NORMALIZE_WHITESPACE
+    "the model's own predict() (called on every row: it is not the most probable class
+     of predict_proba on 3 of 1,100 rows checked)"
+    """
+    return (f"{PREDICTIONS_FROM_MODEL} (called on every row: it is not the most probable "
+            f"class of predict_proba on {n_disagree:,} of {n_checked:,} rows checked)")
+
+
 def scores_at_threshold(threshold: float) -> str:
     """Where the decisions came from: the model's scores cut at a threshold."""
     return f"model scores ≥ {threshold:g}"
