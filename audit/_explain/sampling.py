@@ -3,7 +3,11 @@
 The explanation sample is stratified on the cells formed by the single-attribute
 groupings (intersections are not used as strata; they are the cells themselves).
 Every group of every single-attribute grouping gets at least
-``min(n_group, MIN_PER_GROUP)`` rows; the rest is allocated proportionally.
+``min(n_group, floor)`` rows, the rest is allocated proportionally, and the sample
+never exceeds the size asked for: the floor is ``MIN_PER_GROUP`` unless the groups
+are too many for it (50 states x 30 rows > 200 rows asked for), then the largest
+floor that fits.  The rows are grouped by cell once (one count or sort), not
+scanned once per cell.
 Within a cell rows are drawn without replacement, so every row's inclusion
 probability is ``n_cell / N_cell``; each sampled row carries the Horvitz-Thompson
 weight ``N_cell / n_cell`` and *every* mean reported by the explanation (global and
@@ -47,12 +51,30 @@ def _largest_remainder(total: int, sizes: np.ndarray) -> np.ndarray:
 
 
 def _cells(n_rows: int, strata: Sequence[Grouping]) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct code combinations (cells) of the strata and each row's cell."""
+    """The distinct code combinations (cells) of the strata, in lexicographic order, and each
+    row's cell.
+
+    Each row's combination is one number (mixed radix, the first grouping most
+    significant, so numeric order is lexicographic order); the cells present are found
+    with one count over the rows when the combinations are few, else one sort.
+    """
     if not strata:
         return np.zeros((1, 0), dtype=np.int64), np.zeros(n_rows, dtype=np.int64)
-    codes = np.column_stack([np.asarray(g.codes, dtype=np.int64) for g in strata])
-    cells, cell_of_row = np.unique(codes, axis=0, return_inverse=True)
-    return cells, np.asarray(cell_of_row).ravel()
+    dims = tuple(max(len(g.labels), 1) for g in strata)
+    key = np.zeros(n_rows, dtype=np.int64)
+    for g, d in zip(strata, dims):
+        key *= d
+        key += np.asarray(g.codes, dtype=np.int64)
+    n_keys = int(np.prod(dims, dtype=object))
+    if n_keys <= max(4 * n_rows, 1 << 16):
+        present = np.flatnonzero(np.bincount(key, minlength=n_keys))
+        index = np.zeros(n_keys, dtype=np.int64)
+        index[present] = np.arange(len(present))
+        cell_of_row = index[key]
+    else:
+        present, cell_of_row = np.unique(key, return_inverse=True)
+    cells = np.column_stack(np.unravel_index(present, dims)).astype(np.int64)
+    return cells, np.asarray(cell_of_row, dtype=np.int64).ravel()
 
 
 def _proportional(n_sample: int, sizes: np.ndarray) -> np.ndarray:
@@ -64,12 +86,12 @@ def _proportional(n_sample: int, sizes: np.ndarray) -> np.ndarray:
 
 
 def _group_targets(
-    strata: Sequence[Grouping], cells: np.ndarray, min_per_group: int
+    strata: Sequence[Grouping], cells: np.ndarray, sizes: np.ndarray, min_per_group: int
 ) -> list[_Target]:
     """Per-group minimums: for each non-empty (grouping, group), its cells and its target."""
     targets: list[_Target] = []
     for k, g in enumerate(strata):
-        gsizes = np.bincount(np.asarray(g.codes), minlength=len(g.labels))
+        gsizes = np.bincount(cells[:, k], weights=sizes, minlength=len(g.labels)).astype(np.int64)
         for gi, size in enumerate(gsizes):
             if size > 0:
                 members = np.flatnonzero(cells[:, k] == gi)
@@ -116,13 +138,17 @@ def _trim_excess(
 def _draw(
     cell_of_row: np.ndarray, alloc: np.ndarray, sizes: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw each cell's rows without replacement; sorted rows and their weights."""
+    """Draw each cell's rows without replacement; sorted rows and their weights.
+
+    The rows are grouped by cell once (a stable sort, so each cell's rows stay in row
+    order); each cell then draws from its own slice.
+    """
+    by_cell = np.argsort(cell_of_row, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
     rows: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    for c in range(len(alloc)):
-        if alloc[c] == 0:
-            continue
-        members = np.flatnonzero(cell_of_row == c)
+    for c in np.flatnonzero(alloc):
+        members = by_cell[starts[c]:starts[c + 1]]
         pick = rng.choice(members, size=int(alloc[c]), replace=False)
         rows.append(pick)
         weights.append(np.full(len(pick), sizes[c] / alloc[c]))
@@ -130,6 +156,38 @@ def _draw(
     weights_a = np.concatenate(weights)
     order = np.argsort(rows_a, kind="stable")
     return rows_a[order], weights_a[order]
+
+
+def _allocate(n_sample: int, sizes: np.ndarray, strata: Sequence[Grouping], cells: np.ndarray,
+              floor: int) -> np.ndarray:
+    """Rows per cell: proportional, every group raised to min(its size, ``floor``), trimmed."""
+    alloc = _proportional(n_sample, sizes)
+    targets = _group_targets(strata, cells, sizes, floor)
+    _raise_to_minimums(alloc, sizes, targets)
+    _trim_excess(alloc, sizes, targets, n_sample)
+    return alloc
+
+
+def _fitting_floor(n_sample: int, sizes: np.ndarray, strata: Sequence[Grouping],
+                   cells: np.ndarray, min_per_group: int) -> tuple[int, np.ndarray]:
+    """The largest per-group floor (at most ``min_per_group``) whose sample fits ``n_sample``.
+
+    With many groups (50 states x 30 rows) the full floor alone would exceed the
+    request; the floor is lowered instead (a floor of 0 is proportional allocation,
+    which always fits).
+    """
+    alloc = _allocate(n_sample, sizes, strata, cells, min_per_group)
+    if alloc.sum() <= n_sample:
+        return min_per_group, alloc
+    lo, hi, best = 0, min_per_group - 1, _allocate(n_sample, sizes, strata, cells, 0)
+    while lo < hi:  # the largest floor that fits: bisection (more floor, more rows)
+        mid = (lo + hi + 1) // 2
+        trial = _allocate(n_sample, sizes, strata, cells, mid)
+        if trial.sum() <= n_sample:
+            lo, best = mid, trial
+        else:
+            hi = mid - 1
+    return lo, best
 
 
 def stratified_sample(
@@ -148,11 +206,13 @@ def stratified_sample(
     groupings : sequence of Grouping
         Per-row group codes; cells of the single-attribute groupings are the strata.
     n_sample : int
-        Target sample size (may be exceeded only when the per-group minimums need it).
+        Sample size asked for; never exceeded (the per-group floor is lowered instead).
     rng : numpy.random.Generator
         Source of randomness.
     min_per_group : int
-        Every group gets at least ``min(group size, min_per_group)`` rows.
+        Every group gets at least ``min(group size, min_per_group)`` rows, unless that
+        would exceed ``n_sample``: then the largest floor that fits (named in the
+        description).
 
     Returns
     -------
@@ -171,15 +231,12 @@ def stratified_sample(
     strata = _strata_groupings(groupings)
     cells, cell_of_row = _cells(n_rows, strata)
     sizes = np.bincount(cell_of_row, minlength=len(cells)).astype(np.int64)
-    alloc = _proportional(n_sample, sizes)
-    targets = _group_targets(strata, cells, min_per_group)
-    _raise_to_minimums(alloc, sizes, targets)
-    _trim_excess(alloc, sizes, targets, n_sample)
+    floor, alloc = _fitting_floor(n_sample, sizes, strata, cells, min_per_group)
     rows, weights = _draw(cell_of_row, alloc, sizes, rng)
     weighted = bool(np.ptp(weights) > 1e-12 * weights.max())
     missing_cells = int(((alloc == 0) & (sizes > 0)).sum())
     desc = words.sampling_stratified(
-        len(rows), n_rows, [g.name for g in strata], len(cells), min_per_group, weighted,
+        len(rows), n_rows, [g.name for g in strata], len(cells), floor, weighted,
         missing_cells,
     )
     return rows, weights, desc, weighted
