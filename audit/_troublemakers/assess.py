@@ -25,7 +25,9 @@ Examples
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -73,6 +75,7 @@ def assess_troublemakers(
     max_rows: int = 20000,
     importance: Mapping[str, float] | None = None,
     max_features: int = MAX_PROXY_FEATURES,
+    proxy_seconds: float | None = None,
 ) -> Troublemakers:
     """Find proxy features that drive failing gaps and recommend fairness loss terms.
 
@@ -90,10 +93,15 @@ def assess_troublemakers(
     rows used (a seeded random subsample). ``max_features`` caps the features
     whose proxy strength is measured, chosen by driver share, then by
     ``importance`` (feature -> mean |SHAP|, optional), then column order.
+    ``proxy_seconds`` (from ``--budget``) is the proxy search's deadline: the
+    count-based proxy scores always finish (one pass over the sample per
+    feature); recoverability fits are not started after it and say so.
     """
     _check_inputs(X, data, y, task, max_rows)
     notes: list[str] = []
     sample = _sample(X, len(data), max_rows, seed, notes)
+    if proxy_seconds is not None:
+        sample = replace(sample, deadline=(time.perf_counter() + proxy_seconds, proxy_seconds))
     singles = [g for g in groupings if g.family != "intersection"]
     # 4. driver shares over attributes with failing / review criteria
     bad = bad_criteria(criterion_outcomes)
@@ -149,7 +157,7 @@ def _examined(sample: Sample, best: Mapping[tuple[str, str], DriverShare],
     left = [f for f in sample.features if f not in keep]
     notes.append(audit_words.proxy_features_capped(len(kept), len(sample.features), left,
                                                    importance is not None))
-    return Sample(sample.rows, sample.X[kept], kept)
+    return replace(sample, X=sample.X[kept], features=kept)
 
 
 def _check_inputs(

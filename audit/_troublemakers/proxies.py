@@ -31,6 +31,7 @@ Recoverability (``words.RECOVERABILITY_DEFINITION``)
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -305,6 +306,7 @@ def _recoverability(
     target: np.ndarray,
     n_classes: int,
     seed: int,
+    deadline: tuple[float, float] | None = None,
 ) -> Estimate:
     """Cross-validated AUC of a small gradient-boosting model predicting the attribute."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -321,6 +323,8 @@ def _recoverability(
     # One thread: HistGradientBoosting's OpenMP threads slow down badly on busy machines.
     with threadpool_limits(1):
         for train, test in cv.split(mat, target):
+            if deadline is not None and time.perf_counter() >= deadline[0]:
+                return Estimate(None, reason=words.recover_over_budget(deadline[1]))
             clf = HistGradientBoostingClassifier(
                 max_iter=_recover_iterations(n_classes),
                 learning_rate=0.15,
@@ -347,6 +351,10 @@ class Sample:
     rows: np.ndarray  # positions into the audited rows
     X: pd.DataFrame  # the model features of those rows, index reset
     features: list[str]
+    #: The proxy search's deadline (``time.perf_counter()``) and its seconds, when
+    #: ``--budget`` gives it one: recoverability fits (each bounded by RECOVER_MAX_ROWS and
+    #: _RECOVER_MAX_TREES) are not started after it, and say so.
+    deadline: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -413,7 +421,8 @@ def _measure_attribute(
     others = [f for f in sample.features if f not in own]
     out.recover[g.name] = Recoverability(
         attribute=g.name,
-        auc=_recoverability(sample.X.iloc[keep], others, target, len(labels), seed),
+        auc=_recoverability(sample.X.iloc[keep], others, target, len(labels), seed,
+                            sample.deadline),
         features=tuple(others),
         n=len(target),
         note=note,
@@ -426,5 +435,6 @@ def recoverability_without(
     """AUC of the other model features (not the attribute's own, not ``feature``)."""
     others = [f for f in sample.features if f not in set(own_columns) and f != feature]
     return _recoverability(
-        sample.X.iloc[target.keep], others, target.codes, len(target.labels), seed
+        sample.X.iloc[target.keep], others, target.codes, len(target.labels), seed,
+        sample.deadline,
     ).value

@@ -71,11 +71,11 @@ def warm_up() -> None:
     import sklearn.pipeline  # noqa: F401
 
 
-def _serve(conn: Connection) -> None:
-    """The worker's loop: run each call it is sent with one BLAS thread; ``None`` stops it."""
+def _serve(conn: Connection, blas_threads: int | None) -> None:
+    """The worker's loop: run each call it is sent; ``None`` stops it."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
         while True:
             msg = conn.recv()
             if msg is None:
@@ -94,6 +94,9 @@ def _serve(conn: Connection) -> None:
 class FitWorker:
     """Runs calls in one spawned process until ``deadline`` (a ``time.perf_counter()`` value).
 
+    Also used by the pipeline for a whole stage (SHAP, the interpretability score)
+    when ``--budget`` gives it a deadline.
+
     The process starts at the first call.  :meth:`call` returns ``(result,
     warnings)``, re-raises the call's exception, raises :class:`TimeUp` when the
     deadline passes first (the worker is then terminated and every later call
@@ -101,8 +104,9 @@ class FitWorker:
     not pickle.
     """
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, blas_threads: int | None = 1) -> None:
         self.deadline = deadline
+        self.blas_threads = blas_threads  # the what-if's many small fits: 1; None: as is
         self.shipped = 0  # calls that ran in the worker
         self._proc: Any = None
         self._conn: Connection | None = None
@@ -114,7 +118,7 @@ class FitWorker:
         if self._conn is None:
             ctx = multiprocessing.get_context("spawn")
             parent, child = ctx.Pipe()
-            self._proc = ctx.Process(target=_serve, args=(child,), daemon=True,
+            self._proc = ctx.Process(target=_serve, args=(child, self.blas_threads), daemon=True,
                                      name="audit-what-if-fit")
             self._proc.start()
             child.close()
