@@ -372,7 +372,7 @@ def retrain_failed(error: str) -> str:
 def too_little_time(budget: float, left: float, min_fits: int, fit_secs: float) -> str:
     """Reason: too little time left for the reduction's minimum number of fits."""
     return (
-        f"time cap of {budget:.0f} s reached: {left:.0f} s left, too little "
+        f"time cap of {budget:.0f} s reached: {max(left, 0.0):.0f} s left, too little "
         f"for {min_fits} fits of about {fit_secs:.1f} s each"
     )
 
