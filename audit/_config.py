@@ -54,6 +54,7 @@ class AuditConfig:
     explain_rows: int = 2000
     what_if: bool = True
     what_if_seconds: float = 60.0
+    budget: float | None = None  # seconds for the optional stages together (STAGE_SHARES)
     trust_types: tuple[str, ...] = ()  # extra types to trust when loading .skops files
     trust_model: bool = False  # load a model file that names code outside the allow-list
     skip: tuple[str, ...] = ()  # stages not to run (see STAGES), e.g. ("proxies", "what-if")
@@ -83,6 +84,22 @@ _TUPLE_FIELDS = {"features", "age_bands", "trust_types", "skip"}
 #: interpretability score, the proxy search (with its loss terms and what-if), the what-if.
 STAGES = ("explain", "complexity", "proxies", "what-if")
 _DICT_FIELDS = {"protected", "reference"}
+#: How ``budget`` (``--budget SECONDS``) is split: each optional stage gets this share of
+#: it as a deadline of its own (time one stage leaves unused is not passed on, so a stage's
+#: result never depends on how fast another ran). SHAP and the what-if are the long ones.
+#: Without a budget: explain and complexity are not timed, the proxy search is not timed,
+#: and the what-if has ``what_if_seconds``.
+STAGE_SHARES = {"explain": 0.35, "complexity": 0.15, "proxies": 0.15, "what-if": 0.35}
+
+
+def stage_seconds(cfg: AuditConfig, stage: str) -> float | None:
+    """Seconds ``stage`` may take under ``cfg.budget`` (``None``: no budget given)."""
+    return None if cfg.budget is None else cfg.budget * STAGE_SHARES[stage]
+
+
+def budget_text() -> str:
+    """The split in words, for ``--help`` and the progress display."""
+    return ", ".join(f"{stage} {share:.0%}" for stage, share in STAGE_SHARES.items())
 
 
 #: Fewest bootstrap resamples the verdict accepts: its intervals and tests need them
@@ -129,6 +146,8 @@ RANGES: dict[str, _Range] = {
     "max_ci_width": _Range(0, 1, True, "a number above 0 and at most 1", "max_ci_width = 0.30"),
     "what_if_seconds": _Range(0, None, True, "a finite number of seconds above 0 (to skip the "
                               "what-if, set what_if = false)", "what_if_seconds = 60"),
+    "budget": _Range(0, None, True, "a finite number of seconds above 0 (to skip stages, use "
+                     "skip = [...])", "budget = 600"),
     "threshold": _Range(0, 1, False, "a probability between 0 and 1", "threshold = 0.5"),
 }
 
@@ -245,7 +264,7 @@ def _expected_type(name: str) -> type | tuple[type, ...] | None:
         return dict
     if name in _TUPLE_FIELDS:
         return tuple
-    if name == "threshold" or name == "max_ci_width" or name == "what_if_seconds":
+    if name in ("threshold", "max_ci_width", "what_if_seconds", "budget"):
         return (int, float)
     if isinstance(default, bool):
         return bool

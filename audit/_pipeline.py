@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import platform
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._complexity import assess_complexity
-from ._config import AuditConfig
+from ._config import AuditConfig, stage_seconds
 from ._errors import AuditError
 from ._explain import driver_shares, explain
 from ._fairness.tables import fairness_tables
@@ -258,18 +259,51 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
     elif not cfg.explain:
         sections.skipped["explanations"] = words.EXPLAIN_OFF
     else:
-        with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"):
-            sections.explanation = sections.guarded("explanations", lambda: explain(
-                model, X, singles, seed=cfg.seed, n_sample=cfg.explain_rows))
+        secs = stage_seconds(cfg, "explain")
+        with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"
+                  f"{words.budget_label(secs)}"):
+            sections.explanation = _within(sections, "explanations", "explain", secs, explain,
+                                           model, X, singles, seed=cfg.seed,
+                                           n_sample=cfg.explain_rows)
     explanation = sections.explanation
     if "complexity" in cfg.skip:
         sections.skipped["complexity"] = words.stage_off("complexity")
         return
-    with step("Scoring interpretability against a transparent baseline"):
+    secs = stage_seconds(cfg, "complexity")
+    with step(f"Scoring interpretability against a transparent baseline"
+              f"{words.budget_label(secs)}"):
         mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
                     if explanation is not None else None)
-        sections.complexity = sections.guarded("complexity", lambda: assess_complexity(
-            model, X, prepared.y, mean_abs_shap=mean_abs, seed=cfg.seed))
+        sections.complexity = _within(sections, "complexity", "complexity", secs,
+                                      assess_complexity, model, X, prepared.y,
+                                      mean_abs_shap=mean_abs, seed=cfg.seed)
+
+
+def _within(sections: _Sections, section: str, stage: str, seconds: float | None,
+            fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Run an optional stage; under ``--budget`` in a worker process stopped at its deadline.
+
+    A stage stopped at its deadline is missing with the reason; one whose inputs do not
+    pickle runs here, untimed.
+    """
+    if seconds is None:
+        return sections.guarded(section, lambda: fn(*args, **kwargs))
+    from ._deadline import CannotShip, FitWorker, TimeUp
+
+    worker = FitWorker(time.perf_counter() + seconds, blas_threads=None)
+
+    def run() -> T | None:
+        try:
+            return worker.call(fn, *args, **kwargs)[0]  # type: ignore[no-any-return]
+        except CannotShip:
+            return fn(*args, **kwargs)
+        except TimeUp:
+            sections.skipped[section] = words.stage_over_budget(stage, seconds)
+            return None
+        finally:
+            worker.close()
+
+    return sections.guarded(section, run)
 
 
 def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, verdict: Verdict,
@@ -286,15 +320,18 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
     if cfg.what_if and not what_if:
         sections.skipped["what-if"] = words.stage_off("what-if")
     running = what_if and model is not None and prepared.y is not None
-    label = "Looking for proxy features" + (" and running the what-if" if running else "")
+    proxy_secs, wi_secs = stage_seconds(cfg, "proxies"), stage_seconds(cfg, "what-if")
+    label = (f"Looking for proxy features{words.budget_label(proxy_secs)}"
+             + (f" and running the what-if{words.budget_label(wi_secs or cfg.what_if_seconds)}"
+                if running else ""))
     with step(label):
         sections.troublemakers = sections.guarded("troublemakers", lambda: assess_troublemakers(
             model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
             singles, y=prepared.y, task=prepared.task,
             criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
             driver_shares=_material_shares(sections.explanation, verdict),
-            seed=cfg.seed, what_if=what_if, what_if_seconds=cfg.what_if_seconds,
-            importance=_importance(sections.explanation)))
+            seed=cfg.seed, what_if=what_if, what_if_seconds=wi_secs or cfg.what_if_seconds,
+            importance=_importance(sections.explanation), proxy_seconds=proxy_secs))
 
 
 def _importance(explanation: Explanation | None) -> dict[str, float] | None:

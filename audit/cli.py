@@ -20,6 +20,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from ._config import budget_text
 from ._errors import AuditError, ConfigError
 from ._version import __version__
 from ._words.text import printable
@@ -87,6 +88,11 @@ def cli() -> None:
 @click.option("--explain-rows", type=int, help="Rows in the SHAP explanation sample (2000).")
 @click.option("--no-what-if", is_flag=True, default=None,
               help="Skip retraining the model under a fairness constraint.")
+@click.option("--budget", type=float, metavar="SECONDS",
+              help="Time for the optional stages together, split as deadlines: "
+                   f"{budget_text()}. A stage that reaches its deadline is stopped and "
+                   "reported (the what-if keeps the runs that finished). Default: no budget; "
+                   "the what-if alone is capped (what_if_seconds, 60).")
 @click.option("--skip", "skip", multiple=True, metavar="STAGE[,STAGE]",
               help="Stages not to run: explain, complexity, proxies, what-if (e.g. --skip "
                    "proxies,what-if); recorded in the report.")
@@ -185,7 +191,7 @@ def _split_inputs(inputs: tuple[str, ...], predictions: str | None) -> tuple[str
 #: Command-line options passed to the audit configuration under the same name.
 _SAME_NAME = ("target", "positive_label", "threshold", "predictions", "scores", "seed", "n_boot",
               "min_group_size", "outcome_verb", "subject_noun", "model_name", "model_version",
-              "signoff_by", "signoff_date", "signoff_decision", "signoff_notes")
+              "signoff_by", "signoff_date", "signoff_decision", "signoff_notes", "budget")
 #: Flags that switch a part of the audit off.
 _SWITCHED_OFF = {"no_intersections": "intersections", "no_explain": "explain",
                  "no_what_if": "what_if"}

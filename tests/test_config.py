@@ -31,6 +31,7 @@ OPTIONS: list[tuple[str, str | None, list[Any], list[Any]]] = [
     ("max_ci_width", None, [1, 0.01, 0.3], [0, -0.1, 1.5, math.nan, math.inf]),
     ("what_if_seconds", None, [0.5, 3600], [0, -1, math.inf, math.nan]),
     ("threshold", "--threshold", [0, 1, 0.5], [-0.01, 1.5, math.nan]),
+    ("budget", "--budget", [0.5, 3600], [0, -1, math.inf, math.nan]),
 ]
 IDS = [o[0] for o in OPTIONS]
 
@@ -90,7 +91,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def test_every_numeric_option_has_a_case():
     numeric = {k for k, v in AuditConfig().to_dict().items()
-               if isinstance(v, (int, float)) and not isinstance(v, bool)} | {"threshold"}
+               if isinstance(v, (int, float)) and not isinstance(v, bool)} | {"threshold", "budget"}
     assert numeric == set(RANGES) == set(IDS)
 
 

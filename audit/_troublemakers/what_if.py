@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .._deadline import CannotShip, FitWorker, TimeUp, quiet_call, warm_up
 from .._inputs.groups import UNKNOWN
 from .._inputs.model import ModelAdapter
 from .._inputs.prepared import Grouping
@@ -44,7 +45,6 @@ from .._result.troublemakers import (
 )
 from .._words import troublemakers as words
 from .router import RouteSampleWeight
-from .worker import CannotShip, FitWorker, TimeUp, quiet_call, warm_up
 
 _WHAT_IF_MAX_ROWS = 10000
 _WHAT_IF_TEST_SIZE = 0.3

@@ -52,3 +52,12 @@ def section_failed(section: str, why: str) -> str:
 def predictions_model_name(column: str | None) -> str:
     """The model's name in predictions-only mode."""
     return f"predictions in '{column}'"
+
+def stage_over_budget(stage: str, seconds: float) -> str:
+    """Why a stage is missing: ``--budget`` gave it ``seconds`` and it was stopped then."""
+    return (f"stopped at its share of the time budget ({seconds:.0f} s for {stage}; "
+            "raise --budget or skip the stage)")
+
+def budget_label(seconds: float | None) -> str:
+    """The progress display's mention of a stage's deadline ("" without a budget)."""
+    return "" if seconds is None else f" (deadline {seconds:.0f} s)"

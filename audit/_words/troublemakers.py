@@ -18,8 +18,6 @@ from .numbers import whole_percent
 # --------------------------------------------------------------------------- numbers
 
 
-
-
 def share_text(share: float) -> str:
     """How much of a gap a feature drives, in words ('42% of', 'more than the whole of').
 
@@ -421,20 +419,9 @@ def in_process_note(error: str) -> str:
     )
 
 
-def stage_over_budget(stage: str, seconds: float) -> str:
-    """Why a stage is missing: ``--budget`` gave it ``seconds`` and it was stopped then."""
-    return (f"stopped at its share of the time budget ({seconds:.0f} s for {stage}; "
-            "raise --budget or skip the stage)")
-
-
 def recover_over_budget(seconds: float) -> str:
     """Reason: the proxy search's share of the budget was spent before this fit."""
     return f"not measured: the proxy search's share of the time budget ({seconds:.0f} s) was spent"
-
-
-def budget_label(seconds: float | None) -> str:
-    """The progress display's mention of a stage's deadline ("" without a budget)."""
-    return "" if seconds is None else f" (deadline {seconds:.0f} s)"
 
 
 def drop_failed(feature: str, error: str) -> str:

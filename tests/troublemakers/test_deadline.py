@@ -16,9 +16,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from test_flags import FEATURES, make_data, race_grouping
 
+from audit._deadline import FitWorker, TimeUp
 from audit._inputs.model import ModelAdapter
 from audit._troublemakers import assess_troublemakers
-from audit._troublemakers.worker import FitWorker, TimeUp
 
 SLACK = 2.0  # seconds the what-if may take past its deadline (terminating, measuring)
 

@@ -1,4 +1,4 @@
-"""A worker process for the what-if's fits, terminated at the deadline.
+"""Run a function in a worker process that is terminated at a deadline (what-if fits, budgeted stages).
 
 Why a process: a time cap checked between fits lets one long fit overrun it
 (a gradient-boosting fit on a big table, or an estimator that hangs), and a
