@@ -239,13 +239,17 @@ def time_audit(model_path: Path, data_path: Path, out_dir: Path, extra: list[str
     return timed
 
 
-def explained_rows(out_dir: Path) -> tuple[int, int, str]:
-    """(rows explained, background rows, explainer) from the audit.json just written."""
+def audit_facts(out_dir: Path) -> dict[str, Any]:
+    """Rows explained, background rows, explainer and what-if status from the audit.json."""
     import json
 
     doc = json.loads((out_dir / "audit.json").read_text())
     e = doc.get("explanation") or {}
-    return int(e.get("n_sample", 0)), int(e.get("n_background", 0)), str(e.get("explainer", "-"))
+    what_if = (doc.get("troublemakers") or {}).get("what_if") or {}
+    return {"n_sample": int(e.get("n_sample", 0)), "n_background": int(e.get("n_background", 0)),
+            "explainer": str(e.get("explainer", "-")),
+            "what_if": str(what_if.get("status", "off")),
+            "skipped": ", ".join(sorted(doc.get("skipped") or {}))}
 
 
 # --------------------------------------------------------------------------- the bare minimum
@@ -319,7 +323,7 @@ def bare_minimum(kind: str, model: Any, data_path: Path, n_shap: int, n_backgrou
     rng = np.random.default_rng(0)
     idx = rng.permutation(len(X))
     Xs = X.iloc[idx[:n_shap]]
-    Xb = X.iloc[idx[n_shap:n_shap + max(n_background, 1)]]
+    Xb = X.iloc[np.roll(idx, -n_shap)[:max(n_background, 1)]]  # wraps when all rows are explained
     native_shap(kind, model, Xs, Xb)
     t4 = time.perf_counter()
     timed.parts = {"read": t1 - t0, "predict": t2 - t1, "bincount": t3 - t2,
@@ -400,6 +404,7 @@ class Result:
     kind: str
     rows: int
     audits: dict[str, Timed]
+    facts: dict[str, dict[str, Any]]  # per audit mode, from its audit.json
     bare: Timed
     n_explained: int
     explainer: str
@@ -421,20 +426,22 @@ def bench_model(kind: str, n: int, work: Path, data_path: Path, train_rows: int,
     model_path = work / f"{kind}.joblib"
     joblib.dump(model, model_path)
     audits: dict[str, Timed] = {}
+    facts: dict[str, dict[str, Any]] = {}
     for mode, extra in (("default", []), ("--no-what-if", ["--no-what-if"])):
         out_dir = work / f"{kind}-{mode.strip('-')}"
         out_dir.mkdir(exist_ok=True)
         audits[mode] = time_audit(model_path, data_path, out_dir, extra)
+        facts[mode] = audit_facts(out_dir)
         log(f"  {kind} audit {mode}: {audits[mode].total:.1f} s; {load()}")
-    n_sample, n_background, explainer = explained_rows(out_dir)
-    bare = bare_minimum(kind, joblib.load(model_path), data_path, n_sample, n_background)
+    f = facts["default"]
+    bare = bare_minimum(kind, joblib.load(model_path), data_path, f["n_sample"], f["n_background"])
     log(f"  {kind} bare minimum: {bare.total:.2f} s; {load()}")
     comparison = None
     if shap_rows:
         comparison = compare_shap(model, features(df_train), shap_rows)
         log(f"  {kind} SHAP comparison: ours {comparison.ours_s:.3f} s, permutation "
             f"{comparison.perm_s:.1f} s; {load()}")
-    return Result(kind, n, audits, bare, n_sample, explainer, comparison)
+    return Result(kind, n, audits, facts, bare, f["n_sample"], f["explainer"], comparison)
 
 
 def print_tables(results: list[Result]) -> None:
@@ -451,12 +458,14 @@ def print_tables(results: list[Result]) -> None:
         for t in r.audits.values():
             stages += [s for s in t.parts if s not in stages]
     print("\n### Audit stages (wall seconds)\n")
-    print("| model | rows | options | " + " | ".join(stages) + " | total |")
-    print("|---|---:|---|" + "---:|" * (len(stages) + 1))
+    print("| model | rows | options | " + " | ".join(stages) + " | total | what-if | skipped |")
+    print("|---|---:|---|" + "---:|" * (len(stages) + 1) + "---|---|")
     for r in results:
         for mode, t in r.audits.items():
             cells = " | ".join(f"{t.parts[s]:.2f}" if s in t.parts else "-" for s in stages)
-            print(f"| {r.kind} | {r.rows:,} | {mode} | {cells} | {t.total:.1f} |")
+            f = r.facts[mode]
+            print(f"| {r.kind} | {r.rows:,} | {mode} | {cells} | {t.total:.1f} | {f['what_if']} "
+                  f"| {f['skipped'] or '-'} |")
     print("\n### Bare minimum (wall seconds)\n")
     print("| model | rows | read parquet | predict_proba | bincount | native SHAP | total |")
     print("|---|---:|---:|---:|---:|---:|---:|")
