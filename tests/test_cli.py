@@ -218,13 +218,15 @@ def test_internal_error_exit_3_without_traceback(capsys, tmp_path, small_files, 
 
 def test_strict_turns_review_into_exit_1(capsys, tmp_path, small_files):
     model, data = small_files
-    code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    fast = ("--skip", "explain,complexity,proxies",)  # the verdict does not depend on them
+    code, err = run_cli(capsys, "run", str(model), str(data), *fast, *outs(tmp_path))
     verdict = json.loads((tmp_path / "r.json").read_text())["verdict"]["verdict"]
-    code_strict, _ = run_cli(capsys, "run", str(model), str(data), "--strict", *outs(tmp_path))
+    code_strict, _ = run_cli(capsys, "run", str(model), str(data), "--strict", *fast,
+                             *outs(tmp_path))
     expected = {"PASS": (0, 0), "REVIEW": (0, 1), "FAIL": (1, 1)}[verdict]
     assert (code, code_strict) == expected
     code_zero, err = run_cli(capsys, "run", str(model), str(data), "--strict", "--exit-zero",
-                             *outs(tmp_path))
+                             *fast, *outs(tmp_path))
     assert code_zero == 0 and f"Verdict: {verdict}" in err
 
 
@@ -315,9 +317,9 @@ def test_diff_reports_changes(capsys, tmp_path, small_df, small_model):
     small_df.assign(income=np.where(small_df.race == "B", small_df.income - 25,
                                     small_df.income)).to_parquet(data_b)
     run_cli(capsys, "run", str(model), str(data_a), "-o", str(tmp_path / "a.html"), "--json",
-            str(tmp_path / "a.json"), "--n-boot", "50")
+            str(tmp_path / "a.json"), "--n-boot", "50", "--skip", "complexity,proxies")
     run_cli(capsys, "run", str(model), str(data_b), "-o", str(tmp_path / "b.html"), "--json",
-            str(tmp_path / "b.json"), "--n-boot", "50")
+            str(tmp_path / "b.json"), "--n-boot", "50", "--skip", "complexity,proxies")
     code, err = run_cli(capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "-o",
                         str(tmp_path / "d.html"))
     assert code == 0, err
@@ -343,7 +345,7 @@ def test_csv_with_numeric_looking_codes_matches_parquet(capsys, tmp_path, small_
     for name in ("d.csv", "d.parquet"):
         code, err = run_cli(capsys, "run", str(path), str(tmp_path / name), "--protected",
                             "geo=zip", "-o", str(tmp_path / f"{name}.html"), "--json",
-                            str(tmp_path / f"{name}.json"), "--n-boot", "20")
+                            str(tmp_path / f"{name}.json"), "--n-boot", "20", "--skip", "explain,complexity,proxies")
         assert code in (0, 1), err
     a = json.loads((tmp_path / "d.csv.json").read_text())
     b = json.loads((tmp_path / "d.parquet.json").read_text())
