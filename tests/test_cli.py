@@ -345,7 +345,8 @@ def test_csv_with_numeric_looking_codes_matches_parquet(capsys, tmp_path, small_
     for name in ("d.csv", "d.parquet"):
         code, err = run_cli(capsys, "run", str(path), str(tmp_path / name), "--protected",
                             "geo=zip", "-o", str(tmp_path / f"{name}.html"), "--json",
-                            str(tmp_path / f"{name}.json"), "--n-boot", "20", "--skip", "explain,complexity,proxies")
+                            str(tmp_path / f"{name}.json"), "--n-boot", "20",
+                            "--skip", "explain,complexity,proxies")
         assert code in (0, 1), err
     a = json.loads((tmp_path / "d.csv.json").read_text())
     b = json.loads((tmp_path / "d.parquet.json").read_text())
