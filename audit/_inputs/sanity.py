@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -140,6 +140,18 @@ def _looks_like_code(column: str, text: pd.Series) -> bool:
     )
 
 
+
+def _parsed_share(col: pd.Series, parse: Callable[[pd.Series], np.ndarray]
+                  ) -> tuple[int, int, str] | None:
+    """(values that parse, non-missing values, most common parsed value), counted over the
+    distinct values; None when fewer than :data:`PARSE_SHARE` of them parse."""
+    values, counts = _distinct_counts(col)
+    ok = parse(values)
+    parsed, total = int(counts[ok].sum()), int(counts.sum())
+    if total == 0 or parsed / total < PARSE_SHARE:
+        return None
+    return parsed, total, str(values[ok].iloc[int(np.argmax(counts[ok]))])
+
 def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[Finding]:
     """DATA001: text columns whose values (nearly) all read as numbers."""
     rng = np.random.default_rng(seed)
@@ -151,12 +163,10 @@ def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[
             continue
         if _looks_like_code(str(name), sample):
             continue
-        values, counts = _distinct_counts(col)
-        ok = _parse_numbers(values)
-        parsed, total = int(counts[ok].sum()), int(counts.sum())
-        if total == 0 or parsed / total < PARSE_SHARE:
+        share = _parsed_share(col, _parse_numbers)
+        if share is None:
             continue
-        example = str(values[ok].iloc[int(np.argmax(counts[ok]))])
+        parsed, total, example = share
         out.append(
             finding(
                 NUMBERS_AS_TEXT,
@@ -215,12 +225,10 @@ def _dates_as_text(
         fmt = _date_format_of(sample)
         if fmt is None:
             continue
-        values, counts = _distinct_counts(col)
-        ok = _parse_dates(values, fmt)
-        parsed, total = int(counts[ok].sum()), int(counts.sum())
-        if total == 0 or parsed / total < PARSE_SHARE:
+        share = _parsed_share(col, lambda v: _parse_dates(v, fmt))
+        if share is None:
             continue
-        example = str(values[ok].iloc[int(np.argmax(counts[ok]))])
+        parsed, total, example = share
         out.append(
             finding(
                 DATES_AS_TEXT,
