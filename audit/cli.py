@@ -28,6 +28,11 @@ from ._words.text import printable
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+def _err(text: str) -> None:
+    """One line on stderr; anything that came from data is shown with visible escapes."""
+    click.echo(printable(text), err=True)
+
+
 def _pairs(values: Sequence[str], flag: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
@@ -142,7 +147,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
                  command=command, progress=progress, **_overrides(opts))
     _write_outputs(result, opts, pdf_out, progress)
     if result.provenance.model_trust:  # even with --quiet: the model file could run code
-        click.echo(printable(f"Warning: {result.provenance.model_trust}"), err=True)
+        _err(f"Warning: {result.provenance.model_trust}")
     if not opts["quiet"]:
         from ._report.console import summary_lines
 
@@ -152,7 +157,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], **opts: Any) -> None:
                       markup=False)
     v = result.verdict.verdict
     reasons = f" ({', '.join(result.verdict.reasons)})" if result.verdict.reasons else ""
-    click.echo(printable(f"Verdict: {v}{reasons}"), err=True)  # always the last line
+    _err(f"Verdict: {v}{reasons}")  # always the last line
     failed = v == "FAIL" or (v in ("REVIEW", "UNDECIDED") and opts["strict"])
     ctx.exit(EXIT_FAIL if failed and not opts["exit_zero"] else EXIT_OK)
 
@@ -302,7 +307,7 @@ def render_cmd(json_path: str, out: str) -> None:
     check_outputs({"-o": out}, {"audit JSON": json_path})
     result = read_result(json_path)
     write_one(out, stamp_report(render_html(result), Path(json_path).read_bytes()))
-    click.echo(printable(f"Report: {out}"), err=True)
+    _err(f"Report: {out}")
 
 
 @cli.command("diff")
@@ -319,10 +324,9 @@ def diff_cmd(old_json: str, new_json: str, out: str) -> None:
     check_outputs({"-o": out}, {"old audit JSON": old_json, "new audit JSON": new_json})
     d = diff_results(read_result(old_json), read_result(new_json), old_json, new_json)
     write_one(out, render_diff_html(d))
-    click.echo(printable(f"Verdict {d.old_verdict} -> {d.new_verdict}; {len(d.changes)} "
-                         f"changes. Report: {out}"), err=True)
+    _err(f"Verdict {d.old_verdict} -> {d.new_verdict}; {len(d.changes)} changes. Report: {out}")
     for c in d.changes[:10]:
-        click.echo(printable(f"  [{c.direction}] {c.sentence}"), err=True)
+        _err(f"  [{c.direction}] {c.sentence}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -352,17 +356,17 @@ def _main(args: list[str]) -> int:
         return EXIT_USAGE
     except click.ClickException as exc:
         msg = exc.format_message().replace("\n", " ")
-        click.echo(f"audit: error: {printable(msg)}", err=True)
+        _err(f"audit: error: {msg}")
         return EXIT_USAGE
     except AuditError as exc:
-        click.echo(f"audit: error: {printable(' '.join(str(exc).split()))}", err=True)
+        _err(f"audit: error: {' '.join(str(exc).split())}")
         return EXIT_USAGE
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        first = printable(" ".join(str(exc).split())[:300])
-        click.echo(f"audit: internal error: {type(exc).__name__}: {first} - this is a bug in "
-                   "model-audit; re-run with --debug and report it", err=True)
+        first = " ".join(str(exc).split())[:300]
+        _err(f"audit: internal error: {type(exc).__name__}: {first} - this is a bug in "
+             "model-audit; re-run with --debug and report it")
         return EXIT_INTERNAL
 
 
