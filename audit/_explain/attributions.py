@@ -27,7 +27,7 @@ from .._result.explanation import (
 from .._words import explain as words
 from .explainers import _additivity_error, _attribute, _Raw, _tolerance
 from .mapping import _flatten_pipeline
-from .output import _choose_output, _ModelOutput
+from .output import _ModelOutput, _output_and_values
 
 #: features shown in the beeswarm plot data
 BEESWARM_TOP = 10
@@ -93,8 +93,7 @@ def compute_attributions(
     Xs = Xs.reset_index(drop=True)
     Xb = Xb.reset_index(drop=True)
     pre, final = _flatten_pipeline(model.estimator)
-    out = _choose_output(model, pre, final, Xs)
-    fx = out(Xs)
+    out, fx = _output_and_values(model, pre, final, Xs)
     tol = _tolerance(final, fx)
     notes: list[str] = []
     raw = _attribute(out, pre, final, Xs, Xb, fx, tol, seed, notes)

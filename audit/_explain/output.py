@@ -22,6 +22,9 @@ from .mapping import _transform
 
 OutputKind = Literal["decision", "lgbm", "xgb", "logit", "proba", "predict"]
 
+#: rows on which a margin is checked against predict_proba
+_PROBE_ROWS = 200
+
 _TREE_CLASSES = {
     "RandomForestClassifier",
     "RandomForestRegressor",
@@ -152,24 +155,38 @@ def _choose_output(
     model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame
 ) -> _ModelOutput:
     """The output to explain: the log-odds margin when it matches predict_proba, else scores."""
+    return _output_and_values(model, pre, final, X)[0]
+
+
+def _output_and_values(
+    model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame
+) -> tuple[_ModelOutput, np.ndarray]:
+    """The output to explain (see :func:`_choose_output`) and its values on ``X``.
+
+    The model runs once on ``X``: the margin's values on its first rows are reused for
+    the check against ``predict_proba``, which runs on those rows only.
+    """
     est = model.estimator
     if model.task == "regression":
-        return _ModelOutput(model, pre, final, "raw", "predict", 0, 1.0)
+        out = _ModelOutput(model, pre, final, "raw", "predict", 0, 1.0)
+        return out, out(X)
     class_idx, sign = _positive_class(model, final)
     kind = _margin_kind(est, final)
     has_proba = hasattr(est, "predict_proba")
     proba = _ModelOutput(model, pre, final, "probability", "proba", class_idx, sign)
     if kind is not None:
         if not has_proba:
-            return _ModelOutput(model, pre, final, "raw", kind, class_idx, sign)
+            out = _ModelOutput(model, pre, final, "raw", kind, class_idx, sign)
+            return out, out(X)
         margin = _ModelOutput(model, pre, final, "log-odds", kind, class_idx, sign)
-        probe = X.iloc[: min(len(X), 200)]
-        z = np.clip(margin(probe), -700, 700)
-        if np.allclose(1.0 / (1.0 + np.exp(-z)), proba(probe), rtol=0, atol=1e-7):
-            return margin
-        return proba
+        values = margin(X)
+        n_probe = min(len(X), _PROBE_ROWS)
+        z = np.clip(values[:n_probe], -700, 700)
+        if np.allclose(1.0 / (1.0 + np.exp(-z)), proba(X.iloc[:n_probe]), rtol=0, atol=1e-7):
+            return margin, values
+        return proba, proba(X)
     if has_proba:
-        return proba
+        return proba, proba(X)
     raise UnsupportedError(
         f"{model.source}: the classifier has neither predict_proba nor decision_function - "
         "SHAP needs a continuous output; use a model that provides scores"

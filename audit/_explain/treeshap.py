@@ -15,22 +15,34 @@ node is specific to the model; here it mirrors scikit-learn's
   node's raw left bitset goes left; a category the model knows (``known_cat_bitsets``
   of its feature) goes right; an unknown category is treated as missing.
 
+Speed (the kernel's cost is the walk over the nodes, not the leaves): the helpers are
+inlined into one compiled loop (no call and reference-count overhead per node), the
+loop-carried chains of EXTEND / UNWIND multiply instead of dividing, scratch paths are
+allocated once per chunk of rows, and the rows are split across threads (the kernel
+releases the GIL).  No fastmath: the values stay equal to shap's to the last few bits.
+
 Imported lazily (compiling costs about a second, cached on disk afterwards).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numba import njit
 
+#: fewest rows per thread (fewer are not worth a thread)
+_MIN_CHUNK = 64
 
-@njit(cache=True)
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _in_bitset(bits: np.ndarray, row: int, c: int) -> bool:
     """Whether category ``c`` (0..255) is in bitset ``row`` (eight 32-bit words)."""
     return ((bits[row, c >> 5] >> np.uint32(c & 31)) & np.uint32(1)) == 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _goes_left(
     x: np.ndarray, node: int, feature: np.ndarray, threshold: np.ndarray,
     missing_left: np.ndarray, is_cat: np.ndarray, bitset_row: np.ndarray,
@@ -53,55 +65,68 @@ def _goes_left(
     return missing_left[node]  # unknown category: treated as missing
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _extend(pf, pz, po, pw, off, d, zero, one, feat):  # type: ignore[no-untyped-def]
     """Add a feature to the path at ``off`` of length ``d`` (EXTEND)."""
     pf[off + d] = feat
     pz[off + d] = zero
     po[off + d] = one
     pw[off + d] = 1.0 if d == 0 else 0.0
+    inv = 1.0 / (d + 1)  # multiplications in the loop-carried chain, not divisions
     for i in range(d - 1, -1, -1):
-        pw[off + i + 1] += one * pw[off + i] * (i + 1) / (d + 1)
-        pw[off + i] = zero * pw[off + i] * (d - i) / (d + 1)
+        pw[off + i + 1] += one * pw[off + i] * ((i + 1) * inv)
+        pw[off + i] = zero * pw[off + i] * ((d - i) * inv)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _unwind(pf, pz, po, pw, off, d, idx):  # type: ignore[no-untyped-def]
     """Remove path element ``idx`` (UNWIND), undoing its EXTEND."""
     one = po[off + idx]
     zero = pz[off + idx]
     nxt = pw[off + d]
-    for i in range(d - 1, -1, -1):
-        if one != 0:
+    if one != 0:
+        a = (d + 1) / one
+        b = zero / (d + 1)
+        for i in range(d - 1, -1, -1):
             tmp = pw[off + i]
-            pw[off + i] = nxt * (d + 1) / ((i + 1) * one)
-            nxt = tmp - pw[off + i] * zero * (d - i) / (d + 1)
-        else:
-            pw[off + i] = pw[off + i] * (d + 1) / (zero * (d - i))
+            pw[off + i] = nxt * (a / (i + 1))
+            nxt = tmp - pw[off + i] * (b * (d - i))
+    else:
+        a = (d + 1) / zero
+        for i in range(d - 1, -1, -1):
+            pw[off + i] = pw[off + i] * (a / (d - i))
     for i in range(idx, d):
         pf[off + i] = pf[off + i + 1]
         pz[off + i] = pz[off + i + 1]
         po[off + i] = po[off + i + 1]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _unwound_sum(pz, po, pw, off, d, idx):  # type: ignore[no-untyped-def]
-    """Total weight of the path with element ``idx`` unwound (without modifying it)."""
+    """Total weight of the path with element ``idx`` unwound (without modifying it).
+
+    The loop-carried chain uses multiplications only (the divisions by constants of
+    the loop are taken out of it): several times faster, equal to the last few bits.
+    """
     one = po[off + idx]
     zero = pz[off + idx]
-    nxt = pw[off + d]
     total = 0.0
-    for i in range(d - 1, -1, -1):
-        if one != 0:
-            tmp = nxt * (d + 1) / ((i + 1) * one)
+    if one != 0:
+        nxt = pw[off + d]
+        a = (d + 1) / one
+        b = zero / (d + 1)
+        for i in range(d - 1, -1, -1):
+            tmp = nxt * (a / (i + 1))
             total += tmp
-            nxt = pw[off + i] - tmp * zero * (d - i) / (d + 1)
-        else:
-            total += (pw[off + i] / zero) / ((d - i) / (d + 1))
+            nxt = pw[off + i] - tmp * (b * (d - i))
+    else:
+        a = (d + 1) / zero
+        for i in range(d - 1, -1, -1):
+            total += pw[off + i] * (a / (d - i))
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _tree_row(x, phi, root, T, pf, pz, po, pw, stack_i, stack_f):  # type: ignore[no-untyped-def]
     """Add one tree's path-dependent SHAP values of the row ``x`` to ``phi``.
 
@@ -154,16 +179,9 @@ def _tree_row(x, phi, root, T, pf, pz, po, pw, stack_i, stack_f):  # type: ignor
         stack_f[top, 0], stack_f[top, 1] = count[hot] / w * in_zero, in_one
 
 
-@njit(cache=True)
-def tree_shap(X, roots, max_depth, T):  # type: ignore[no-untyped-def]
-    """Path-dependent SHAP values (n_rows, n_features) of the sum of the trees at ``roots``.
-
-    ``T`` is the tuple of flattened node arrays (see :func:`audit._explain.trees._flatten`).
-    Serial on purpose: numba's parallel backend aborts on nested or concurrent launches,
-    and the audit may run stages in worker threads or forked processes.
-    """
-    n, p = X.shape
-    phi = np.zeros((n, p))
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rows(X, roots, max_depth, T, phi, lo, hi):  # type: ignore[no-untyped-def]
+    """Fill ``phi[lo:hi]`` with the rows' SHAP values (scratch arrays allocated once)."""
     size = (max_depth + 3) * (max_depth + 4)
     pf = np.zeros(size, dtype=np.int64)
     pz = np.zeros(size)
@@ -171,7 +189,43 @@ def tree_shap(X, roots, max_depth, T):  # type: ignore[no-untyped-def]
     pw = np.zeros(size)
     stack_i = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
     stack_f = np.zeros((2 * max_depth + 4, 2))
-    for r in range(n):
+    for r in range(lo, hi):
+        x = X[r]
+        out = phi[r]
         for t in range(roots.shape[0]):
-            _tree_row(X[r], phi[r], roots[t], T, pf, pz, po, pw, stack_i, stack_f)
+            _tree_row(x, out, roots[t], T, pf, pz, po, pw, stack_i, stack_f)
+
+
+def _threads(n_rows: int) -> int:
+    """Threads for ``n_rows`` rows: one per available core, at least ``_MIN_CHUNK`` rows each."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, n_rows // _MIN_CHUNK))
+
+
+def tree_shap(X: np.ndarray, roots: np.ndarray, max_depth: int, T: tuple[np.ndarray, ...],
+              threads: int | None = None) -> np.ndarray:
+    """Path-dependent SHAP values (n_rows, n_features) of the sum of the trees at ``roots``.
+
+    ``T`` is the tuple of flattened node arrays (see :func:`audit._explain.trees._flatten`).
+    Rows are split into contiguous chunks run in threads (the kernel releases the GIL);
+    each row is computed alone, in the same order of operations whatever the number of
+    threads, so the values do not depend on it.  Plain threads, not numba's parallel
+    backend, which aborts on nested or concurrent launches (the audit may run stages in
+    worker threads or processes).
+    """
+    n = X.shape[0]
+    phi = np.zeros((n, X.shape[1]))
+    k = _threads(n) if threads is None else max(1, min(threads, n))
+    if k <= 1:
+        _rows(X, roots, max_depth, T, phi, 0, n)
+        return phi
+    bounds = np.linspace(0, n, k + 1).astype(np.int64)
+    with ThreadPoolExecutor(max_workers=k) as pool:
+        jobs = [pool.submit(_rows, X, roots, max_depth, T, phi, int(lo), int(hi))
+                for lo, hi in zip(bounds[:-1], bounds[1:])]
+        for job in jobs:
+            job.result()
     return phi

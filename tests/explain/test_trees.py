@@ -296,3 +296,40 @@ def test_model_agnostic_choice_follows_the_cost_of_exact_enumeration() -> None:
     assert _agnostic_exact(7, 2000, 50)  # 128 coalitions vs 75 sampled evaluations per row
     assert _agnostic_exact(9, 500, 50)  # 12.8M model rows: within the exact budget
     assert not _agnostic_exact(12, 2000, 50)  # 4096 coalitions x 100k rows: sample instead
+
+
+def test_hgb_tree_shap_does_not_depend_on_the_number_of_threads() -> None:
+    from audit._explain import treeshap
+    from audit._explain.trees import _flatten
+
+    X, y = _frame(600, seed=5)
+    model = HistGradientBoostingClassifier(max_iter=10, categorical_features="from_dtype",
+                                           random_state=0).fit(X, y)
+    Z = np.ascontiguousarray(model._preprocess_X(X, reset=False), dtype=np.float64)
+    roots, depth, arrays = _flatten([it[0] for it in model._predictors])
+    known, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
+    T = (*arrays, np.ascontiguousarray(known, dtype=np.uint32).reshape(-1, 8),
+         np.asarray(f_idx_map, dtype=np.int64))
+    one = treeshap.tree_shap(Z, roots, depth, T, threads=1)
+    for k in (2, 3, 7):
+        assert np.array_equal(treeshap.tree_shap(Z, roots, depth, T, threads=k), one)
+
+
+def test_the_model_runs_once_on_the_explained_rows() -> None:
+    """The margin is computed once on the sample; predict_proba only on the check's rows."""
+    X, y = _frame(900, seed=2)
+    Xn = X.assign(colour=X["colour"].cat.codes.astype(float))
+    model = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(Xn, y)
+    rows: dict[str, list[int]] = {"decision_function": [], "predict_proba": []}
+    for name in rows:
+        method = getattr(model, name)
+
+        def counted(Z: Any, _m: Any = method, _n: str = name) -> Any:
+            rows[_n].append(len(Z))
+            return _m(Z)
+
+        setattr(model, name, counted)
+    att = compute_attributions(_adapter(model), Xn.iloc[:700], Xn.iloc[700:])
+    assert att.output_space == "log-odds" and att.max_error < 1e-9
+    assert rows["decision_function"] == [700]
+    assert sum(rows["predict_proba"]) <= 200
