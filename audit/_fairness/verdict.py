@@ -29,8 +29,18 @@ import numpy as np
 from .._result.checks import CRITERION_CHECKS, NOT_JUDGED, SMALL_GROUPS
 from .._result.findings import OUTCOME_RANK, Finding, finding, worst
 from .._result.tables import AttributeTable, Estimate, GapRow, GroupRow
-from .._result.verdict import CheckResult, Outcome, Policy, Verdict, VerdictName
+from .._result.verdict import (
+    CheckResult,
+    Outcome,
+    Policy,
+    Verdict,
+    VerdictName,
+    decision_of,
+    gap_size,
+    materiality,
+)
 from .._words import fairness as words
+from .._words import verdict as vwords
 
 Replicates = dict[tuple[str, str], np.ndarray]
 PValues = tuple[float, float]  # (p_beyond, p_within), see _pvalues
@@ -106,6 +116,40 @@ def _pvalues(point: float, reps: np.ndarray | None, lo: float, hi: float, log: b
     return cdf(-outside_by / se), cdf(-inside_by / se)
 
 
+def _wald_se(point: float, reps: np.ndarray | None, log: bool) -> float | None:
+    """The bootstrap standard error :func:`_pvalues` tests with (log scale for ratios)."""
+    if reps is None:
+        return None
+    r = reps[np.isfinite(reps)]
+    if log:
+        r = r[r > 0]
+        if point <= 0:
+            return None
+        r = np.log(r)
+    if len(r) < 10:
+        return None
+    return float(np.std(r, ddof=1))
+
+
+def holm_factors(pvalues: Sequence[float]) -> list[float]:
+    """Per hypothesis, the factor ``k`` with Holm-adjusted p-value ``= k * p`` (``k >= 1``).
+
+    Hypothesis ``i`` is rejected at family level ``a`` exactly when ``p_i <= a / k_i``,
+    so a Wald interval at one-sided level ``a / k_i`` decides as Holm does.
+
+    >>> holm_factors([0.01, 0.04, 0.03])
+    [3.0, 1.5, 2.0]
+    """
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    m = len(pvalues)
+    factors = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, (m - rank) * pvalues[i])
+        factors[i] = running / pvalues[i] if pvalues[i] > 0 else float(m - rank)
+    return factors
+
+
 def holm(pvalues: Sequence[float], alpha: float) -> list[bool]:
     """Holm's step-down procedure: which hypotheses are rejected at family level ``alpha``."""
     order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
@@ -135,6 +179,8 @@ class _Pending:
     threshold: float
     ci_outcome: Outcome
     pvals: PValues | None
+    se: float | None = None  # bootstrap SE on the test scale (log for ratios)
+    beyond_tests: int = 1  # one-sided "beyond" tests combined by Bonferroni (2: equalized odds)
 
 
 @dataclass
@@ -171,10 +217,12 @@ class _Collector:
         return _pvalues(est.value, self.replicates(metric, kind, group), -thr, thr, log=False)
 
     def add(self, crit: str, group: str, metric: str, kind: str, est: Estimate, thr: float,
-            outcome: Outcome, pvals: PValues | None) -> None:
-        """Queue one check."""
+            outcome: Outcome, pvals: PValues | None, beyond_tests: int = 1) -> None:
+        """Queue one check, with the standard error its Wald tests use."""
+        se = None if est.value is None else _wald_se(
+            est.value, self.replicates(metric, kind, group), kind == "ratio")
         self.pending.append(_Pending(crit, self.table.attribute, group, self.table.reference,
-                                     metric, kind, est, thr, outcome, pvals))
+                                     metric, kind, est, thr, outcome, pvals, se, beyond_tests))
 
     def ratio(self, crit: str, metric: str, group: str, thr: float) -> None:
         """Ratio to the reference must lie within ``[thr, 1 / thr]``."""
@@ -210,7 +258,7 @@ class _Collector:
             # within only if both are within (intersection-union test)
             pv = (min(1.0, 2 * min(pt[0], pf[0])), max(pt[1], pf[1]))
         self.add("equalized_odds", group, pick.metric, "difference", pick.difference, thr,
-                 worst([o_t, o_f]), pv)
+                 worst([o_t, o_f]), pv, beyond_tests=2)
 
     def calibration(self, row: GroupRow, thr: float) -> None:
         """A group's calibration gap (a level, not a gap to the reference) within ``thr``."""
@@ -245,14 +293,79 @@ def _pending_checks(t: AttributeTable, p: Policy, task: str, reps: Replicates
 # --------------------------------------------------------------------------- step 2: decide
 
 
-def _check_result(c: _Pending, outcome: Outcome, pvals: PValues | None = None) -> CheckResult:
-    """The decided check (p-values rounded for the JSON)."""
-    if pvals is None:
-        return CheckResult(c.crit, c.attribute, c.group, c.reference, c.metric,
-                           c.kind, c.estimate, c.threshold, outcome)  # type: ignore[arg-type]
-    return CheckResult(c.crit, c.attribute, c.group, c.reference, c.metric,
-                       c.kind, c.estimate, c.threshold,  # type: ignore[arg-type]
-                       outcome, round(pvals[0], 6), round(pvals[1], 6))
+def _wald_interval(c: _Pending, one_sided: float) -> Estimate | None:
+    """``point -/+ z * se`` at one-sided level ``one_sided`` (back from the log for ratios)."""
+    from statistics import NormalDist
+
+    v = c.estimate.value
+    if v is None or c.se is None:
+        return None
+    z = NormalDist().inv_cdf(1.0 - one_sided)
+    if c.kind == "ratio":
+        return Estimate(v, math.exp(math.log(v) - z * c.se), math.exp(math.log(v) + z * c.se))
+    return Estimate(v, v - z * c.se, v + z * c.se)
+
+
+def _decision_interval(c: _Pending, outcome: Outcome, side: float,
+                       factors: tuple[float, float] | None) -> tuple[Estimate | None, float]:
+    """The interval that decided ``c`` and its two-sided coverage.
+
+    With Holm (``factors`` = the check's factors in the "beyond" and "within" families),
+    the Wald interval at the corrected level of the test that decided: the "beyond" one
+    for a fail, the "within" one for a pass, the stricter of the two for a review. So a
+    fail's interval lies wholly beyond the limit, a pass's wholly inside, a review's
+    across it. Without Holm, the check's own 95% interval decided.
+    """
+    if factors is None:
+        return c.estimate, 1.0 - 2 * side
+    k_beyond, k_within = factors[0] * c.beyond_tests, factors[1]
+    k = {"fail": k_beyond, "pass": k_within}.get(outcome, max(k_beyond, k_within))
+    return _wald_interval(c, side / k), 1.0 - 2 * side / k
+
+
+def _check_result(c: _Pending, outcome: Outcome, side: float, pvals: PValues | None = None,
+                  factors: tuple[float, float] | None = None) -> CheckResult:
+    """The decided check with the interval that decided it and its materiality.
+
+    p-values, interval ends and the coverage are rounded for the JSON.
+    """
+    interval, coverage = _decision_interval(c, outcome, side, factors)
+    if interval is not None and factors is not None:
+        interval = Estimate(interval.value, round(interval.lo, 6),  # type: ignore[arg-type]
+                            round(interval.hi, 6))  # type: ignore[arg-type]
+    # evidence before any correction (equalized odds: its Bonferroni over two rates undone)
+    p_beyond = pvals[0] / c.beyond_tests if pvals is not None else _ci_p_beyond(c, side)
+    return CheckResult(
+        c.crit, c.attribute, c.group, c.reference, c.metric, c.kind,  # type: ignore[arg-type]
+        c.estimate, c.threshold, outcome,
+        None if pvals is None else round(pvals[0], 6),
+        None if pvals is None else round(pvals[1], 6),
+        decision=decision_of(outcome, c.kind, interval),
+        decision_interval=interval,
+        decision_confidence=round(coverage, 6),
+        materiality=materiality(gap_size(c.kind, c.estimate.value, c.threshold), p_beyond),
+    )
+
+
+def _ci_p_beyond(c: _Pending, side: float) -> float | None:
+    """Without replicates: "beyond" p-value with the SE read off the check's 95% interval."""
+    from statistics import NormalDist
+
+    e = c.estimate
+    if e.value is None or e.lo is None or e.hi is None:
+        return None
+    lo_t, hi_t = (c.threshold, 1 / c.threshold) if c.kind == "ratio" else (-c.threshold,
+                                                                            c.threshold)
+    point, lo, hi = e.value, e.lo, e.hi
+    if c.kind == "ratio":
+        if min(point, lo, hi) <= 0:
+            return None
+        point, lo, hi, lo_t, hi_t = (math.log(x) for x in (point, lo, hi, lo_t, hi_t))
+    se = (hi - lo) / (2 * NormalDist().inv_cdf(1.0 - side))
+    outside_by = max(lo_t - point, point - hi_t)
+    if se <= 0:
+        return 0.0 if outside_by > 0 else 1.0
+    return NormalDist().cdf(-outside_by / se)
 
 
 def _decide(pending: list[_Pending], policy: Policy) -> list[CheckResult]:
@@ -267,15 +380,17 @@ def _decide(pending: list[_Pending], policy: Policy) -> list[CheckResult]:
             pending[i].pvals is not None for i in members)
         if not use_holm:
             for i in members:
-                out[i] = _check_result(pending[i], pending[i].ci_outcome)
+                out[i] = _check_result(pending[i], pending[i].ci_outcome, side)
             continue
         p_beyond = [pending[i].pvals[0] for i in members]  # type: ignore[index]
         p_within = [pending[i].pvals[1] for i in members]  # type: ignore[index]
         fail = holm(p_beyond, side)
         ok = holm(p_within, side)
+        k_beyond, k_within = holm_factors(p_beyond), holm_factors(p_within)
         for k, i in enumerate(members):
             outcome: Outcome = "fail" if fail[k] else ("pass" if ok[k] else "review")
-            out[i] = _check_result(pending[i], outcome, (p_beyond[k], p_within[k]))
+            out[i] = _check_result(pending[i], outcome, side, (p_beyond[k], p_within[k]),
+                                   (k_beyond[k], k_within[k]))
     return [c for c in out if c is not None]
 
 
@@ -369,4 +484,4 @@ def evaluate(tables: Sequence[AttributeTable], policy: Policy, task: str,
                                    policy.multiple_testing == "holm" and bool(replicates),
                                    undecided=verdict == "UNDECIDED")
     return Verdict(verdict, tuple(reasons), tuple(checks), outcomes, policy,
-                   method), tuple(findings)
+                   method, vwords.rules()), tuple(findings)

@@ -1,6 +1,8 @@
 """Every check the audit can report, defined once: code, severity, title and explanation.
 
-The codes are stable (``DATA001`` ...) and never reused.  Analysis modules import the
+The codes are stable (``DATA001`` ...) and never reused. A title states the problem the
+check looks for ("Scores run too high or too low for some groups"), not the ideal, so a
+title listed as a reason for a verdict reads as what went wrong.  Analysis modules import the
 check they report from here; the report and ``audit diff`` look titles up in
 :data:`~audit._result.findings.REGISTRY`.
 """
@@ -93,34 +95,34 @@ SPEC_UNLABELLED = register(
 #: The policy check behind each fairness criterion, in the order findings are reported.
 CRITERION_CHECKS: dict[str, Check] = {
     "demographic_parity": register(
-        "FAIR001", "error", "Selection rates (four-fifths rule)",
+        "FAIR001", "error", "Some groups are selected far less or more often (four-fifths rule)",
         "Compares how often each group receives the favourable outcome. A group selected less "
         "than four-fifths as often as the reference group is a classic warning sign of "
         "adverse impact."),
     "equal_opportunity": register(
-        "FAIR002", "error", "Qualified people treated alike (equal opportunity)",
+        "FAIR002", "error", "Qualified people in some groups are missed more often (equal opportunity)",
         "Among people who truly had the favourable outcome, compares how often the model said "
         "so in each group. A gap means qualified people in one group are missed more often."),
     "equalized_odds": register(
-        "FAIR003", "error", "Errors alike across groups (equalized odds)",
+        "FAIR003", "error", "Mistakes are more common for some groups (equalized odds)",
         "Compares both kinds of mistake across groups: missing people who qualified, and "
         "approving people who did not."),
     "predictive_parity": register(
-        "FAIR004", "warning", "Positive decisions equally reliable (predictive parity)",
+        "FAIR004", "warning", "Positive decisions are less reliable for some groups (predictive parity)",
         "Among people the model selected, compares how many truly had the favourable outcome "
         "in each group."),
     "accuracy": register(
-        "FAIR005", "warning", "Accuracy alike across groups",
+        "FAIR005", "warning", "Decisions are less accurate for some groups",
         "Compares the share of correct decisions in each group."),
     "calibration": register(
-        "FAIR006", "warning", "Scores mean the same in every group (calibration)",
+        "FAIR006", "warning", "Scores run too high or too low for some groups (calibration)",
         "Compares the model's average score with the observed outcome rate in each group. A "
         "gap means a score of, say, 0.7 means something different for different groups."),
     "mean_prediction": register(
-        "FAIR101", "error", "Average prediction alike across groups",
+        "FAIR101", "error", "Average prediction differs between groups",
         "Compares the average predicted value between groups (regression models)."),
     "mae": register(
-        "FAIR102", "warning", "Prediction error alike across groups",
+        "FAIR102", "warning", "Predictions are further off for some groups",
         "Compares the average size of the model's errors between groups (regression models)."),
 }
 SMALL_GROUPS = register(

@@ -8,13 +8,25 @@ for the model either way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from .findings import Outcome
 from .tables import Estimate
 
 VerdictName = Literal["PASS", "REVIEW", "UNDECIDED", "FAIL"]
+#: How a check is reported: its ``outcome`` with "review" split in two. ``review``: the
+#: interval that decided excludes "no gap" and reaches beyond the limit (a real gap that
+#: may exceed it); ``undecided``: that interval holds both "no gap" and a gap beyond the
+#: limit, or there is none (too little data to tell). Both count as "review" in the
+#: verdict rule, and neither passes.
+Decision = Literal["pass", "review", "undecided", "fail"]
+#: Every decision, worst first (the order counts and lists use).
+DECISIONS: tuple[Decision, ...] = ("fail", "review", "undecided", "pass")
+#: Largest gap size (in limits) a materiality score counts; beyond it the gap is "huge".
+MAX_GAP_SIZE = 10.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,12 @@ class CheckResult:
     outcome: Outcome
     p_beyond: float | None = None  # bootstrap p-value against "the gap is within the limit"
     p_within: float | None = None  # bootstrap p-value against "the gap is beyond the limit"
+    decision: Decision | None = None  # the outcome with "review" split (see Decision)
+    #: The interval the decision used: with Holm's correction, a Wald interval at the
+    #: check's corrected level (its coverage in ``decision_confidence``); else the 95% one.
+    decision_interval: Estimate | None = None
+    decision_confidence: float | None = None
+    materiality: float | None = None  # gap size (in limits) x evidence, see materiality()
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,8 @@ class Verdict:
     criterion_outcomes: dict[str, dict[str, Outcome]]  # attribute -> criterion -> outcome
     policy: Policy
     method: str = ""  # how the decisions were made, in words
+    #: The documented rules behind each check's decision and materiality, in words.
+    rules: dict[str, str] = field(default_factory=dict)
 
 
 POLICY_FIELDS = tuple(f.name for f in fields(Policy))
@@ -83,3 +103,64 @@ POLICY_DOC: dict[str, str] = {
 }
 
 
+
+
+def gap_size(kind: str, value: float | None, threshold: float) -> float | None:
+    """How big a gap is, in units of its limit (1 = at the limit), on the test's scale.
+
+    Ratios are measured on the log scale, so a ratio of 0.64 and one of 1/0.64 weigh the
+    same; differences and levels as they are. Capped at :data:`MAX_GAP_SIZE`.
+
+    >>> gap_size("ratio", 0.64, 0.8), gap_size("difference", -0.05, 0.10)
+    (2.0, 0.5)
+    """
+    if value is None or not math.isfinite(value) or threshold <= 0:
+        return None
+    if kind == "ratio":
+        if threshold >= 1:
+            return None
+        size = abs(math.log(max(value, 1e-12))) / abs(math.log(threshold))
+    else:
+        size = abs(value) / threshold
+    return round(min(size, MAX_GAP_SIZE), 6)
+
+
+def materiality(size: float | None, p_beyond: float | None) -> float | None:
+    """A check's materiality: its gap size (in limits) times the evidence it lies beyond.
+
+    ``size`` is :func:`gap_size`; the evidence is ``1 - p_beyond``, the (uncorrected)
+    bootstrap confidence that the true gap lies beyond the limit. A failing gap twice the
+    limit scores about 2, a gap at the limit about 0.5, no gap 0. Rounded to 4 decimals.
+
+    >>> materiality(2.0, 0.0), materiality(1.0, 0.5), materiality(0.0, 0.9)
+    (2.0, 0.5, 0.0)
+    """
+    if size is None or p_beyond is None:
+        return None
+    return round(size * (1.0 - p_beyond), 4)
+
+
+def holds_no_gap(kind: str, lo: float | None, hi: float | None) -> bool:
+    """Whether an interval holds "no gap" (ratio 1, difference or level 0), or is missing."""
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return True
+    none = 1.0 if kind == "ratio" else 0.0
+    return lo <= none <= hi
+
+
+def decision_of(outcome: Outcome, kind: str, interval: Estimate | None) -> Decision:
+    """The reported decision of a check (see :data:`Decision`)."""
+    if outcome in ("pass", "fail"):
+        return outcome  # type: ignore[return-value]
+    if outcome == "review" and interval is not None \
+            and not holds_no_gap(kind, interval.lo, interval.hi):
+        return "review"
+    return "undecided"
+
+
+def decision_counts(checks: Iterable[CheckResult]) -> dict[Decision, int]:
+    """How many checks have each decision, worst first (checks without one count by outcome)."""
+    counts: dict[Decision, int] = dict.fromkeys(DECISIONS, 0)
+    for c in checks:
+        counts[c.decision or decision_of(c.outcome, c.kind, c.decision_interval or c.estimate)] += 1
+    return counts
