@@ -12,7 +12,7 @@ from .._result.audit import AuditResult
 from .._words.text import printable
 from .format import count
 from .sections.fairness import notable_gaps
-from .sections.summary import headlines
+from .sections.summary import check_counts, headlines
 
 __all__ = ["printable", "summary_lines"]
 
@@ -52,8 +52,10 @@ def _lines(result: AuditResult, max_gaps: int) -> list[str]:
     for note in s.notes:
         lines.append(f"Note: {note}")
     gaps = notable_gaps(result)
+    if result.verdict.checks:
+        lines.append(f"Checks: {check_counts(result)}")
     if gaps:
-        lines.append("Headline gaps:")
+        lines.append("Headline gaps (fails, then material reviews, most material first):")
         top = headlines(result, max_gaps)
         for g in top:
             lines.append(f"  [{g.outcome.upper()}] {g.attribute}: {g.text}")

@@ -6,19 +6,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._result.audit import AuditResult
-from ..._result.findings import OUTCOME_RANK, Outcome, worst
+from ..._result.checks import CRITERION_CHECKS
+from ..._result.findings import Outcome, worst
 from ..._result.metrics import METRICS
 from ..._result.tables import AttributeTable
-from ..._result.verdict import CheckResult
+from ..._result.verdict import DECISIONS, CheckResult, Decision, decision_of
 from ..._words.report import check_sentence, next_step, people
+from ..._words.verdict import (
+    DECISION_MARK,
+    decided_by,
+    folded_rows,
+    material_review_next,
+    min_group_rule,
+    table_caption,
+    which_interval_decides,
+)
 from ..charts.fairness import selection_chart
 from ._common import words
 
 #: Order of attribute families when several attributes compete for a headline.
 FAMILY_ORDER = {"race": 0, "gender": 1, "age": 2, "geography": 3, "other": 4, "intersection": 5}
-#: Which criterion's gap is told first (lower = sooner).
-_PRIORITY = {"demographic_parity": 0, "mean_prediction": 0, "equal_opportunity": 1, "mae": 1,
-             "equalized_odds": 2, "predictive_parity": 3, "accuracy": 4, "calibration": 5}
 BINARY_COLUMNS = ("selection_rate", "base_rate", "tpr", "fpr", "ppv", "accuracy", "auc",
                   "calibration_gap")
 REGRESSION_COLUMNS = ("mean_prediction", "mean_target", "mae", "rmse")
@@ -34,24 +41,27 @@ class GapSentence:
     outcome: Outcome
     text: str
     next_step: str = ""
+    decision: Decision = "review"
+    materiality: float = 0.0
+    intersection: bool = False
+    decided: str = ""  # the interval that decided, in words ('' when none)
+
+    @property
+    def code(self) -> str:
+        """The check code of the gap's criterion (FAIR001 ...)."""
+        check = CRITERION_CHECKS.get(self.criterion)
+        return check.code if check is not None else ""
 
 
-def _point_inside(check: CheckResult) -> bool:
-    """Whether the point estimate is inside the policy's limit (only the interval is not)."""
-    v, t = check.estimate.value, check.threshold
-    if v is None:
-        return False
-    if check.kind == "ratio":
-        return t <= v <= 1 / t
-    return abs(v) <= t
+def decision(c: CheckResult) -> Decision:
+    """A check's decision (worked out from its outcome and interval in older results)."""
+    return c.decision or decision_of(c.outcome, c.kind, c.decision_interval or c.estimate)
 
 
-def _distance(c: CheckResult) -> float:
-    """How far a check's value is from passing (larger = worse), for ordering."""
-    v = c.estimate.value or 0.0
-    if c.kind == "ratio":
-        return min(v, 1 / v) if v > 0 else 0.0
-    return -abs(v)
+def rank_key(c: CheckResult, intersection: bool) -> tuple[bool, int, float]:
+    """Order of gaps everywhere in the report: single attributes before combinations; fails,
+    then material reviews; then the most material first."""
+    return intersection, DECISIONS.index(decision(c)), -(c.materiality or 0.0)
 
 
 def _sentence(c: CheckResult, table: AttributeTable, verb: str, noun: str) -> str:
@@ -62,62 +72,144 @@ def _sentence(c: CheckResult, table: AttributeTable, verb: str, noun: str) -> st
 
 
 def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSentence]:
-    """A sentence for each check that failed or needs review, most severe first.
+    """A sentence for each check that fails or needs review for a material gap.
 
-    Within a criterion and attribute, only the largest gap is kept so that a
-    reader sees each problem once.
+    Most material first (see :func:`rank_key`). Undecided checks (too little data to tell)
+    get no sentence: they are counted, not told.
     """
     verb, noun = words(result)
     tables = {t.attribute: t for t in result.fairness}
-    best: dict[tuple[str, str, str], CheckResult] = {}
-    for c in result.verdict.checks:
-        if c.outcome not in ("fail", "review") or c.estimate.value is None:
-            continue
-        best[(c.attribute, c.criterion, c.group)] = c
-    ordered = sorted(best.values(), key=lambda c: (
-        -OUTCOME_RANK[c.outcome], tables[c.attribute].family == "intersection",
-        _PRIORITY.get(c.criterion, 9), _distance(c)))
+    told = [c for c in result.verdict.checks
+            if decision(c) in ("fail", "review") and c.estimate.value is not None
+            and c.attribute in tables]
+    ordered = sorted(told, key=lambda c: rank_key(c, tables[c.attribute].family
+                                                  == "intersection"))
     out: list[GapSentence] = []
     seen: set[str] = set()
     for c in ordered:
         text = _sentence(c, tables[c.attribute], verb, noun)
-        if text not in seen:  # equalized odds often repeats the equal-opportunity sentence
-            seen.add(text)
-            out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text,
-                                   next_step(c.criterion, c.outcome, _point_inside(c))))
+        if text in seen:  # equalized odds often repeats the equal-opportunity sentence
+            continue
+        seen.add(text)
+        d = decision(c)
+        step = (next_step(c.criterion, "fail", mode=result.spec.mode) if d == "fail"
+                else material_review_next())
+        out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text, step, d,
+                               c.materiality or 0.0,
+                               tables[c.attribute].family == "intersection",
+                               _decided_text(c)))
     return out[:limit] if limit is not None else out
+
+
+#: Attributes with more groups than this show their failing and review rows (and the
+#: reference); the other rows are folded into a <details> element (printed open).
+FOLD_ABOVE = 12
+#: The mark of each decision in the group tables: a symbol, never colour alone.
+MARK = {"fail": "✖", "review": "◆", "undecided": "○", "pass": ""}
+
+
+def _worst_check(checks: list[CheckResult]) -> CheckResult:
+    """The check that decides a cell or a row: worst decision, then most material."""
+    return min(checks, key=lambda c: (DECISIONS.index(decision(c)), -(c.materiality or 0.0)))
+
+
+def _decided_text(c: CheckResult) -> str:
+    """'decided on the 99.4% simultaneous (Holm-corrected) interval 0.76 to 1.16'."""
+    e = c.decision_interval
+    if e is None:
+        return ""
+    plain = c.decision_confidence is None or abs(c.decision_confidence - 0.95) < 1e-9
+    return decided_by(e.lo, e.hi, c.decision_confidence, c.kind == "ratio", not plain,
+                      what=c.kind)
+
+
+def _plain_inside(c: CheckResult) -> bool:
+    """Whether the plain 95% interval lies inside the limit (yet the check did not pass)."""
+    lo, hi, t = c.estimate.lo, c.estimate.hi, c.threshold
+    if lo is None or hi is None:
+        return False
+    return t <= lo and hi <= 1 / t if c.kind == "ratio" else -t <= lo and hi <= t
+
+
+def _cell(checks: list[CheckResult]) -> dict[str, str]:
+    """A metric cell's mark: its worst check's decision, symbol and deciding interval."""
+    c = _worst_check(checks)
+    d = decision(c)
+    # the deciding interval is shown beside every mark the plain 95% interval cannot explain
+    told = d in ("fail", "review") or (d == "undecided" and _plain_inside(c))
+    return {"decision": d, "mark": MARK[d], "label": DECISION_MARK[d],
+            "decided": _decided_text(c) if told else ""}
+
+
+def _rows(result: AuditResult, t: AttributeTable) -> list[dict[str, Any]]:
+    """Each group row with its marks: per metric column and for the whole row."""
+    mine = [c for c in result.verdict.checks if c.attribute == t.attribute]
+    rows = []
+    for g in t.groups:
+        checks = [c for c in mine if c.group == g.group]
+        by_metric: dict[str, list[CheckResult]] = {}
+        for c in checks:
+            by_metric.setdefault(c.metric, []).append(c)
+        row = _cell(checks) if checks else None
+        rows.append({"g": g, "is_ref": g.group == t.reference, "result": row,
+                     "cells": {k: _cell(v) for k, v in by_metric.items()}})
+    return rows
+
+
+def _split_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows shown, rows folded): large tables show the reference and the told rows."""
+    if len(rows) <= FOLD_ABOVE:
+        return rows, []
+    shown = [r for r in rows if r["is_ref"] or (r["result"] is not None and
+                                                 r["result"]["decision"] in ("fail", "review"))]
+    return shown, [r for r in rows if r not in shown]
 
 
 def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
                verb: str) -> dict[str, Any]:
-    """One attribute's table, selection chart, gap sentences and worst outcome."""
-    outcomes = {c.group: c.outcome for c in result.verdict.checks
-                if c.attribute == t.attribute and c.criterion == "demographic_parity"}
+    """One attribute's table rows (shown and folded), selection chart, sentences and worst."""
+    dp = {c.group: c for c in result.verdict.checks
+          if c.attribute == t.attribute and c.criterion == "demographic_parity"}
+    outcomes: dict[str, Outcome] = {
+        g: ("insufficient_evidence" if decision(c) == "undecided" else c.outcome)
+        for g, c in dp.items()}
     chart = None
     if result.spec.task == "binary" and len(t.groups) >= 2:
         svg, alt = selection_chart(t, outcomes, result.verdict.policy.selection_rate_ratio_min,
                                    verb)
         chart = {"svg": svg, "alt": alt}
     judged = list(result.verdict.criterion_outcomes.get(t.attribute, {}).values())
+    shown, folded = _split_rows(_rows(result, t))
+    holm = result.verdict.policy.multiple_testing == "holm" and any(
+        c.p_beyond is not None for c in result.verdict.checks if c.attribute == t.attribute)
     return {
         "table": t,
         "chart": chart,
         "sentences": [g.text for g in gaps if g.attribute == t.attribute],
         "is_intersection": t.family == "intersection",
         "worst": worst(judged) if judged else None,
+        "rows": shown,
+        "folded": folded,
+        "folded_summary": folded_rows(len(folded)) if folded else "",
+        "which_interval": which_interval_decides(len(t.groups) - 1, holm),
+        "caption": table_caption(t.attribute, len(t.groups), len(folded)),
     }
 
 
 def fairness_context(result: AuditResult) -> dict[str, Any]:
-    """``attributes`` (one per table), ``metric_columns`` shown, ``metrics`` and ``verb``."""
+    """``attributes`` (one per table), ``metric_columns`` shown, ``metrics``, ``verb`` and
+    the rule that leaves groups unjudged."""
     verb, _ = words(result)
     gaps = notable_gaps(result)
     columns = BINARY_COLUMNS if result.spec.task == "binary" else REGRESSION_COLUMNS
     present = [c for c in columns
                if any(c in g.metrics for t in result.fairness for g in t.groups)]
+    cfg = result.provenance.config
     return {
         "attributes": [_attribute(result, t, gaps, verb) for t in result.fairness],
         "metric_columns": [(c, METRICS[c]) for c in present],
         "metrics": METRICS,
         "verb": verb,
+        "unjudged_rule": min_group_rule(str(cfg.get("min_group_size", "30")),
+                                        str(cfg.get("max_ci_width", "0.3"))),
     }

@@ -5,31 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from ..._result.audit import AuditResult
-from ..._result.findings import OUTCOME_RANK, title_of
+from ..._result.findings import title_of
+from ..._result.verdict import decision_counts
 from ..._words.report import (
     VERDICT_TEXT,
     complexity_headline,
     direct_use_headline,
     proxy_headline,
 )
-from .fairness import FAMILY_ORDER, GapSentence, notable_gaps
+from ..._words.verdict import counts_sentence
+from .fairness import GapSentence, decision, notable_gaps
+
+#: Most gap findings of one attribute in the summary (so one attribute cannot fill it).
+PER_ATTRIBUTE = 2
 
 
 def headlines(result: AuditResult, limit: int = 5) -> list[GapSentence]:
-    """The worst gap of each attribute, in family order (race, gender, age, geography...).
+    """The summary's gap findings: every verdict reason first, then the most material gaps.
 
-    The remaining slots are filled with the next most severe gaps.
+    Each reason in the verdict box (a failing check code) gets the most material failing
+    gap of its criterion; the other slots go to the next gaps in rank order (single
+    attributes before combinations; fails, then material reviews; most material first), at
+    most one per attribute and criterion and :data:`PER_ATTRIBUTE` per attribute. Undecided
+    checks (too little data to tell) never take a slot.
     """
-    family = {t.attribute: t.family for t in result.fairness}
     gaps = notable_gaps(result)
-    firsts: dict[str, GapSentence] = {}
+    top: list[GapSentence] = []
+    for code in result.verdict.reasons:
+        first = next((g for g in gaps if g.code == code and g.decision == "fail"), None)
+        if first is not None and first not in top:
+            top.append(first)
     for g in gaps:
-        firsts.setdefault(g.attribute, g)
-    top = sorted(firsts.values(), key=lambda g: (
-        family[g.attribute] == "intersection", -OUTCOME_RANK[g.outcome],
-        FAMILY_ORDER.get(family[g.attribute], 4)))[:limit]
-    rest = [g for g in gaps if g not in top and family[g.attribute] != "intersection"]
-    return top + rest[: max(0, limit - len(top))]
+        if len(top) >= limit:
+            break
+        same = [t for t in top if t.attribute == g.attribute]
+        if len(same) < PER_ATTRIBUTE and all(t.criterion != g.criterion for t in same):
+            top.append(g)
+    return top
+
+
+def check_counts(result: AuditResult) -> str:
+    """'15 checks fail, 23 need review for material gaps, 864 cannot be decided ...'."""
+    family = {t.attribute: t.family for t in result.fairness}
+    counts = decision_counts(result.verdict.checks)
+    in_combinations = sum(decision(c) == "undecided" and family.get(c.attribute) == "intersection"
+                          for c in result.verdict.checks)
+    return counts_sentence(counts, in_combinations)
 
 
 def other_headlines(result: AuditResult) -> list[tuple[str, str, str]]:
@@ -57,6 +78,7 @@ def summary_context(result: AuditResult) -> dict[str, Any]:
         "verdict": result.verdict.verdict,
         "verdict_text": VERDICT_TEXT[result.verdict.verdict],
         "reasons": [(code, title_of(code)) for code in result.verdict.reasons],
-        "headlines": headlines(result, 3),
+        "headlines": headlines(result, 5),
+        "check_counts": check_counts(result) if result.verdict.checks else "",
         "other_headlines": other_headlines(result)[:2],
     }
