@@ -60,8 +60,10 @@ def auc_from_histograms(neg: np.ndarray, pos: np.ndarray,
 
 
 #: Groups with at most this many distinct scores are resampled over their exact
-#: score values; groups with more are resampled over this many quantile bins.
-MAX_SCORE_BINS = 512
+#: score values; groups with more are resampled over this many quantile bins
+#: (interval ends within 0.05 bootstrap standard deviations of resampling rows;
+#: see :mod:`.bootstrap`).
+MAX_SCORE_BINS = 64
 
 
 @dataclass(frozen=True)

@@ -150,42 +150,118 @@ def _continuous_rows(seed: int, n: int) -> tuple[np.ndarray, ...]:
     return _binary_rows(seed, n, pred_from_score=True, decimals=15)
 
 
-def test_many_distinct_scores_are_resampled_over_bins_not_rows(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """With continuous scores every multinomial has at most MAX_SCORE_BINS categories,
-    and the histogram the resamples use has at most cells × bins entries whatever
-    the number of rows."""
-    import audit._fairness.bootstrap as bootstrap
+class _CountingRng:
+    """A generator that counts the variates it draws (multinomial cells, binomials)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.variates = 0
+
+    def multinomial(self, n: object, pvals: np.ndarray, size: int | None = None) -> np.ndarray:
+        out = self.rng.multinomial(n, pvals, size=size)
+        self.variates += out.size
+        return out
+
+    def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+        out = self.rng.binomial(n, p)
+        self.variates += out.size
+        return out
+
+
+def test_many_distinct_scores_are_resampled_over_bins_not_rows() -> None:
+    """With continuous scores the histogram has at most cells × MAX_SCORE_BINS entries
+    whatever the number of rows, and each resample draws one variate per entry: the
+    cost is O(resamples × entries), not O(resamples × rows)."""
     from audit._fairness.views import MAX_SCORE_BINS, score_layout
 
-    seen: list[tuple[int, int]] = []
-    draw = bootstrap._draw_cell_scores
-
-    def spy(drawn: np.ndarray, cell_counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        seen.append((cell_counts.size, int(cell_counts.sum())))
-        return draw(drawn, cell_counts, rng)
-
-    monkeypatch.setattr(bootstrap, "_draw_cell_scores", spy)
-    sizes = []
+    per_resample = []
     for n in (20_000, 200_000):
         codes, y, pred, scores = _continuous_rows(20, n)
         stats = binary_stats(codes, 3, y, pred, scores)
         assert stats.score_count is not None and stats.score_count.size > 0.99 * n
         layout = score_layout(stats, MAX_SCORE_BINS)
         assert layout.binned.all() and (layout.n_values <= MAX_SCORE_BINS).all()
-        sizes.append(layout.count.size)
         assert layout.count.size <= stats.counts.size * MAX_SCORE_BINS
-        seen.clear()
-        view = resample_binary(stats, 50, np.random.default_rng(0))
+        rng = _CountingRng(0)
+        view = resample_binary(stats, 50, rng)  # type: ignore[arg-type]
         assert np.isfinite(view["auc"]).all()
-        assert seen and max(k for k, _ in seen) <= MAX_SCORE_BINS
-        # rows are drawn one by one only in cells of at most 4 × bins rows
-        assert all(rows <= 4 * MAX_SCORE_BINS for k, rows in seen if rows <= 4 * k)
-        if n == 200_000:  # every cell is larger than that: one multinomial per cell
-            assert all(4 * k < rows for k, rows in seen)
-    # ten times the rows, about the same histogram (bins are fixed, cells fill up)
-    assert sizes[1] <= 1.5 * sizes[0]
+        # the cells once, then one binomial per entry but the last of each cell
+        assert rng.variates <= 50 * (stats.counts.size + layout.count.size)
+        per_resample.append(rng.variates / 50)
+    # ten times the rows, about the same work (bins are fixed, cells fill up)
+    assert per_resample[1] <= 1.2 * per_resample[0]
+
+
+def test_drawn_bin_counts_add_up_to_the_drawn_cells_and_have_multinomial_moments() -> None:
+    """Second stage: every cell's bin counts sum to its drawn size exactly, and over
+    resamples each bin count has the mean n·p and variance n·p·(1-p) of a multinomial."""
+    from audit._fairness.bootstrap import _ScorePlan
+    from audit._fairness.views import MAX_SCORE_BINS, score_layout
+
+    codes, y, pred, scores = _binary_rows(40, 3000, pred_from_score=False, decimals=3)
+    stats = binary_stats(codes, 3, y, pred, scores)
+    layout = score_layout(stats, MAX_SCORE_BINS)
+    plan = _ScorePlan.of(layout, 3)
+    k = stats.counts.size
+    n_b = 4000
+    cells = np.tile(stats.counts.reshape(1, k), (n_b, 1))  # every resample: the data's sizes
+    cells[1::2] = np.random.default_rng(41).multinomial(stats.n, stats.counts.ravel() / stats.n,
+                                                        size=n_b // 2)
+    m = plan.draw(cells, np.random.default_rng(42))
+    entry_cell = np.repeat(np.arange(k), np.diff(layout.cell_start))
+    sums = np.zeros((n_b, k), dtype=np.int64)
+    for c in range(k):
+        sums[:, c] = m[:, entry_cell == c].sum(axis=1)
+    assert np.array_equal(sums, cells)
+    fixed = m[0::2].astype(np.float64)  # cell sizes fixed: bin counts are multinomial
+    n_c = stats.counts.ravel()[entry_cell]
+    p = layout.count / n_c
+    mean, var = n_c * p, n_c * p * (1 - p)
+    se = np.sqrt(var / fixed.shape[0])
+    ok = var > 0
+    assert (np.abs(fixed.mean(axis=0) - mean)[ok] <= 5 * se[ok]).all()
+    assert np.abs(fixed.var(axis=0)[ok] / var[ok] - 1).max() < 0.25
+
+
+def test_resamples_depend_only_on_the_counts_and_the_seed() -> None:
+    """Row order and how the rows were split into merged chunks do not change a draw."""
+    codes, y, pred, scores = _continuous_rows(43, 6000)
+    whole = binary_stats(codes, 3, y, pred, scores)
+    order = np.random.default_rng(44).permutation(codes.size)
+    c, yy, pp, ss = codes[order], y[order], pred[order], scores[order]
+    merged = (binary_stats(c[:1000], 3, yy[:1000], pp[:1000], ss[:1000])
+              + binary_stats(c[1000:], 3, yy[1000:], pp[1000:], ss[1000:]))
+    first = resample_binary(whole, 200, np.random.default_rng(45))
+    again = resample_binary(merged, 200, np.random.default_rng(45))
+    assert first.keys() == again.keys()
+    for key in first:
+        assert np.array_equal(first[key], again[key], equal_nan=True), key
+
+
+def test_score_intervals_cover_the_true_value() -> None:
+    """Coverage on a known case: binormal scores (true AUC Φ(1/√2)) and a known mean
+    score; binned (many distinct scores) 95% intervals cover in about 95% of data sets."""
+    from scipy.stats import norm
+
+    from audit._fairness.bootstrap import interval
+
+    rng = np.random.default_rng(46)
+    n, reps = 1500, 200
+    true_auc = norm.cdf(1 / math.sqrt(2))
+    x0 = rng.normal(0.0, 1.0, 2_000_000)  # the true mean score, by simulation
+    true_mean = 0.5 * (1 / (1 + np.exp(-x0))).mean() + 0.5 * (1 / (1 + np.exp(-x0 - 1))).mean()
+    covered = np.zeros(2)
+    for _ in range(reps):
+        y = rng.integers(0, 2, n)
+        scores = 1 / (1 + np.exp(-(rng.normal(0.0, 1.0, n) + y)))
+        stats = binary_stats(np.zeros(n, dtype=np.int64), 1, y, (scores > 0.5).astype(int), scores)
+        view = resample_binary(stats, 400, rng)
+        assert view["score_bins"][0] > 0  # binned
+        for i, (key, truth) in enumerate((("auc", true_auc), ("mean_score", true_mean))):
+            lo, hi = interval(METRICS[key].evaluate(view), 0.95)
+            covered[i] += lo[0] <= truth <= hi[0]
+    # 95% ± 3.5 standard errors of 200 data sets
+    assert ((covered / reps > 0.90) & (covered / reps < 0.995)).all(), covered / reps
 
 
 def test_binned_histogram_gives_the_exact_auc_and_mean_on_the_data() -> None:
@@ -249,6 +325,9 @@ def test_binned_resamples_are_within_the_tolerance_of_exact_resamples() -> None:
     lo_e, hi_e = interval(exact.reshape(200, -1), 0.95)
     lo_b, hi_b = interval(binned.reshape(200, -1), 0.95)
     assert np.abs(lo_b - lo_e).max() <= TOLERANCE and np.abs(hi_b - hi_e).max() <= TOLERANCE
+    # relative to the spread: below the Monte-Carlo error of a percentile (~0.085 sd)
+    sd = exact.reshape(200, -1).std(axis=0)
+    assert (np.abs(lo_b - lo_e) / sd).max() <= 0.05 and (np.abs(hi_b - hi_e) / sd).max() <= 0.05
 
 
 def test_binned_scheme_matches_row_bootstrap_and_exact_scheme(
@@ -381,10 +460,12 @@ def test_interval_width_shrinks_with_more_rows() -> None:
 
 
 def test_the_table_says_which_groups_had_binned_scores() -> None:
+    from audit._fairness.views import MAX_SCORE_BINS
+
     n = 6000
     groupings = _groupings(n, 30)[1:]  # sex: about 3,000 rows per group
     rng = np.random.default_rng(31)
-    for decimals, binned in ((2, False), (15, True)):
+    for decimals, binned in ((1, False), (15, True)):
         scores = np.round(rng.random(n), decimals)
         y = (rng.random(n) < scores).astype(np.int8)
         pred = (scores > 0.5).astype(np.int8)
@@ -392,4 +473,4 @@ def test_the_table_says_which_groups_had_binned_scores() -> None:
         notes = [note for note in table.notes if "quantile bins" in note]
         assert len(notes) == binned
         if binned:
-            assert "f, m" in notes[0] and "512" in notes[0]
+            assert "f, m" in notes[0] and str(MAX_SCORE_BINS) in notes[0]
