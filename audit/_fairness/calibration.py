@@ -1,20 +1,50 @@
-"""Calibration curves per group: binned mean score against the observed positive rate.
+"""Calibration curves per group, and the tables of scores that are not probabilities.
 
-Computed from the rows in one pass (``np.bincount`` on group × bin); used for plotting,
-not for the verdict (the verdict's calibration check uses the calibration gap metric).
+Curves (binned mean score against the observed positive rate) are computed from the rows
+in one pass (``np.bincount`` on group × bin); used for plotting, not for the verdict (the
+verdict's calibration check uses the calibration gap metric).
+
+Scores that are not probabilities (decile scores 1-10, a column the user did not call
+probabilities) have no average score and no calibration gap: :func:`without_probability_metrics`
+takes them out of a table, with the reason (issue 10, item 1).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._errors import ConfigError
 from .._inputs.prepared import Grouping
+from .._result.tables import AttributeTable, Estimate
+from .._words import fairness as words
 from .tables import check_rows
 
-__all__ = ["CalibrationBin", "CalibrationCurve", "GroupCalibration", "calibration_curve"]
+__all__ = ["CalibrationBin", "CalibrationCurve", "GroupCalibration", "calibration_curve",
+           "without_probability_metrics"]
+
+#: The group metrics that read scores as probabilities (AUC reads them as a ranking).
+PROBABILITY_METRICS = ("mean_score", "calibration_gap")
+
+
+def without_probability_metrics(table: AttributeTable, reason: str, *,
+                                keep_rows: bool = False) -> AttributeTable:
+    """``table`` without the average score and calibration gap, which need probabilities.
+
+    With ``keep_rows`` (the overall table) both stay as undefined values with ``reason``;
+    otherwise they are left out of every group (so no calibration check is made) and a
+    table note gives the reason.
+    """
+    groups = tuple(
+        replace(row, metrics={k: (Estimate(None, reason=reason) if k in PROBABILITY_METRICS
+                                  else e)
+                              for k, e in row.metrics.items()
+                              if keep_rows or k not in PROBABILITY_METRICS})
+        for row in table.groups)
+    notes = table.notes if keep_rows else table.notes + (words.probability_metrics_note(reason),)
+    return replace(table, groups=groups, notes=notes)
+
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pandas as pd
 from .._config import AuditConfig
 from .._errors import InputError, UnsupportedError
 from .._result.spec import Task
+from .._words import fairness as FW
 from .._words import inputs as W
 from . import groups as G
 from .columns import align_text_columns
@@ -18,6 +19,15 @@ from .model import ModelAdapter, infer_task
 from .target import positive_label
 
 _fmt = G.format_value
+
+
+@dataclass(frozen=True)
+class ScoresMeaning:
+    """Whether scores are probabilities, how that was decided, and if not why (for tables)."""
+
+    probabilities: bool
+    how: str
+    reason: str | None = None
 
 
 @dataclass
@@ -31,6 +41,39 @@ class Decisions:
     positive: Any = None  # the positive label (a class of the model, or a column value)
     model: ModelAdapter | None = None
     X: pd.DataFrame | None = None
+    scores_meaning: ScoresMeaning | None = None  # None: no scores
+
+
+#: A model's predict_proba() is a probability.
+MODEL_PROBABILITIES = ScoresMeaning(True, W.SCORES_FROM_MODEL)
+
+SAID_BUT_NOT_PROBABILITIES = (
+    "scores column '{column}' in {source} is said to hold probabilities "
+    "(scores_are_probabilities) but its values run from {lo:g} to {hi:g} - expected values in "
+    "[0, 1]; drop --scores-are-probabilities to audit them as a ranking only"
+)
+
+
+def scores_meaning(scores: np.ndarray, column: str, cfg: AuditConfig, source: str
+                   ) -> ScoresMeaning:
+    """A scores column is a probability only if it lies in [0, 1] and the user says so.
+
+    Outside [0, 1] (decile scores 1-10, a decision function) it is a ranking: AUC uses
+    it, the average score and the calibration gap do not apply.
+    """
+    lo, hi = float(scores.min()), float(scores.max())
+    range_text = W.score_range(lo, hi)
+    in_unit = lo >= 0 and hi <= 1
+    if cfg.scores_are_probabilities and not in_unit:
+        raise InputError(SAID_BUT_NOT_PROBABILITIES.format(column=column, source=source,
+                                                           lo=lo, hi=hi))
+    if cfg.scores_are_probabilities:
+        return ScoresMeaning(True, W.scores_declared(column, range_text))
+    if in_unit:
+        return ScoresMeaning(False, W.scores_undeclared(column, range_text),
+                             FW.SCORES_NOT_DECLARED)
+    return ScoresMeaning(False, W.scores_not_probabilities(column, range_text),
+                         FW.scores_not_probabilities(range_text))
 
 
 def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tuple[str, ...],
@@ -54,7 +97,8 @@ def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tup
         source = W.scores_at_threshold(cfg.threshold)
     else:
         y_pred, source = model_decisions(model, X, proba)
-    return df, Decisions(task, y_pred, scores, source, positive, model, X)
+    meaning = None if scores is None else MODEL_PROBABILITIES
+    return df, Decisions(task, y_pred, scores, source, positive, model, X, meaning)
 
 
 #: Decisions derived from ``predict_proba`` are checked against ``predict()`` on this many
@@ -106,7 +150,7 @@ def _scores_column(df: pd.DataFrame, column: str, source: str) -> np.ndarray:
         raise InputError(
             f"scores column '{column}' in {source} has "
             f"{int((~np.isfinite(scores)).sum())} missing or non-numeric values - "
-            "expected probabilities in [0, 1]")
+            "expected a number on every row (probabilities or scores)")
     return scores
 
 
@@ -148,4 +192,6 @@ def from_columns(df: pd.DataFrame, cfg: AuditConfig, column: str, target: str | 
     if scores is not None and cfg.scores is not None and cfg.threshold is not None:
         y_pred = (scores >= cfg.threshold).astype(np.int8)
         pred_source = W.scores_column_at_threshold(cfg.scores, cfg.threshold)
-    return Decisions(task, y_pred, scores, pred_source, positive)
+    meaning = None if scores is None or cfg.scores is None else scores_meaning(
+        scores, cfg.scores, cfg, source)
+    return Decisions(task, y_pred, scores, pred_source, positive, scores_meaning=meaning)

@@ -50,3 +50,6 @@ class Prepared:
     groupings: tuple[Grouping, ...]  # single attributes first, then intersections
     model: ModelAdapter | None  # None in predictions-only mode
     data: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # all audited rows
+    # Why the scores have no average score or calibration gap: they are not probabilities
+    # (None: they are, or there are none). AUC uses them as a ranking either way.
+    scores_not_probabilities: str | None = None

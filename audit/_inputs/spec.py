@@ -15,8 +15,10 @@ import pandas as pd
 
 from .._config import AuditConfig
 from .._errors import InputError, ModelError
-from .._result.findings import Finding
+from .._result.checks import CRITERION_CHECKS
+from .._result.findings import Finding, finding
 from .._result.spec import ResolvedSpec
+from .._words import fairness as FW
 from .._words import inputs as W
 from . import groups as G
 from .columns import feature_columns, prediction_column
@@ -24,7 +26,7 @@ from .model import require_fitted
 from .predictions import Decisions, from_columns, from_model
 from .prepared import Grouping, Prepared
 from .protected import attribute_groupings, intersections, protected_columns
-from .target import resolve_target, true_labels
+from .target import outcome_meaning, resolve_target, true_labels
 
 NO_ROWS = "{source} has no rows - expected at least one row to audit"
 DUPLICATE_COLUMNS = (
@@ -85,8 +87,33 @@ def resolve(
         n_rows_input=n_input,
         notes=tuple(notes),
         period=data_period(df, {p.column for p in found}),
+        **_scores_fields(decided),
+        **_meaning_fields(df, decided, target, column if estimator is None else None, cfg),
     )
+    if decided.scores_meaning is not None and decided.scores_meaning.reason is not None:
+        findings.append(finding(CRITERION_CHECKS["calibration"], "not_applicable",
+                                FW.calibration_not_applicable(decided.scores_meaning.reason)))
     return _prepared(df, decided, y, groupings), spec, tuple(findings)
+
+
+def _meaning_fields(df: pd.DataFrame, decided: Decisions, target: str | None,
+                    column: str | None, cfg: AuditConfig) -> dict[str, Any]:
+    """The spec's record of what the positive label means (issue 10, item 2)."""
+    if decided.task != "binary" or decided.positive is None:
+        return {}
+    if target is not None or column is not None:
+        values = list(pd.unique(df[target if target is not None else str(column)]))
+    else:
+        values = list(decided.model.classes) if decided.model is not None else []
+    m = outcome_meaning(decided.positive, values, target or column, cfg)
+    return {"positive_is": m.positive_is, "positive_how": m.how, "positive_note": m.note}
+
+
+def _scores_fields(decided: Decisions) -> dict[str, Any]:
+    """The spec's record of whether the scores are probabilities (issue 10, item 1)."""
+    m = decided.scores_meaning
+    return {} if m is None else {"scores_are_probabilities": m.probabilities,
+                                 "scores_how": m.how}
 
 
 def _unique_columns(df: pd.DataFrame, source: str) -> None:
@@ -114,7 +141,8 @@ def _prepared(df: pd.DataFrame, decided: Decisions, y: np.ndarray | None,
     """The standard form of the inputs that every audit stage reads."""
     return Prepared(task=decided.task, X=decided.X, y=y, y_pred=decided.y_pred,
                     scores=decided.scores, groupings=tuple(groupings), model=decided.model,
-                    data=df)
+                    data=df, scores_not_probabilities=None if decided.scores_meaning is None
+                    else decided.scores_meaning.reason)
 
 
 def data_period(df: pd.DataFrame, skip: set[str]) -> str | None:

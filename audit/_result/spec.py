@@ -40,5 +40,14 @@ class ResolvedSpec:
     n_rows_input: int
     notes: tuple[str, ...]
     period: str | None = None  # "2023-01-02 to 2024-12-30 (application_date)", if a date column exists
+    # Whether the scores are read as probabilities (None: no scores), and why, in words:
+    # only probabilities have a calibration gap and an average score (issue 10, item 1).
+    scores_are_probabilities: bool | None = None
+    scores_how: str | None = None
+    # What the positive label means, "favourable" or "harmful" (None: regression), how that
+    # was decided, and the sentence the summary opens with when the audit assumed it.
+    positive_is: str | None = None
+    positive_how: str | None = None
+    positive_note: str | None = None
 
 

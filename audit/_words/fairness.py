@@ -12,8 +12,54 @@ May import: ``audit._result`` and the standard library only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .._result.findings import Outcome
+
+# --------------------------------------------------------------------------- outcome words
+
+
+@dataclass(frozen=True)
+class OutcomeWords:
+    """The words for the positive decision and outcome, by what the positive label means.
+
+    A favourable positive (approved) is "selected" and the people it should reach
+    "qualified"; a harmful one (a risk flag: reoffended, defaulted) is "flagged", and
+    nobody "qualifies" for it (issue 10, item 2).
+    """
+
+    positive_is: str  # "favourable" or "harmful"
+    verb: str  # "the model {verb} 30% of people", "were {verb} less often"
+    rate: str  # "selection rate" / "flag rate"
+    truly_positive: str  # "of people who {truly_positive}, the model {verb} 62%"
+    truly_negative: str  # "of people who {truly_negative}, the model still {verb} 20%"
+    outcome: str  # "the favourable outcome" / "the flagged outcome"
+    missed: str  # the people a false negative leaves out: "qualified but were not selected"
+
+
+#: The default verb of ``AuditConfig.outcome_verb``, replaced by "flagged" for a harmful positive.
+DEFAULT_VERB = "selected"
+
+
+def outcome_words(positive_is: str | None, verb: str | None = None) -> OutcomeWords:
+    """The words for ``positive_is`` ("favourable", "harmful"; None reads as favourable).
+
+    ``verb`` is the user's ``outcome_verb`` (``--outcome-verb approved``); the default
+    ("selected") becomes "flagged" when the positive is harmful.
+
+    >>> outcome_words("harmful").verb, outcome_words("favourable", "approved").verb
+    ('flagged', 'approved')
+    """
+    if positive_is == "harmful":
+        v = verb if verb not in (None, DEFAULT_VERB) else "flagged"
+        return OutcomeWords("harmful", str(v), "flag rate", "truly had the outcome",
+                            "did not have the outcome", "the flagged outcome",
+                            f"had the outcome but were not {v}")
+    v = verb or DEFAULT_VERB
+    return OutcomeWords("favourable", v, "selection rate", "truly qualified",
+                        "did not qualify", "the favourable outcome",
+                        f"qualified but were not {v}")
+
 
 # --------------------------------------------------------------------------- tables
 
@@ -92,8 +138,31 @@ def score_bins_note(n_bins: int, groups: Sequence[str]) -> str:
     """Table note: score-based intervals of these groups resampled binned scores."""
     return (f"Intervals of AUC, mean score and calibration gap for {', '.join(groups)} "
             f"resample the scores in {n_bins} quantile bins per group (more distinct scores "
-            "than that); their values are exact and their interval ends within 0.001 of "
-            "resampling every row.")
+            "than that); their values are exact and their interval ends within 0.05 "
+            "standard errors of resampling every row, less than the bootstrap's own "
+            "Monte-Carlo error.")
+
+
+def scores_not_probabilities(range_text: str) -> str:
+    """Reason of the average score and calibration gap of scores outside [0, 1]."""
+    return f"not applicable (scores are not probabilities: {range_text})"
+
+
+#: Reason of the average score and calibration gap of a scores column in [0, 1] that the
+#: user did not call probabilities.
+SCORES_NOT_DECLARED = ("not applicable (the scores column is read as probabilities only "
+                       "when you say so: pass --scores-are-probabilities)")
+
+
+def probability_metrics_note(reason: str) -> str:
+    """Table note: why the table has no calibration gap and no average score."""
+    return f"Calibration gap and average score: {reason}."
+
+
+def calibration_not_applicable(reason: str) -> str:
+    """``Finding.message`` of the calibration check (FAIR006) when the scores are no probabilities."""
+    return (f"Calibration cannot be checked: {reason}. The scores still rank people, so "
+            "ranking quality (AUC) is measured.")
 
 
 # --------------------------------------------------------------------------- verdict
