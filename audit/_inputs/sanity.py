@@ -32,6 +32,7 @@ from .._result.checks import (
 )
 from .._result.findings import Finding, Outcome, finding
 from .._words import inputs as W
+from .._words.verdict import unused_column
 
 __all__ = [
     "CONSTANT_COLUMNS",
@@ -429,6 +430,7 @@ def sanity_checks(
     source: str,
     missing_threshold: float = 0.05,
     seed: int = 0,
+    model_features: Sequence[str] | None = None,
 ) -> tuple[Finding, ...]:
     """Run every data sanity check on ``df``.
 
@@ -448,6 +450,12 @@ def sanity_checks(
         Columns with a larger share of missing values are reported.
     seed : int, default 0
         Seed for the value samples of the "stored as text" checks.
+    model_features : sequence of str, optional
+        The columns the model reads. A column problem (text numbers or dates, missing
+        values, a constant column) only in columns the model does not read, and that are
+        neither the target nor protected, is informational: outcome ``"not_applicable"``
+        with a sentence saying so, not ``"review"``. ``None`` (predictions-only audits,
+        or unknown): every column counts.
 
     Returns
     -------
@@ -477,4 +485,25 @@ def sanity_checks(
         *_label_imbalance(df, target),
         *_protected_missing(df, protected),
     ]
+    if model_features is not None:
+        used = {*map(str, model_features), *map(str, protected), *([target] if target else [])}
+        results = [_informational(f, used) for f in results]
     return tuple(dataclasses.replace(f, details={**f.details, "source": source}) for f in results)
+
+
+#: Checks about particular columns, whose findings name them in ``subject``.
+_COLUMN_CHECKS = frozenset(c.code for c in (NUMBERS_AS_TEXT, DATES_AS_TEXT, MISSING_VALUES,
+                                             CONSTANT_COLUMNS))
+
+
+def _informational(f: Finding, used: set[str]) -> Finding:
+    """A column finding about columns the model does not read only: informational."""
+    if f.code not in _COLUMN_CHECKS or f.outcome != "review":
+        return f
+    # DATA003 and DATA005 list their columns as the keys of ``details``
+    per_column = f.code in (MISSING_VALUES.code, CONSTANT_COLUMNS.code)
+    columns = list(f.details) if per_column else [f.subject]
+    if any(c in used for c in columns):
+        return f
+    return dataclasses.replace(f, outcome="not_applicable", message=unused_column(f.message),
+                               details={**f.details, "model_uses_column": "no"})

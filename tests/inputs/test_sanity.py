@@ -334,3 +334,25 @@ def test_lending_example_planted_problems_are_found() -> None:
     assert date.details["format"] == "%Y-%m-%d"
     others = [f for f in findings if f.code not in ("DATA001", "DATA002")]
     assert {f.outcome for f in others} == {"pass"}
+
+
+def test_problems_in_columns_the_model_does_not_read_are_informational():
+    """Issue 10: data checks on columns the model does not use are not REVIEW."""
+    from audit._words.verdict import UNUSED_COLUMN
+
+    df = pd.DataFrame({"years": ["1", "2", "3"] * 10, "used": ["4", "5", "6"] * 10,
+                       "when": ["2024-01-02"] * 30, "gone": [None] * 29 + [1.0],
+                       "y": [0, 1] * 15})
+    got = sanity_checks(df, target="y", protected=(), source="demo",
+                        model_features=("used",))
+    by = {(f.code, f.subject): f for f in got}
+    assert by[("DATA001", "used")].outcome == "review"
+    unused = [by[("DATA001", "years")], by[("DATA002", "when")]]
+    unused += [f for f in got if f.code in ("DATA003", "DATA005")]
+    for f in unused:
+        assert f.outcome == "not_applicable", f
+        assert f.message.endswith(UNUSED_COLUMN)
+        assert f.details["model_uses_column"] == "no"
+    # without knowing the model's columns (predictions only), every column counts
+    plain = sanity_checks(df, target="y", protected=(), source="demo")
+    assert {f.outcome for f in plain if f.code in ("DATA001", "DATA002")} == {"review"}
