@@ -319,6 +319,30 @@ def _groups(values: Sequence[str], counts: np.ndarray, *, min_group_size: int,
     return _Groups(tuple(ordered), group_of[of_value], ref, members)
 
 
+#: Name tokens that say how a column codes an attribute, not which attribute it is
+#: (``race_desc``, ``age_cat``, ``sex_code``): left out when comparing names.
+CODING_TOKENS = frozenset(("cat", "category", "categories", "code", "cd", "desc", "description",
+                           "group", "grp", "band", "bucket", "id", "label", "name", "text",
+                           "raw", "num", "is", "the", "of"))
+
+
+def same_family(a: Grouping, b: Grouping) -> bool:
+    """Whether two attributes describe the same thing and must never be crossed.
+
+    Two attributes of one known family (race, gender, age, geography: ``age`` and
+    ``age_cat``, ``state`` and ``zip``) are the same thing; so are two others whose
+    columns share a name word beyond coding words (``religion`` and ``religion_desc``).
+    Crossing them would give a table of empty or identical combinations (issue 10, item 8).
+    """
+    if a.family == "intersection" or b.family == "intersection":
+        return False
+    if a.family == b.family and a.family in FAMILIES:
+        return True
+    words_a = {t for c in a.columns for t in tokens(c)} - CODING_TOKENS
+    words_b = {t for c in b.columns for t in tokens(c)} - CODING_TOKENS
+    return bool(words_a & words_b)
+
+
 def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
     """Every combination of two groupings' groups; small combinations are merged.
 

@@ -171,7 +171,10 @@ def attribute_groupings(
 
 def intersections(groupings: list[Grouping], cfg: AuditConfig,
                   notes: list[str]) -> list[Grouping]:
-    """Every pair of attributes with at least two (and not too many) groups, combined."""
+    """Every pair of attributes with at least two (and not too many) groups, combined.
+
+    Two attributes of the same family (``age`` and ``age_cat``) are never crossed.
+    """
     if not cfg.intersections:
         return []
     singles = [g for g in groupings if len(g.labels) >= 2]
@@ -179,5 +182,9 @@ def intersections(groupings: list[Grouping], cfg: AuditConfig,
     if wide:
         notes.append(W.not_intersected_note(cfg.intersection_max_groups, [g.name for g in wide]))
         singles = [g for g in singles if g not in wide]
-    return [G.intersect(singles[i], singles[j], cfg.min_group_size)
-            for i in range(len(singles)) for j in range(i + 1, len(singles))]
+    pairs = [(a, b) for i, a in enumerate(singles) for b in singles[i + 1:]]
+    same = [(a.name, b.name) for a, b in pairs if G.same_family(a, b)]
+    if same:
+        notes.append(W.same_family_note(same))
+    return [G.intersect(a, b, cfg.min_group_size) for a, b in pairs
+            if not G.same_family(a, b)]

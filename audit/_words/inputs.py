@@ -12,9 +12,11 @@ May import: ``audit._result`` and the standard library only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .numbers import row_percent
+from .text import isolate
 
 # --------------------------------------------------------------------------- numbers
 
@@ -52,6 +54,51 @@ def target_by_name(column: str) -> str:
 def unlabelled_rows(n_missing: int, n_rows: int, target: str) -> str:
     """SPEC001: rows without a target value were left out."""
     return f"{n_missing} of {n_rows} rows have no value in '{target}' and were left out."
+
+
+def positive_is_set_by_you(positive_is: str) -> str:
+    """``positive_how``: the user said what the positive label means."""
+    return f"set by you (positive_is = {positive_is})"
+
+
+def positive_by_label(label: str, positive_is: str) -> str:
+    """``positive_how``: the label's own word says it (approved, denied ...)."""
+    return f"from the label '{label}' itself: a {positive_is} outcome"
+
+
+def positive_label_set_by_you(label: str) -> str:
+    """``positive_how``: the user named the favourable label with --positive-label."""
+    return f"set by you (positive label '{label}' is the favourable outcome)"
+
+
+def positive_by_name(column: str, word: str, positive_is: str) -> str:
+    """``positive_how``: an obvious column name says it (``two_year_recid``: harmful)."""
+    return f"from the name '{column}' ('{word}' means a {positive_is} outcome)"
+
+
+def _positive_of(label: str, column: str | None) -> str:
+    return (f"{label} in '{column}'" if column is not None
+            else f"{label} (the model's positive class)")
+
+
+def positive_assumed(label: str, column: str | None) -> str:
+    """``positive_how``: nothing says it, so the positive label is read as favourable."""
+    return (f"assumed: nothing says whether {_positive_of(label, column)} is favourable or "
+            "harmful, so it is read as favourable")
+
+
+def positive_assumed_note(label: str, column: str | None, other: str | None) -> str:
+    """``positive_note``: the summary's first lines say what the audit assumed, and the fix.
+
+    >>> positive_assumed_note("1", "two_year_recid", "0")  # doctest: +NORMALIZE_WHITESPACE
+    "We read 1 in 'two_year_recid' as the favourable outcome. If 1 is harmful (a risk flag),
+     pass --positive-is harmful; or pass --positive-label 0 to audit 0 as the favourable
+     outcome."
+    """
+    flip = (f"; or pass --positive-label {other} to audit {other} as the favourable outcome"
+            if other is not None else "")
+    return (f"We read {_positive_of(label, column)} as the favourable outcome. If {label} is "
+            f"harmful (a risk flag), pass --positive-is harmful{flip}.")
 
 
 def period(first: str, last: str, column: str) -> str:
@@ -97,6 +144,44 @@ def predictions_column(column: str) -> str:
 def scores_column_at_threshold(column: str, threshold: float) -> str:
     """Where the decisions came from: a scores column cut at a threshold."""
     return f"column '{column}' ≥ {threshold:g}"
+
+
+# --------------------------------------------------------------------------- scores
+
+#: ``ResolvedSpec.scores_how`` for a model's ``predict_proba()``.
+SCORES_FROM_MODEL = "probabilities from the model's predict_proba()"
+
+
+def score_range(lo: float, hi: float) -> str:
+    """The range of a scores column in words: ``range 1–10``, ``range −2.31 to 4.07``.
+
+    >>> score_range(1.0, 10.0)
+    'range 1–10'
+    >>> score_range(-2.3141, 4.07)
+    'range −2.31 to 4.07'
+    """
+    a, b = f"{lo:.3g}".replace("-", "−"), f"{hi:.3g}".replace("-", "−")
+    return f"range {a}–{b}" if lo >= 0 else f"range {a} to {b}"
+
+
+def scores_not_probabilities(column: str, range_text: str) -> str:
+    """``scores_how``: a scores column outside [0, 1], used as a ranking only."""
+    return (f"column '{column}': scores are not probabilities: {range_text}. They are used as "
+            "a ranking (AUC); calibration and the average score are not applicable.")
+
+
+def scores_undeclared(column: str, range_text: str) -> str:
+    """``scores_how``: a scores column in [0, 1] that the user did not call probabilities."""
+    return (f"column '{column}' ({range_text}): used as a ranking (AUC) only, because a "
+            "column of scores is read as probabilities only when you say so. If they are "
+            "probabilities, pass --scores-are-probabilities (scores_are_probabilities = true "
+            "in audit.toml) to check calibration too.")
+
+
+def scores_declared(column: str, range_text: str) -> str:
+    """``scores_how``: a scores column the user said holds probabilities."""
+    return (f"column '{column}' ({range_text}): probabilities, as you said "
+            "(scores_are_probabilities)")
 
 
 def text_converted_note(columns: Sequence[str]) -> str:
@@ -149,6 +234,36 @@ def not_intersected_note(max_groups: int, attributes: Sequence[str]) -> str:
     return (f"Not combined with other attributes (more than {max_groups} "
             f"groups): {', '.join(attributes)}; raise intersection_max_groups to "
             "include them.")
+
+
+def same_family_note(pairs: Sequence[tuple[str, str]]) -> str:
+    """Attributes that describe the same thing (``age`` and ``age_cat``) were not crossed."""
+    shown = "; ".join(f"{a} with {b}" for a, b in pairs)
+    return ("Not crossed with each other, as each pair describes the same attribute: "
+            f"{shown}.")
+
+
+#: An age group label made of numbers: ``25–34``, ``25 - 45``, ``40`` (``<25``, ``65+`` apart).
+_AGE_NUMBERS = re.compile(r"\d+(\.\d+)?(\s*[–-]\s*\d+(\.\d+)?)?")
+
+
+def age_people(noun: str, label: str) -> str:
+    """How to name the people of an age group: by the numbers, else by the band's own name.
+
+    >>> age_people("people", "25–34") == "people aged " + isolate("25–34")
+    True
+    >>> age_people("people", "Greater than 45") == "people in age band '" + isolate(
+    ...     "Greater than 45") + "'"
+    True
+    """
+    text = label.strip()
+    if text.startswith("<") and _AGE_NUMBERS.fullmatch(text[1:].strip()):
+        return f"{noun} under {isolate(text[1:].strip())}"
+    if text.endswith("+") and _AGE_NUMBERS.fullmatch(text[:-1].strip()):
+        return f"{noun} aged {isolate(text[:-1].strip())} and over"
+    if _AGE_NUMBERS.fullmatch(text):
+        return f"{noun} aged {isolate(label)}"
+    return f"{noun} in age band '{isolate(label)}'"
 
 
 def direct_use(column: str, attribute: str) -> str:
