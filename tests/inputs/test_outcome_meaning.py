@@ -260,3 +260,17 @@ def test_cli_refuses_probabilities_outside_unit_range(refused, tmp_path):
     refused(["run", data, "--predictions", "high_risk", "--scores", "decile_score",
              "--scores-are-probabilities", *outs(tmp_path)],
             "but its values run from 1 to 10 - expected values in [0, 1]")
+
+
+def test_threshold_on_a_decile_scores_column():
+    df = compas_like().assign(high_risk=0)
+    cfg = AuditConfig().updated(scores="decile_score", threshold=5, target="two_year_recid",
+                                predictions="high_risk", intersections=False)
+    prepared, spec, _ = resolve(df, None, cfg)
+    assert prepared.y_pred.sum() == (df.decile_score >= 5).sum() > 0
+    assert spec.prediction_source == "column 'decile_score' ≥ 5"
+    assert spec.scores_are_probabilities is False
+    with pytest.raises(ConfigError, match="threshold must be a probability between 0 and 1"):
+        AuditConfig().updated(threshold=5)
+    with pytest.raises(ConfigError, match="threshold must be a finite number on the scale"):
+        AuditConfig().updated(scores="decile_score", threshold=float("nan"))
