@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._result.checks import CRITERION_CHECKS, NOT_JUDGED, SMALL_GROUPS
-from .._result.findings import OUTCOME_RANK, Finding, finding, worst
+from .._result.findings import OUTCOME_RANK, Check, Finding, finding, worst
 from .._result.tables import AttributeTable, Estimate, GapRow, GroupRow
 from .._result.verdict import (
+    DECISIONS,
     CheckResult,
     Outcome,
     Policy,
@@ -419,6 +420,24 @@ def _not_judged_finding(t: AttributeTable) -> Finding:
                    subject=t.attribute)
 
 
+def _criterion_finding(check: Check, attribute: str, mine: list[CheckResult],
+                       o: Outcome) -> Finding:
+    """One criterion's finding on one attribute: the groups with the worst outcome, the most
+    material gap with its size, and the checks counted by decision (in ``details``)."""
+    groups = sorted({c.group for c in mine if c.outcome == o})
+    message = words.criterion_message(attribute, o, groups)
+    told = [c for c in mine if c.decision in ("fail", "review")]
+    if o in ("fail", "review") and told:
+        top = max(told, key=lambda c: (c.decision == "fail", c.materiality or 0.0))
+        message += " " + vwords.largest_gap(top.group, top.kind, top.metric,
+                                            top.estimate.value, top.reference)
+    counts: dict[str, str] = {d: str(sum(c.decision == d for c in mine)) for d in DECISIONS}
+    if o == "review":
+        counts["decision"] = "review" if any(c.decision == "review" for c in mine) \
+            else "undecided"
+    return finding(check, o, message, subject=attribute, details=counts)
+
+
 def _findings(tables: Sequence[AttributeTable], checks: Sequence[CheckResult],
               outcomes: dict[str, dict[str, Outcome]]) -> list[Finding]:
     """One finding per criterion and attribute, one per attribute with small groups, then
@@ -429,10 +448,8 @@ def _findings(tables: Sequence[AttributeTable], checks: Sequence[CheckResult],
             mine = [c for c in checks if c.attribute == t.attribute and c.criterion == crit]
             if not mine:
                 continue
-            o = outcomes[t.attribute][crit]
-            groups = sorted({c.group for c in mine if c.outcome == o})
-            findings.append(finding(check, o, words.criterion_message(t.attribute, o, groups),
-                                    subject=t.attribute))
+            findings.append(_criterion_finding(check, t.attribute, mine,
+                                               outcomes[t.attribute][crit]))
     for t in tables:
         small = [(g.group, g.n) for g in t.groups if g.status != "ok"]
         if small:

@@ -143,3 +143,24 @@ def material_review_next() -> str:
     return ("The gap is real (its interval excludes no gap) but may or may not exceed the "
             "policy's limit. Next: a reviewer should judge whether it is acceptable, and "
             "write down why.")
+
+
+def largest_gap(group: str, kind: str, metric: str, value: float | None, reference: str) -> str:
+    """The size of a criterion's most material gap, for its finding's message.
+
+    >>> largest_gap("44104", "level", "calibration_gap", 0.153, "60614")
+    'Largest: 44104, scores 15.3 points above the observed rate.'
+    >>> largest_gap("Black", "ratio", "selection_rate", 0.653, "White")
+    'Largest: Black, 0.65 times the rate of White.'
+    """
+    if value is None:
+        return ""
+    g, r = group, reference  # plain: Finding messages are data for the JSON and the console
+    if kind == "ratio":
+        return f"Largest: {g}, {value:.2f} times the rate of {r}."
+    pts = f"{abs(100 * value):.1f} points"
+    if kind == "level":
+        side = "above" if value > 0 else "below"
+        return f"Largest: {g}, scores {pts} {side} the observed rate."
+    side = "above" if value > 0 else "below"
+    return f"Largest: {g}, {pts} {side} {r} ({metric.replace('_', ' ')})."

@@ -93,3 +93,13 @@ def test_materiality_ranks_fails_over_noise(judged):
     assert zero and all(c.materiality < 0.05 for c in zero)
     undecided = [c.materiality for c in verdict.checks if c.decision == "undecided"]
     assert max(undecided) < fail.materiality
+
+
+def test_findings_name_the_largest_gap_and_count_decisions(judged):
+    verdict, findings = judged
+    (dp,) = [f for f in findings if f.code == "FAIR001"]
+    assert dp.outcome == "fail"
+    assert "Largest: g5, 0.55 times the rate of g0." in dp.message  # group and size
+    counts = {d: int(dp.details[d]) for d in ("fail", "review", "undecided", "pass")}
+    assert sum(counts.values()) == sum(c.criterion == "demographic_parity"
+                                       for c in verdict.checks)
