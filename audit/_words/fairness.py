@@ -161,8 +161,8 @@ def probability_metrics_note(reason: str) -> str:
 
 def calibration_not_applicable(reason: str) -> str:
     """``Finding.message`` of the calibration check (FAIR006) when the scores are no probabilities."""
-    return (f"Calibration cannot be checked: {reason}. The scores still rank people, so "
-            "ranking quality (AUC) is measured.")
+    return (f"Calibration and the average score are {reason}. The scores still rank people, "
+            "so ranking quality (AUC) is measured.")
 
 
 # --------------------------------------------------------------------------- verdict
