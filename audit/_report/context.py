@@ -12,6 +12,7 @@ from .sections.fairness import fairness_context
 from .sections.flags import flags_context
 from .sections.methodology import methodology_context
 from .sections.performance import performance_context
+from .sections.signed import signed_context
 from .sections.summary import summary_context
 
 __all__ = ["build_context", "section_contexts", "summary_context"]
@@ -33,10 +34,12 @@ def section_contexts(result: AuditResult) -> dict[str, Any]:
 
 def build_context(result: AuditResult) -> dict[str, Any]:
     """Everything the full report needs, charts included (summary, scope and sign-off read
-    ``r`` and ``spec``; data and fairness add their keys at the top level)."""
+    ``r`` and ``spec``; data and fairness add their keys at the top level; ``signed`` holds
+    the contents, the checks behind the verdict, the recommendation and the sign-off facts)."""
     return {
         **summary_context(result),
         **fairness_context(result),
         **data_context(result),
         **section_contexts(result),
+        **signed_context(result),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 
 from .._result.tables import Estimate
@@ -14,6 +16,27 @@ __all__ = ["attr_text", "cell", "ci_text", "count", "filters", "html_text", "num
 
 #: Controls that stay as they are in HTML text (plain whitespace there, meaningful in <pre>).
 HTML_KEEPS = "\n\r\t"
+#: Sections that sentences refer to by their quoted heading -> the element id they link to.
+CROSS_REFERENCES = {
+    "What drives each gap": "gap-drivers",
+    "Troublemaker features": "flags",
+    "Fairness by group": "fairness",
+    "How to read this report": "methodology",
+    "Is the complexity worth it?": "complexity",
+    "Is the model's complexity worth it?": "complexity",
+    "What drives the model's decisions": "explanations",
+    "Checks behind the verdict": "decisive",
+    "Reproducibility": "reproducibility",
+    "Data checks": "data",
+}
+_QUOTED = re.compile("“(" + "|".join(re.escape(str(escape(k))) for k in CROSS_REFERENCES) + ")”")
+_TARGET = {str(escape(k)): v for k, v in CROSS_REFERENCES.items()}
+
+
+def _linked(text: Markup) -> Markup:
+    """Escaped text with each quoted section heading (“Troublemaker features”) as a link."""
+    return Markup(_QUOTED.sub(lambda m: f'<a href="#{_TARGET[m.group(1)]}">{m.group(0)}</a>',
+                              str(text)))
 
 
 def html_text(value: object) -> object:
@@ -21,14 +44,15 @@ def html_text(value: object) -> object:
 
     Text is escaped; data values marked by :func:`~audit._words.text.isolate` become
     ``<bdi>`` elements, so a right-to-left label cannot reorder the sentence around it;
-    control and bidi characters anywhere else are shown as escapes (``\\u202e``).
+    control and bidi characters anywhere else are shown as escapes (``\\u202e``); a
+    section named in curly quotes (:data:`CROSS_REFERENCES`) becomes a link to it.
     Markup (the inline SVG charts) and non-text values pass unchanged.
     """
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
     return Markup("").join(
         Markup("<bdi>%s</bdi>") % visible(piece, HTML_KEEPS) if isolated
-        else escape(visible(piece, HTML_KEEPS))
+        else _linked(escape(visible(piece, HTML_KEEPS)))
         for isolated, piece in isolated_parts(value))
 
 

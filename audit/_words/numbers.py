@@ -32,3 +32,29 @@ def row_percent(x: float) -> str:
     if 0.9995 < x < 1:
         return ">99.9%"
     return f"{100 * x:.1f}%"
+
+
+#: The minus sign numbers print with (U+2212, not the hyphen "-").
+MINUS = "\u2212"
+
+
+def signed(x: float, digits: int = 2) -> str:
+    """A number with ``digits`` decimals, a true minus sign and never a negative zero.
+
+    >>> signed(-0.1149), signed(-0.00004, 3), signed(0.5, 1)
+    ('−0.11', '0.000', '0.5')
+    """
+    text = f"{x:.{digits}f}"
+    if text.startswith("-"):
+        body = text[1:]
+        return body if float(body) == 0 else MINUS + body
+    return text
+
+
+def span(lo: float, hi: float, digits: int = 2) -> str:
+    """An interval as 'lo to hi', clean signs on both ends.
+
+    >>> span(-0.114, -0.0149), span(-0.0004, 0.02)
+    ('−0.11 to −0.01', '0.00 to 0.02')
+    """
+    return f"{signed(lo, digits)} to {signed(hi, digits)}"

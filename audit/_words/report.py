@@ -25,7 +25,7 @@ from .._result.explanation import CANCEL_SHARE, DriverItem, DriverSummary
 from .._result.tables import Estimate
 from .._result.troublemakers import FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
 from .._result.verdict import CheckResult
-from .numbers import percent
+from .numbers import MINUS, percent, signed, span
 from .text import ISOLATE_OPEN, isolate
 
 # --------------------------------------------------------------------------- numbers in sentences
@@ -40,7 +40,7 @@ def num(x: float | None, digits: int = 2) -> str:
     """A number for people: fixed decimals, '–' for undefined."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
-    return f"{x:.{digits}f}"
+    return signed(x, digits)
 
 
 
@@ -65,7 +65,17 @@ def ci_text(lo: float | None, hi: float | None, points: bool = False) -> str:
         elif lo < 0:  # straddles zero: say both directions instead of mixing signs
             return f" (95% CI from {-100 * lo:.1f} points less to {100 * hi:.1f} points more)"
         return f" (95% CI {100 * lo:.1f} to {100 * hi:.1f} points)"
-    return f" (95% CI {lo:.2f}–{hi:.2f})"
+    return f" (95% CI {range_text(lo, hi)})"
+
+
+def range_text(lo: float, hi: float, digits: int = 2) -> str:
+    """An interval for tables and sentences: '0.64–0.78', or '−0.11 to −0.01' once a sign shows.
+
+    >>> range_text(0.642, 0.781), range_text(-0.114, -0.0149), range_text(-0.0001, 0.02)
+    ('0.64–0.78', '−0.11 to −0.01', '0.00–0.02')
+    """
+    text = span(lo, hi, digits)
+    return text if MINUS in text else text.replace(" to ", "–")
 
 
 def share(x: float | None) -> str:
@@ -113,12 +123,13 @@ def sig(x: float | None, digits: int = 3) -> str:
         return "0"
     mag = math.floor(math.log10(abs(x)))
     decimals = max(0, digits - 1 - mag)
-    return f"{x:,.{decimals}f}"
+    text = f"{abs(x):,.{decimals}f}"
+    return MINUS + text if x < 0 else text
 
 
 def fixed(x: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` decimals, '–' if undefined."""
-    return f"{x:.{digits}f}" if finite(x) else "–"
+    """A number with ``digits`` decimals, '–' if undefined (true minus, no '-0.000')."""
+    return signed(x, digits) if finite(x) else "–"  # type: ignore[arg-type]
 
 
 def _about_points(x: float) -> str:
@@ -216,13 +227,99 @@ _NEXT = {
 }
 
 
-def next_step(criterion: str, outcome: str, point_inside: bool = False) -> str:
-    """What a finding means and what to do about it, in one or two short sentences."""
+#: The next step of a failing gap when the audit saw only the decisions (no model to explain
+#: or retrain): the reviewer's lever is the model's owner.
+_NEXT_PREDICTIONS_ONLY = ("Next: this audit saw only the decisions, not the model, so it cannot "
+                          "say what drives the gap; ask the model's owner to find the cause "
+                          "and fix it, then audit the new decisions.")
+
+
+def next_step(criterion: str, outcome: str, point_inside: bool = False,
+              mode: str = "model") -> str:
+    """What a finding means and what to do about it, in one or two short sentences.
+
+    ``mode`` is the audit's (``"model"`` or ``"predictions"``): with decisions only there is
+    no explanation section to point to and no model to retrain.
+    """
     if outcome == "review" and point_inside:
         return ("No clear gap shows, but there are too few people here to be sure. Next: a "
                 "reviewer should decide whether this group needs more data before release.")
     meaning = _MEANING.get((criterion, outcome)) or _MEANING.get((outcome, ""), "")
-    return f"{meaning} {_NEXT.get(outcome, '')}".strip()
+    step = (_NEXT_PREDICTIONS_ONLY if mode == "predictions" and outcome == "fail"
+            else _NEXT.get(outcome, ""))
+    return f"{meaning} {step}".strip()
+
+
+# --------------------------------------------------------------------------- the signed part
+
+DECISIVE_INTRO = ("These checks decide the verdict: every check that fails the policy, then "
+                  "the checks needing review whose measured gap is itself beyond the limit, "
+                  "largest first. Each group links to its table in the appendix.")
+NO_DECISIVE = ("No check fails, and no measured gap is beyond the policy's limit; the checks "
+               "that need review only lack data (see the appendix).")
+
+
+def decisive_more(n_more: int) -> str:
+    """The line under the decisive checks when some were left to the appendix."""
+    return (f"{n_more} more check{'s' if n_more != 1 else ''} with a measured gap beyond the "
+            "limit need review; they are listed in the appendix “Fairness by group”.")
+
+
+def check_numbers(check: CheckResult) -> tuple[str, str, str]:
+    """(measured value, 95% interval, policy limit) of one check, for the decisive table.
+
+    >>> from audit._result.tables import Estimate
+    >>> c = CheckResult("predictive_parity", "race", "Black", "White", "ppv", "difference",
+    ...                 Estimate(-0.096, -0.136, -0.057), 0.1, "review")
+    >>> check_numbers(c)
+    ('−9.6 points', '−13.6 to −5.7 points', 'within ±10 points')
+    """
+    e, t = check.estimate, check.threshold
+    if check.kind == "ratio":
+        value = f"{num(e.value)} times" if finite(e.value) else "–"
+        ci = range_text(e.lo, e.hi) if finite(e.lo) and finite(e.hi) else "–"  # type: ignore
+        return value, ci, f"{num(t)} to {num(1 / t)} times"
+    value = f"{signed(100 * e.value, 1)} points" if finite(e.value) else "–"  # type: ignore
+    ci = (f"{span(100 * e.lo, 100 * e.hi, 1)} points"  # type: ignore[operator]
+          if finite(e.lo) and finite(e.hi) else "–")
+    return value, ci, f"within ±{signed(100 * t, 0)} points"
+
+
+#: The reviewer's choices in the sign-off block.
+DECISIONS = ("Approve", "Approve with conditions", "Reject")
+
+_RECOMMEND = {
+    "FAIL": "Do not approve the model as it is: {fails} the policy even allowing for chance.",
+    "REVIEW": "Approve only with conditions, or reject: no check clearly fails, but {reviews} "
+              "a gap beyond the policy's limit. The reviewer should judge each one listed "
+              "above and write the conditions (such as monitoring the named groups, or "
+              "collecting more data) into the sign-off.",
+    "UNDECIDED": "Do not approve on this evidence: the audit could not judge at least one "
+                 "protected attribute. Audit more data first.",
+    "PASS": "Approve: every check is within the policy's limits, even allowing for "
+            "uncertainty.",
+}
+_FIX = {
+    "model": "Fix the failing gaps (the appendix “What drives each gap” shows which inputs "
+             "drive them, and “Troublemaker features” recommends a fairness rule for "
+             "retraining), then audit the retrained model.",
+    "predictions": "This audit saw only the model's decisions, so it cannot say what drives "
+                   "the gaps: ask the model's owner to find the cause and fix it, then audit "
+                   "the new decisions.",
+}
+
+
+def recommendation(verdict: str, mode: str, n_fail: int, n_review: int) -> list[str]:
+    """The recommendation the signed part closes with: one decision, then what to do."""
+    first = _RECOMMEND[verdict].format(
+        fails=f"{n_fail} check{' fails' if n_fail == 1 else 's fail'}",
+        reviews=f"{n_review} check{' cannot' if n_review == 1 else 's cannot'} rule out")
+    return [first, _FIX[mode]] if verdict == "FAIL" else [first]
+
+
+def policy_source(path: str | None) -> str:
+    """Which policy the verdict was judged against, for the sign-off block."""
+    return f"the policy file {isolate(path)}" if path else "the built-in default policy"
 
 
 def _difference_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str) -> str:

@@ -16,8 +16,8 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (apt-get install "
                        "chromium); .ci/run installs it"),
 ]
-SECTIONS = ("summary", "scope", "data", "performance", "fairness", "explanations", "complexity",
-            "flags", "methodology", "signoff", "reproducibility")
+SECTIONS = ("summary", "scope", "decisive", "recommendation", "signoff", "data", "performance",
+            "fairness", "explanations", "complexity", "flags", "methodology", "reproducibility")
 BADGE_RGB = {"PASS": (11, 110, 79), "REVIEW": (138, 90, 0), "FAIL": (179, 38, 30)}
 
 
@@ -56,3 +56,37 @@ def test_report_in_chromium(tmp_path, small_df, small_model):
     assert requests == [report.as_uri()]
     assert shot.stat().st_size > 20_000
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+
+
+def test_demo_pdf_signed_part_is_short_and_appendix_prints_complete(tmp_path):
+    """--pdf on the demo: the signed part ends within 8 A4 pages; closed <details> print.
+
+    A failing row that the screen shows only inside a closed <details> (a combination of
+    two attributes) must be in the PDF text, after the signed part.
+    """
+    import gzip
+    import json
+
+    pypdf = pytest.importorskip("pypdf")
+    from audit._report.pdf import html_to_pdf
+    from audit._result.audit import AuditResult
+
+    root = Path(__file__).resolve().parents[2]
+    doc = gzip.open(root / "tests" / "data" / "demo_full.json.gz", "rt", encoding="utf-8").read()
+    result = AuditResult.from_dict(json.loads(doc))
+    html = render_html(result)
+    folded = next(c for c in result.verdict.checks if c.outcome == "fail" and " × " in c.attribute)
+    closed = html[html.index('<details class="intersection">'):]
+    assert folded.group in closed  # on screen it sits inside a closed <details>
+    report = tmp_path / "report.html"
+    report.write_text(html, encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    html_to_pdf(report, pdf)
+    pages = [p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages]
+    end = next(i for i, t in enumerate(pages, 1) if "End of the signed part" in t)
+    assert end <= 8, f"the signed part ends on page {end}"
+    signed = "".join(pages[:end])
+    assert "Signature" in signed and "Approve with conditions" in signed
+    appendix = " ".join(pages[end:]).replace("\n", " ")
+    assert folded.group in appendix
+    assert "Combinations of two attributes" in appendix and folded.attribute in appendix

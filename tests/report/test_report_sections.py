@@ -117,8 +117,9 @@ def test_fixture_has_what_the_sections_need(result):
 def test_full_report_has_sections_in_order(result):
     html = render_html(result)
     ids = [m.group(1) for m in re.finditer(r'<section id="([a-z]+)"', html)]
-    order = ["summary", "scope", "data", "performance", "fairness", "explanations",
-             "complexity", "flags", "methodology", "signoff", "reproducibility"]
+    order = ["summary", "scope", "decisive", "recommendation", "signoff",  # the signed part
+             "data", "performance", "fairness", "explanations", "complexity", "flags",
+             "methodology", "reproducibility"]  # the appendix
     assert [i for i in ids if i in order] == order
 
 

@@ -4,6 +4,8 @@ Each chart function takes result dataclasses and returns ``(svg, alt_text)``; th
 alt text is worded in :mod:`audit._words.report`.
 """
 
+from html import escape
+
 from ..._words.text import plain, visible
 
 
@@ -19,3 +21,17 @@ def chart_text(text: object) -> str:
     '\\\\$5 \\\\$'
     """
     return visible(plain(str(text))).replace("$", "\\$")
+
+
+def accessible(svg: str, alt: str) -> str:
+    """The chart as an image for assistive technology: ``role="img"``, an ``aria-label``
+    and a ``<title>`` holding ``alt`` (data values as plain text, escaped).
+
+    >>> accessible('<svg width="1"><g/></svg>', 'A & b')
+    '<svg role="img" aria-label="A &amp; b" width="1"><title>A &amp; b</title><g/></svg>'
+    """
+    text = escape(visible(plain(alt)), quote=True)
+    head, rest = svg[:4], svg[4:]
+    assert head == "<svg", "a chart starts with <svg"
+    close = rest.index(">") + 1
+    return f'{head} role="img" aria-label="{text}"{rest[:close]}<title>{text}</title>{rest[close:]}'

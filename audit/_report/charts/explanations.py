@@ -30,7 +30,7 @@ from ..._words.report import (
     group_comparison_alt,
     importance_alt,
 )
-from . import chart_text
+from . import accessible, chart_text
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -42,6 +42,8 @@ OKABE_ITO: tuple[str, ...] = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
+#: Fill patterns that tell the groups of a bar chart apart without colour.
+HATCHES: tuple[str, ...] = ("", "///", "...", "xxx", "\\\\\\", "ooo", "+++", "---")
 _GREY = "#999999"
 _LOW_HIGH = LinearSegmentedColormap.from_list("low_high", ["#0072B2", "#D55E00"])
 _RC: Any = {  # matplotlib's stubs want literal rc keys
@@ -95,7 +97,7 @@ def plot_global_importance(expl: Explanation, top: int = 10) -> tuple[str, str]:
         svg = _to_svg(fig)
     alt = importance_alt(expl.units, [(it.feature, it.mean_abs_shap) for it in items[:3]],
                          len(items))
-    return svg, alt
+    return accessible(svg, alt), alt
 
 
 def _swarm_offsets(values: np.ndarray, width: float = 0.38, bins: int = 60) -> np.ndarray:
@@ -164,7 +166,7 @@ def plot_beeswarm(expl: Explanation) -> tuple[str, str]:
                            float(vals.min()), float(vals.max()))
     else:
         alt = beeswarm_alt(expl.units, expl.beeswarm.n_points, 0, None, 0.0, 0.0)
-    return svg, alt
+    return accessible(svg, alt), alt
 
 
 def plot_group_comparison(expl: Explanation, attribute: str, top: int = 5) -> tuple[str, str]:
@@ -194,8 +196,9 @@ def plot_group_comparison(expl: Explanation, attribute: str, top: int = 5) -> tu
     feats = [f.feature for f in expl.global_importance[:top]]
     groups = [g for g in grouping.groups if g.n > 0]
     svg = _group_bars(expl, attribute, grouping.reference, feats, groups)
-    return svg, group_comparison_alt(expl.units, attribute, len(feats), len(groups),
-                                     _spread(feats, groups))
+    alt = group_comparison_alt(expl.units, attribute, len(feats), len(groups),
+                               _spread(feats, groups))
+    return accessible(svg, alt), alt
 
 
 def _group_bars(expl: Explanation, attribute: str, reference: str, feats: Sequence[str],
@@ -215,6 +218,7 @@ def _group_bars(expl: Explanation, attribute: str, reference: str, feats: Sequen
                 width,
                 label=chart_text(g.group) + (" (reference)" if g.group == reference else ""),
                 color=OKABE_ITO[k % len(OKABE_ITO)],
+                hatch=HATCHES[k % len(HATCHES)], edgecolor="#1b1f24", linewidth=0.6,
             )
         ax.axhline(0, color=_GREY, linewidth=0.8)
         ax.set_xticks(x)
@@ -283,7 +287,7 @@ def plot_gap_drivers(
         expl.units, attribute, group, dec.reference, dec.gap.value,
         dec.gap_pp.value if dec.gap_pp is not None else None, dec.reason,
         [(c.feature, c.value.value) for c in items[:3]])
-    return svg, alt
+    return accessible(svg, alt), alt
 
 
 def _contribution_bars(ax: Any, items: Sequence[Contribution]) -> None:

@@ -13,12 +13,13 @@ import matplotlib.pyplot as plt
 
 from ..._result.tables import AttributeTable
 from ..._words.report import selection_alt
-from . import chart_text
+from . import accessible, chart_text
 
-# Okabe-Ito: safe for the common forms of colour blindness.
-OK_BLUE, OK_ORANGE, OK_VERMILION, OK_GREY = "#0072B2", "#E69F00", "#D55E00", "#555555"
-OUTCOME_STYLE = {"fail": (OK_VERMILION, "X"), "review": (OK_ORANGE, "D"),
-                 "pass": (OK_BLUE, "o"), "reference": ("#000000", "s"),
+# The badge colours of style.css (--pass, --review, --fail): each at least 4.5:1 on white, so
+# marks pass the 3:1 contrast for graphics; each outcome also has its own marker shape.
+PASS_GREEN, REVIEW_AMBER, FAIL_RED, OK_GREY = "#0b6e4f", "#8a5a00", "#b3261e", "#555555"
+OUTCOME_STYLE = {"fail": (FAIL_RED, "X"), "review": (REVIEW_AMBER, "D"),
+                 "pass": (PASS_GREEN, "o"), "reference": ("#000000", "s"),
                  "insufficient_evidence": (OK_GREY, "^")}
 
 
@@ -55,7 +56,7 @@ def selection_chart(table: AttributeTable, outcomes: Mapping[str, str], threshol
             ax.plot([e.lo, e.hi], [i, i], color=colour, lw=2, solid_capstyle="butt")
         ax.plot([e.value or 0.0], [i], marker=marker, color=colour, ms=8, ls="none")
     ax.axvline(ref_rate, color="#000000", lw=1, ls="--")
-    ax.axvline(threshold * ref_rate, color=OK_VERMILION, lw=1, ls=":")
+    ax.axvline(threshold * ref_rate, color=FAIL_RED, lw=1, ls=":")
     ax.set_yticks(range(len(rows)), [_short(chart_text(g.group)) for g in rows])
     ax.set_xlabel(f"share {chart_text(verb)} (dot) with 95% interval (line)")
     ax.set_xlim(0, min(1.0, max(0.05, max(
@@ -65,14 +66,14 @@ def selection_chart(table: AttributeTable, outcomes: Mapping[str, str], threshol
     trans = ax.get_xaxis_transform()
     ax.text(ref_rate, 1.01, " reference", fontsize=8, va="bottom", transform=trans)
     ax.text(threshold * ref_rate, 1.01, f"{threshold:g}× reference ", fontsize=8, va="bottom",
-            ha="right", color=OK_VERMILION, transform=trans)
+            ha="right", color=FAIL_RED, transform=trans)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     low = min(rows, key=lambda g: g.metrics["selection_rate"].value or 0.0)
     alt = selection_alt(verb, table.attribute, table.reference, ref_rate, threshold, low.group,
                         low.metrics["selection_rate"].value)
-    return svg_of(fig), alt
+    return accessible(svg_of(fig), alt), alt
 
 
 def _short(label: str, width: int = 28) -> str:

@@ -1,0 +1,198 @@
+"""The report as a document to sign (issue 10): a short signed part, then a lettered appendix.
+
+The demo is rendered from its stored audit.json (tests/data/demo_full.json.gz), so these
+tests take seconds; the browser test prints it to PDF and counts pages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import audit
+from audit._fairness.policy import policy_toml
+from audit._report import render_html
+from audit._report.sections.signed import APPENDIX, SIGNED
+from audit._result.audit import AuditResult
+from audit._words.report import next_step, num, range_text
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "tests" / "data" / "demo_full.json.gz"
+
+
+@pytest.fixture(scope="module")
+def demo() -> AuditResult:
+    return AuditResult.from_dict(json.loads(gzip.open(DEMO, "rt", encoding="utf-8").read()))
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo) -> str:
+    return render_html(demo)
+
+
+class _Prose(HTMLParser):
+    """The visible prose of the signed part: text outside the appendix, code, data values
+    (<bdi>), charts and technical details."""
+
+    SKIP = {"code", "bdi", "svg", "style", "pre", "title", "script"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []  # per open element: does it hide its text?
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        hide = (tag in self.SKIP or "mono" in cls or "tech" in cls or "appendix" in cls
+                or tag == "head")
+        if tag not in ("br", "meta", "input", "img", "hr", "link"):
+            self.stack.append(hide)
+
+    def handle_endtag(self, tag):
+        if self.stack and tag not in ("br", "meta", "input", "img", "hr", "link"):
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not any(self.stack):
+            self.text.append(data)
+
+
+def visible_prose(html: str) -> str:
+    p = _Prose()
+    p.feed(html)
+    return " ".join(p.text)
+
+
+#: Code identifiers that must not reach a reviewer's prose.
+IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b\w+\(\)|\b[A-Z]{3,5}\d{3}\b")
+
+
+def test_signed_part_first_then_lettered_appendix(demo_html):
+    ids = re.findall(r'<section id="([a-z]+)"', demo_html)
+    assert ids == [i for i, _ in SIGNED] + [i for i, _ in APPENDIX]
+    signed, appendix = demo_html.split('id="end-of-signed-part"')
+    assert '<section id="signoff">' in signed and '<section id="data">' in appendix
+
+
+def test_contents_link_to_every_section_with_its_heading(demo_html):
+    for sid, title in SIGNED + APPENDIX:
+        assert f'<li><a href="#{sid}">{title.replace(chr(39), "&#39;")}</a></li>' in demo_html
+        heading = re.search(rf'<section id="{sid}">\s*<h2>(.*?)</h2>', demo_html, re.S)
+        assert heading and heading.group(1).replace("&#39;", "'") == title, sid
+
+
+def test_every_in_page_link_has_a_target(demo_html):
+    ids = set(re.findall(r'\bid="([^"]+)"', demo_html))
+    targets = set(re.findall(r'href="#([^"]+)"', demo_html))
+    assert targets and targets <= ids, targets - ids
+
+
+def test_cross_references_are_links(demo_html):
+    assert '<a href="#gap-drivers">“What drives each gap”</a>' in demo_html
+    assert '<a href="#flags">“Troublemaker features”</a>' in demo_html
+    assert "“What drives each gap”" not in re.sub(r"<a [^>]*>“[^”]*”</a>", "", demo_html)
+
+
+def test_decisive_checks_list_every_fail_with_numbers(demo, demo_html):
+    signed = demo_html.split('id="end-of-signed-part"')[0]
+    part = signed[signed.index('<section id="decisive">'):]
+    fails = [c for c in demo.verdict.checks if c.outcome == "fail"]
+    assert fails
+    assert part.count("✖ fail") == len({(c.attribute, c.criterion) for c in fails})
+    for c in fails:
+        if c.kind == "ratio":
+            assert f"{num(c.estimate.value)} times" in part
+            assert range_text(c.estimate.lo, c.estimate.hi) in part
+
+
+def test_signoff_offers_decisions_long_lines_and_the_policy(demo_html):
+    part = demo_html[demo_html.index('<section id="signoff">'):]
+    part = part[:part.index("</section>")]
+    for decision in ("Approve", "Approve with conditions", "Reject"):
+        assert f"</span> {decision}</li>" in part
+    assert part.count('class="line') >= 7
+    assert "built-in default policy" in part
+
+
+def test_policy_hash_is_recorded_and_shown(tmp_path, small_df, small_model):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("accuracy_diff_max = 0.07\n", encoding="utf-8")
+    result = audit.run(small_model, small_df, policy=policy, n_boot=20, explain=False,
+                       what_if=False)
+    from audit._fairness.policy import load_policy
+    expected = hashlib.sha256(policy_toml(load_policy(str(policy))).encode()).hexdigest()
+    assert result.provenance.policy_sha256 == expected
+    html = render_html(result)
+    assert expected in html and "policy.toml" in html
+    default = audit.run(small_model, small_df, n_boot=20, explain=False, what_if=False)
+    assert default.provenance.policy_sha256 == hashlib.sha256(policy_toml().encode()).hexdigest()
+
+
+def test_title_is_the_model_name(demo, demo_html):
+    title = re.search(r"<title>(.*?)</title>", demo_html).group(1)
+    assert title.startswith("model.skops") and "Pipeline(" not in title
+    named = dataclass_replace_config(demo, model_name="Credit model 7")
+    assert "<title>Credit model 7 – model audit" in render_html(named)
+
+
+def dataclass_replace_config(result: AuditResult, **config: str) -> AuditResult:
+    from dataclasses import replace
+
+    prov = replace(result.provenance, config={**result.provenance.config, **config})
+    return replace(result, provenance=prov)
+
+
+def test_signed_prose_has_no_code_identifiers(demo_html):
+    # the summary section is checked by its own tests (tests/report/test_summary*.py)
+    start, end = demo_html.index('<section id="scope">'), demo_html.index('id="end-of-signed')
+    prose = visible_prose(demo_html[start:end])
+    assert "Checks behind the verdict" in prose and "Sign-off" in prose
+    assert IDENTIFIER.findall(prose) == []
+
+
+def test_ranges_print_cleanly(demo_html):
+    assert range_text(-0.114, -0.0149) == "−0.11 to −0.01"
+    assert num(-0.0001, 3) == "0.000" and num(-0.25) == "−0.25"
+    assert not re.search(r"-0\.0+\b(?!\d)", demo_html)
+    assert not re.search(r"\d–-\d", demo_html)
+
+
+def test_charts_are_images_with_titles_and_badge_colours(demo_html):
+    svgs = re.findall(r"<svg[^>]*>", demo_html)
+    assert svgs and all('role="img"' in s and "aria-label=" in s for s in svgs)
+    assert demo_html.count("<title>") == 1 + len(svgs)
+    fairness = demo_html[demo_html.index('<section id="fairness">'):]
+    fairness = fairness[:fairness.index("</section>")]
+    assert "#e69f00" not in fairness.lower()  # 2.25:1 on white, below 3:1 for graphics
+    assert "#8a5a00" in fairness.lower()  # the REVIEW badge's amber
+
+
+def _predictions_only() -> AuditResult:
+    rng = np.random.default_rng(3)
+    n = 1500
+    df = pd.DataFrame({"race": rng.choice(["A", "B"], n, p=[0.6, 0.4]),
+                       "target": rng.integers(0, 2, n)})
+    df["pred"] = np.where(df.race == "A", rng.random(n) < 0.7, rng.random(n) < 0.3).astype(int)
+    return audit.run(None, df, predictions="pred", target="target", n_boot=50)
+
+
+def test_predictions_only_advice_fits_the_mode():
+    assert "What drives each gap" in next_step("demographic_parity", "fail")
+    step = next_step("demographic_parity", "fail", mode="predictions")
+    assert "What drives each gap" not in step and "retrain" not in step
+    result = _predictions_only()
+    assert result.spec.mode == "predictions" and result.verdict.verdict == "FAIL"
+    html = render_html(result)
+    nexts = re.findall(r"Next:[^<]*(?:<a[^>]*>[^<]*</a>[^<]*)*", html)
+    assert nexts and not [n for n in nexts if "What drives each gap" in n or "retrain" in n]
+    rec = html[html.index('<section id="recommendation">'):]
+    assert "owner" in rec[:rec.index("</section>")]
