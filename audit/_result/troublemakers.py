@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,6 +11,14 @@ from .tables import Estimate
 
 FlagSeverity = Literal["high", "medium"]
 FlagKind = Literal["direct_use", "proxy_driver", "proxy_unconfirmed"]
+#: What to do about a flagged input, decided by :func:`drop_advice` from the evidence.
+DropAdvice = Literal[
+    "drop_may_help",  # a proxy; the other inputs reveal little without it
+    "constrain_instead",  # a proxy; the other inputs still reveal the attribute
+    "unmeasured",  # a proxy; how much the other inputs reveal could not be measured
+    "remove_or_justify",  # the attribute itself; the other inputs reveal little
+    "remove_and_constrain",  # the attribute itself; the other inputs still reveal it
+]
 WhatIfStatus = Literal["ran", "partial", "skipped", "not_possible", "not_needed", "failed"]
 RunStatus = Literal["ok", "failed", "skipped"]
 
@@ -35,11 +44,13 @@ class FlagThresholds:
         reaches ``high_driver_share`` and a criterion of the attribute fails.
     high_driver_share : float, default 0.40
         See ``high_proxy_auc``.
-    difference_bound : float, default 0.05
-        The ``difference_bound`` suggested for the fairlearn constraint: a
-        target safely inside the audit policy's 0.10 limit on rate
-        differences (and equal to its 0.05 limit on accuracy differences), so
-        that a retrained model passes with room for sampling noise.
+    difference_bound : float, default 0.025
+        The ``difference_bound`` suggested for the fairlearn parity constraints.
+        fairlearn bounds each group's distance from the *overall* rate by it, so
+        two groups can end up to twice the bound apart: 0.025 targets a gap of
+        at most 0.05 between any two groups (``target_gap``), safely inside the
+        audit policy's 0.10 limit on rate differences (and equal to its 0.05
+        limit on accuracy differences), with room for sampling noise.
     n_splits : int, default 5
         Folds of the stratified cross-validation for proxy strength.
     n_bins : int, default 20
@@ -52,10 +63,15 @@ class FlagThresholds:
     driver_share: float = 0.20
     high_proxy_auc: float = 0.80
     high_driver_share: float = 0.40
-    difference_bound: float = 0.05
+    difference_bound: float = 0.025
     n_splits: int = 5
     n_bins: int = 20
     n_boot: int = 200
+
+    @property
+    def target_gap(self) -> float:
+        """The largest gap between two groups that ``difference_bound`` allows (twice it)."""
+        return 2 * self.difference_bound
 
     def __post_init__(self) -> None:
         for name in ("proxy_auc", "high_proxy_auc"):
@@ -76,7 +92,7 @@ class FlagThresholds:
         if not 0.0 < self.difference_bound < 1.0:
             raise ConfigError(
                 f"flag threshold difference_bound: expected a rate difference between 0 and 1, "
-                f"found {self.difference_bound} - the default is 0.05"
+                f"found {self.difference_bound} - the default is 0.025"
             )
         for name, lo in (("n_splits", 2), ("n_bins", 2), ("n_boot", 0)):
             v = getattr(self, name)
@@ -96,8 +112,10 @@ class ProxyScore:
     nmi: float | None  # normalised mutual information, 0 = independent, 1 = determined
     by_group: dict[str, float]  # group -> one-vs-rest AUC (cross-validated)
     n: int  # rows used (attribute known)
-    strong: bool  # auc.value >= FlagThresholds.proxy_auc (flags may also use by_group)
+    strong: bool  # strength >= FlagThresholds.proxy_auc: the one proxy rule (proxy_strength)
     note: str | None = None
+    strength: float | None = None  # the AUC the proxy rule uses (see proxy_strength)
+    strength_group: str | None = None  # the group it comes from; None: the overall AUC
 
 
 @dataclass(frozen=True)
@@ -135,6 +153,8 @@ class Flag:
     criteria: tuple[str, ...]  # criteria of the attribute that fail or need review
     recoverability_without: float | None  # AUC of the other features without this one
     explanation: str
+    recommendation: DropAdvice | None = None  # drop_advice(kind, recoverability_without, ...)
+    proxy_group: str | None = None  # the group proxy_auc is for (None: the overall AUC)
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,10 @@ class LossTerm:
     """A machine-readable recommendation: retrain with this fairlearn constraint.
 
     ``bound_name`` is the keyword of the constraint (``difference_bound`` for
-    the parity constraints, ``upper_bound`` for ``BoundedGroupLoss``).
+    the parity constraints, ``upper_bound`` for ``BoundedGroupLoss``).  A parity
+    constraint bounds each group's distance from the overall rate, so
+    ``target_gap`` (twice the bound) is the largest gap it allows between two
+    groups on the training rows; ``None`` for ``BoundedGroupLoss``.
     ``snippet`` is runnable Python; it expects ``estimator`` (an unfitted
     copy of the model), ``X``, ``y`` (0/1 labels for classifiers) and
     ``sensitive`` (each row's group) to be defined.
@@ -159,6 +182,7 @@ class LossTerm:
     features: tuple[str, ...]
     rationale: str
     snippet: str
+    target_gap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,5 +240,50 @@ class Troublemakers:
     n_rows: int
     seed: int
     notes: tuple[str, ...] = ()
+    proxy_rule: str = ""  # the proxy rule in words, with the threshold used
 
 
+
+
+def proxy_strength(auc: float | None, by_group: Mapping[str, float]
+                   ) -> tuple[float | None, str | None]:
+    """The one proxy rule's measure: the larger of the overall AUC and any group's.
+
+    A feature reveals an attribute when it tells the groups apart on average
+    (``auc``, one-vs-rest macro for more than two groups) *or* picks out one group
+    from everyone else (``by_group``: cross-validated one-vs-rest AUC per group):
+    "zip code picks out Black applicants" matters even when it cannot tell two
+    other groups apart.  Returns ``(strength, group)``; ``group`` is ``None`` when
+    the overall AUC is the larger.  A feature is a proxy when ``strength`` reaches
+    ``FlagThresholds.proxy_auc``; the proxy table and the flags both use this.
+
+    >>> proxy_strength(0.79, {"White": 0.84, "Black": 0.89})
+    (0.89, 'Black')
+    >>> proxy_strength(0.62, {})
+    (0.62, None)
+    """
+    best = max(by_group.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+    if best is not None and (auc is None or best[1] > auc):
+        return float(best[1]), best[0]
+    return auc, None
+
+
+def drop_advice(kind: FlagKind, without: float | None, threshold: float) -> DropAdvice:
+    """What to do about a flagged input, from how well the other inputs reveal the attribute.
+
+    ``without`` is the AUC of the other model inputs for the attribute without this
+    one (``Flag.recoverability_without``); ``threshold`` the proxy AUC threshold.  The
+    analysis stores the answer in ``Flag.recommendation``; the flag's explanation,
+    the troublemaker section and the summary all word this one decision.
+
+    >>> drop_advice("proxy_driver", 0.52, 0.70), drop_advice("proxy_driver", 0.81, 0.70)
+    ('drop_may_help', 'constrain_instead')
+    >>> drop_advice("direct_use", 0.75, 0.70), drop_advice("proxy_driver", None, 0.70)
+    ('remove_and_constrain', 'unmeasured')
+    """
+    revealed = without is not None and without >= threshold
+    if kind == "direct_use":
+        return "remove_and_constrain" if revealed else "remove_or_justify"
+    if without is None:
+        return "unmeasured"
+    return "constrain_instead" if revealed else "drop_may_help"

@@ -124,6 +124,7 @@ def assess_troublemakers(
         recoverability=tuple(measured.recover[g.name] for g in singles if g.name in measured.recover),
         drivers=tuple(sorted_drivers(best)), flags=tuple(flags), loss_terms=terms, what_if=wi,
         thresholds=thresholds, n_rows=len(sample.rows), seed=seed, notes=tuple(notes),
+        proxy_rule=words.proxy_rule(thresholds),
     )
 
 

@@ -5,9 +5,13 @@ attribute -- on its own it predicts the attribute well -- and (b) drives a
 fairness gap that fails or needs review.  A protected attribute that is itself
 a model input is always a troublemaker ("direct use").
 
-For the flag decision the larger of a proxy's macro AUC and its one-vs-rest AUC
-for the group whose gap the feature drives is used ("zip code picks out Black
-applicants" matters even when it cannot tell two other groups apart).
+Whether a feature is a proxy is decided by the one proxy rule
+(:func:`audit._result.troublemakers.proxy_strength`, recorded as ``ProxyScore.strong``):
+the larger of its macro AUC and its best group's one-vs-rest AUC reaches the
+threshold ("zip code picks out Black applicants" matters even when it cannot tell
+two other groups apart).  The proxy table and the flags read the same ``strong``.
+What to do about a flag is decided once, by
+:func:`audit._result.troublemakers.drop_advice`, and stored in ``Flag.recommendation``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .._inputs.prepared import Grouping
-from .._result.troublemakers import DriverShare, Flag, FlagThresholds, ProxyScore
+from .._result.troublemakers import DriverShare, Flag, FlagThresholds, ProxyScore, drop_advice
 from .._words import troublemakers as words
 from .proxies import Sample, Target, recoverability_without
 
@@ -106,6 +110,7 @@ def _direct_use_flags(facts: FlagFacts, g: Grouping, rec_auc: float | None) -> l
         if col not in facts.features:
             continue
         d = facts.best_driver.get((col, g.name))
+        advice = drop_advice("direct_use", rec_auc, facts.thresholds.proxy_auc)
         out.append(
             Flag(
                 feature=col,
@@ -118,8 +123,9 @@ def _direct_use_flags(facts: FlagFacts, g: Grouping, rec_auc: float | None) -> l
                 criteria=crits,
                 recoverability_without=rec_auc,
                 explanation=words.direct_use_explanation(
-                    col, g.name, g.labels[g.reference], d, rec_auc, facts.thresholds.proxy_auc
+                    col, g.name, g.family, g.labels[g.reference], d, rec_auc, advice
                 ),
+                recommendation=advice,
             )
         )
     return out
@@ -142,14 +148,11 @@ def _proxy_flags(
         if p is None or p.auc.value is None:
             continue
         d = facts.best_driver.get((f, g.name))
-        strength = p.auc.value
-        if d is not None and d.group in p.by_group:
-            strength = max(strength, p.by_group[d.group])
-        if strength < thr.proxy_auc:
+        if not p.strong or p.strength is None:  # the one proxy rule (proxy_strength)
             continue
         if facts.have_drivers and (d is None or d.share < thr.driver_share):
             continue
-        out.append(_proxy_flag(f, g, p, d if facts.have_drivers else None, strength, crits,
+        out.append(_proxy_flag(f, g, p, d if facts.have_drivers else None, p.strength, crits,
                                pairs, failing, thr))
     return out
 
@@ -177,7 +180,9 @@ def _proxy_flag(
             driver_group=None,
             criteria=crits,
             recoverability_without=None,
-            explanation=words.unconfirmed_proxy_explanation(feature, g.name, p.auc, pairs),
+            proxy_group=p.strength_group,
+            explanation=words.unconfirmed_proxy_explanation(feature, g.name, p.auc,
+                                                            p.strength_group, strength, pairs),
         )
     high = failing and strength >= thr.high_proxy_auc and d.share >= thr.high_driver_share
     return Flag(
@@ -190,8 +195,9 @@ def _proxy_flag(
         driver_group=d.group,
         criteria=crits,
         recoverability_without=None,
+        proxy_group=p.strength_group,
         explanation=words.proxy_driver_explanation(
-            feature, g.name, g.labels[g.reference], p.auc, p.by_group, d, pairs
+            feature, g.name, g.labels[g.reference], p.auc, p.strength_group, strength, d, pairs
         ),
     )
 
@@ -215,13 +221,15 @@ def with_recoverability(
             continue
         g = next(g for g in singles if g.name == fl.attribute)
         without = recoverability_without(sample, targets[fl.attribute], g.columns, fl.feature, seed)
+        advice = drop_advice(fl.kind, without, thresholds.proxy_auc)
         out.append(
             dataclasses.replace(
                 fl,
                 recoverability_without=without,
+                recommendation=advice,
                 explanation=fl.explanation
                 + " "
-                + words.drop_sentence(fl.feature, fl.attribute, without, thresholds.proxy_auc),
+                + words.drop_sentence(advice, fl.feature, fl.attribute, without),
             )
         )
     out.sort(key=lambda f: (_SEVERITY_RANK[f.severity], f.kind != "direct_use", f.attribute,

@@ -13,7 +13,8 @@ Proxy strength (``words.PROXY_STRENGTH_DEFINITION``)
     The cross-fitting is what keeps a high-cardinality noise feature near
     0.5: an in-sample optimal ranking of 500 random categories would reach
     an AUC well above chance.  For attributes with more than two groups the
-    AUC is one-vs-rest, macro averaged; the per-group AUCs are kept too.
+    AUC is one-vs-rest, macro averaged; the per-group AUCs are kept too, and
+    the proxy rule uses the larger of the two (``proxy_strength``).
     The interval is a t-interval over the folds.  Rows whose attribute is
     unknown are left out.  Normalised mutual information (arithmetic
     normalisation) of the bin x group table is reported alongside.  These
@@ -41,7 +42,7 @@ import pandas as pd
 from .._inputs.groups import UNKNOWN
 from .._inputs.prepared import Grouping
 from .._result.tables import Estimate
-from .._result.troublemakers import FlagThresholds, ProxyScore, Recoverability
+from .._result.troublemakers import FlagThresholds, ProxyScore, Recoverability, proxy_strength
 from .._words import troublemakers as words
 
 _MAX_CATEGORIES = 250  # categories kept per feature (the rest pooled); HGB allows < 255
@@ -248,7 +249,8 @@ def _proxy_score(
     groups = np.nanmean(np.vstack(fold_groups), axis=0) if fold_groups else np.full(k, np.nan)
     by_group = {lab: float(v) for lab, v in zip(labels, groups) if np.isfinite(v)}
     nmi = _nmi_from_counts(total.T) if len(target) else None
-    strong = auc.value is not None and auc.value >= thresholds.proxy_auc
+    strength, strength_group = proxy_strength(auc.value, by_group)
+    strong = strength is not None and strength >= thresholds.proxy_auc
     return ProxyScore(
         feature=feature,
         attribute=grouping.name,
@@ -258,6 +260,8 @@ def _proxy_score(
         n=len(target),
         strong=strong,
         note=note,
+        strength=strength,
+        strength_group=strength_group,
     )
 
 

@@ -8,11 +8,18 @@ flag for the report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from .._result.explanation import CANCEL_SHARE
 from .._result.tables import Estimate
-from .._result.troublemakers import DriverShare, Flag
+from .._result.troublemakers import (
+    DriverShare,
+    DropAdvice,
+    Flag,
+    FlagThresholds,
+    LossTerm,
+    drop_advice,
+)
 from .numbers import whole_percent
 
 # --------------------------------------------------------------------------- numbers
@@ -69,6 +76,43 @@ PROXY_STRENGTH_DEFINITION = (
     "because the rates come from other rows a feature with many rare categories is not "
     "rewarded for memorising them."
 )
+def proxy_rule(thr: FlagThresholds) -> str:
+    """The one proxy rule, with the threshold used (methodology, JSON, the flag section).
+
+    >>> proxy_rule(FlagThresholds())[:40]
+    'An input is a proxy for a protected attr'
+    """
+    return (
+        "An input is a proxy for a protected attribute when, on its own, it tells the "
+        f"attribute's groups apart with a cross-validated AUC of at least {thr.proxy_auc:.2f}: "
+        "either all groups on average, or one group from everyone else (the larger of the "
+        "two counts, so an input that picks out one group is a proxy even if it cannot tell "
+        f"the others apart; {thr.n_splits} folds, numeric inputs cut into {thr.n_bins} bins). "
+        "The proxy table and the flags use this one rule; an input is flagged when it is a "
+        "proxy and drives a gap that fails or needs review."
+    )
+
+
+def flags_intro(thr: FlagThresholds) -> list[str]:
+    """What a troublemaker and a proxy are (the flag section's opening), with the threshold."""
+    return [
+        "A troublemaker is an input that stands in for a protected attribute and drives a "
+        "gap that fails or needs review.",
+        f"We call an input a proxy when, on its own, it tells the groups apart with an AUC "
+        f"of at least {thr.proxy_auc:.2f}: all groups on average, or one group from everyone "
+        "else, whichever is larger. An AUC of 0.5 is a coin toss; 1 is perfect.",
+    ]
+
+
+#: Before each flagged proxy's recommendation: when dropping an input helps.
+DROP_INTRO = (
+    "Dropping a flagged input removes the gap only if the other inputs do not carry the "
+    "same signal: otherwise a model retrained without it finds the signal again. So for "
+    "each flagged input we measured how well the other inputs reveal the attribute "
+    "without it, and the advice follows from that.",
+)
+
+
 #: What recoverability is.
 RECOVERABILITY_DEFINITION = (
     "Recoverability is the 3-fold cross-validated AUC of a small gradient-boosting model "
@@ -106,32 +150,68 @@ def _drives_text(driver: DriverShare, reference: str) -> str:
     )
 
 
+def input_kind(family: str) -> str:
+    """What kind of audited attribute a column is: 'protected' or 'geography'.
+
+    A geography column (zip code, state) is audited because it can stand in for
+    protected groups, but it is not itself a protected class.
+
+    >>> input_kind("age"), input_kind("geography")
+    ('protected', 'geography')
+    """
+    return "geography" if family == "geography" else "protected"
+
+
+def labelled_inputs(columns: Sequence[tuple[str, str]]) -> str:
+    """'age (protected) and zip_code (geography)' from (column, family) pairs.
+
+    >>> labelled_inputs([("age", "age"), ("zip_code", "geography")])
+    'age (protected) and zip_code (geography)'
+    """
+    items = [f"{c} ({input_kind(fam)})" for c, fam in columns]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _direct_use_lead(feature: str, attribute: str, family: str) -> str:
+    """Why the model using the column itself matters, protected class or geography."""
+    if family == "geography":
+        return (
+            f"'{feature}' is the geography attribute {attribute} and the model uses it as "
+            "an input. Geography is not itself a protected class, but it is audited "
+            "because it can stand in for protected groups (as redlining did)."
+        )
+    return (
+        f"'{feature}' is the protected attribute {attribute} itself and the model uses "
+        f"it as an input, so decisions can depend on {attribute} directly."
+    )
+
+
 def direct_use_explanation(
     feature: str,
     attribute: str,
+    family: str,
     reference: str,
     driver: DriverShare | None,
     others_auc: float | None,
-    threshold: float,
+    advice: DropAdvice,
 ) -> str:
-    """Why a protected attribute used as a model input is flagged.
+    """Why an audited attribute used as a model input is flagged, and what to do.
 
     ``others_auc`` is how well the other model features predict the attribute;
-    it is mentioned when it reaches ``threshold`` (the proxy AUC threshold).
+    ``advice`` is :func:`audit._result.troublemakers.drop_advice` of it.
     """
     extra = f" It {_drives_text(driver, reference)}." if driver is not None else ""
-    rec_text = (
-        f" Removing it is not enough on its own: the other model features predict "
-        f"{attribute} with AUC {others_auc:.2f}."
-        if others_auc is not None and others_auc >= threshold
-        else ""
+    return f"{_direct_use_lead(feature, attribute, family)}{extra} " + drop_sentence(
+        advice, feature, attribute, others_auc
     )
-    return (
-        f"'{feature}' is the protected attribute {attribute} itself and the model uses "
-        f"it as an input, so decisions can depend on {attribute} directly.{extra} "
-        "Remove it from the model's inputs, or document why the law and the use "
-        f"case allow it.{rec_text}"
-    )
+
+
+def _strength_text(auc: Estimate, strength_group: str | None, strength: float) -> str:
+    """'AUC 0.79 (...) and tells 'Black' apart from everyone else with AUC 0.89'."""
+    if strength_group is None:
+        return auc_text(auc)
+    return (f"{auc_text(auc)} and tells '{strength_group}' apart from everyone else with "
+            f"AUC {strength:.2f}")
 
 
 def proxy_driver_explanation(
@@ -139,79 +219,178 @@ def proxy_driver_explanation(
     attribute: str,
     reference: str,
     auc: Estimate,
-    by_group: Mapping[str, float],
+    strength_group: str | None,
+    strength: float,
     driver: DriverShare,
     pairs: Sequence[tuple[str, str]],
 ) -> str:
     """Why a strong proxy that drives a failing gap is flagged.
 
-    ``by_group`` holds the proxy's one-vs-rest AUC per group; the driven group's is
-    mentioned when it beats the overall AUC. ``pairs`` are (criterion, outcome).
+    ``strength`` is the AUC the proxy rule used, from ``strength_group``'s
+    one-vs-rest AUC (``None``: the overall AUC). ``pairs`` are (criterion, outcome).
     """
-    group_part = ""
-    if driver.group in by_group and by_group[driver.group] > (auc.value or 0):
-        group_part = (
-            f" and tells '{driver.group}' apart from everyone else with AUC "
-            f"{by_group[driver.group]:.2f}"
-        )
     return (
         f"'{feature}' stands in for {attribute}: on its own it predicts {attribute} with "
-        f"{auc_text(auc)}{group_part}, and it {_drives_text(driver, reference)}. "
-        f"{criteria_text(attribute, pairs)}."
+        f"{_strength_text(auc, strength_group, strength)}, and it "
+        f"{_drives_text(driver, reference)}. {criteria_text(attribute, pairs)}."
     )
 
 
 def unconfirmed_proxy_explanation(
-    feature: str, attribute: str, auc: Estimate, pairs: Sequence[tuple[str, str]]
+    feature: str, attribute: str, auc: Estimate, strength_group: str | None, strength: float,
+    pairs: Sequence[tuple[str, str]],
 ) -> str:
     """Why a strong proxy is flagged when its driver share could not be measured."""
     return (
         f"'{feature}' stands in for {attribute}: on its own it predicts {attribute} with "
-        f"{auc_text(auc)}. {criteria_text(attribute, pairs)}; "
+        f"{_strength_text(auc, strength_group, strength)}. {criteria_text(attribute, pairs)}; "
         f"whether '{feature}' drives those gaps could not be measured because the "
         "SHAP decomposition was unavailable."
     )
 
 
-def drop_sentence(feature: str, attribute: str, without: float | None, threshold: float) -> str:
-    """Whether dropping a proxy would help, from the AUC of the other features without it."""
-    if without is None:
+def drop_sentence(advice: DropAdvice, feature: str, attribute: str, without: float | None) -> str:
+    """The recorded advice for a flag (technical wording, in ``Flag.explanation``).
+
+    ``advice`` is :func:`audit._result.troublemakers.drop_advice`; ``without`` the AUC
+    of the other model features for ``attribute`` without ``feature``.
+    """
+    if advice == "remove_or_justify":
+        return ("Remove it from the model's inputs, or document why the law and the use "
+                "case allow it.")
+    if advice == "remove_and_constrain":
+        return (f"Remove it from the model's inputs, or document why the law and the use "
+                f"case allow it. Removing it is not enough on its own: the other model "
+                f"features predict {attribute} with AUC {without:.2f}, so also put the "
+                "fairness criterion into the training loss (see the recommended loss terms).")
+    if advice == "unmeasured" or without is None:
+        return (f"Whether the other features carry the same information about {attribute} "
+                f"could not be measured, so whether dropping '{feature}' would help is "
+                "unknown; put the fairness criterion into the training loss (see the "
+                "recommended loss terms).")
+    if advice == "constrain_instead":
         return (
-            f"Whether the other features carry the same information about {attribute} could "
-            "not be measured."
-        )
-    if without >= threshold:
-        return (
-            f"Dropping '{feature}' rarely removes the bias: the other model features together "
-            f"still predict {attribute} with AUC {without:.2f}, so a retrained model can learn "
-            "the same pattern from them. Put the fairness criterion into the training loss "
-            "instead (see the recommended loss terms)."
+            f"Dropping '{feature}' is unlikely to remove the bias: the other model features "
+            f"together still predict {attribute} with AUC {without:.2f}, so a retrained "
+            "model can learn the same pattern from them. Put the fairness criterion into "
+            "the training loss instead (see the recommended loss terms)."
         )
     return (
         f"Without '{feature}' the other model features predict {attribute} only with AUC "
-        f"{without:.2f}, so dropping it may help here; still, check it with the what-if and "
-        "prefer putting the fairness criterion into the training loss (see the recommended "
-        "loss terms)."
+        f"{without:.2f}, so dropping it may help here; check it with the what-if, and "
+        "consider putting the fairness criterion into the training loss as well (see the "
+        "recommended loss terms)."
     )
 
 
-def flag_plain(flag: Flag, who: str | None = None) -> str:
+def _advice(flag: Flag) -> DropAdvice:
+    """The flag's recorded recommendation (decided with the default threshold for a file
+    written before it was recorded)."""
+    if flag.recommendation is not None:
+        return flag.recommendation
+    return drop_advice(flag.kind, flag.recoverability_without, FlagThresholds().proxy_auc)
+
+
+def advice_plain(flag: Flag, *, can_retrain: bool = True) -> str:
+    """The flag's recorded recommendation in plain words (troublemaker section, summary).
+
+    ``can_retrain`` is False in predictions-only mode: the auditor has no model to
+    retrain or test, so the advice is addressed to the model's owner and the
+    what-if is not mentioned.
+
+    >>> f = Flag("zip", "race", "proxy_driver", "high", 0.89, 0.6, "B", (), 0.52, "",
+    ...          "drop_may_help")
+    >>> advice_plain(f)[:68]
+    'Without zip, the other inputs reveal little about race (AUC 0.52). H'
+    """
+    advice = _advice(flag)
+    f, a, w = flag.feature, flag.attribute, flag.recoverability_without
+    owner = "" if can_retrain else "Ask the model's owner to "
+    retrain = ("retrain the model with the recommended fairness rule" if can_retrain
+               else "retrain it with the recommended fairness rule")
+    if advice in ("remove_or_justify", "remove_and_constrain"):
+        text = (f"{owner}{'r' if owner else 'R'}emove {f} from the model's inputs, or write "
+                "down why the law and the use case allow it.")
+        if advice == "remove_and_constrain" and w is not None:
+            text += (f" Removing it is not enough: the other inputs still reveal {a} "
+                     f"(AUC {w:.2f}), so also {retrain}.")
+        return text
+    if advice == "unmeasured" or w is None:
+        return (f"We could not measure whether the other inputs reveal {a} without {f}, so "
+                f"whether dropping it would help is unknown. {owner}"
+                f"{'r' if owner else 'R'}etrain with the recommended fairness rule.")
+    if advice == "constrain_instead":
+        return (f"Without {f}, the other inputs still reveal {a} (AUC {w:.2f}), so dropping "
+                f"it would not remove the gap: a retrained model finds the same signal. "
+                f"{owner}{'r' if owner else 'R'}etrain with the recommended fairness rule "
+                "instead.")
+    check = ("check it with the what-if below" if can_retrain
+             else "the model's owner can check it by retraining without it")
+    return (f"Without {f}, the other inputs reveal little about {a} (AUC {w:.2f}). "
+            f"Here dropping it may help: {check}.")
+
+
+def advice_next(flag: Flag, *, can_retrain: bool = True) -> str:
+    """The summary's 'Next:' step for a flag, from its recorded recommendation.
+
+    >>> f = Flag("zip", "race", "proxy_driver", "high", 0.89, 0.6, "B", (), 0.81, "",
+    ...          "constrain_instead")
+    >>> advice_next(f)[:70]
+    'Next: dropping zip would not remove the gap, because the other inputs '
+    """
+    advice, f, a, w = _advice(flag), flag.feature, flag.attribute, flag.recoverability_without
+    who = "" if can_retrain else "ask the model's owner to "
+    if advice in ("remove_or_justify", "remove_and_constrain"):
+        tail = ("" if advice == "remove_or_justify" or w is None else
+                f"; the other inputs still reveal {a} (AUC {w:.2f}), so also retrain with "
+                "the recommended fairness rule")
+        return f"Next: {who}remove {f}, or write down why the law and the use case allow it{tail}."
+    if advice == "constrain_instead" and w is not None:
+        return (f"Next: dropping {f} would not remove the gap, because the other inputs still "
+                f"reveal {a} (AUC {w:.2f}); {who}retrain with the recommended fairness rule "
+                "instead.")
+    if advice == "drop_may_help" and w is not None:
+        check = ("check it in the what-if" if can_retrain
+                 else "the model's owner can check it by retraining without it")
+        return (f"Next: without {f} the other inputs reveal little about {a} (AUC {w:.2f}), "
+                f"so dropping it may help; {check}, or {who}retrain with the recommended "
+                "fairness rule.")
+    return f"Next: {who}retrain with the recommended fairness rule."
+
+
+def flag_kind_text(flag: Flag, family: str) -> str:
+    """What kind of flag it is, in a few words (the flag table's second line)."""
+    if flag.kind == "direct_use":
+        return ("the geography attribute itself" if family == "geography"
+                else "the protected attribute itself")
+    if flag.kind == "proxy_driver":
+        return "stands in for it and drives a gap"
+    return "stands in for it (effect on gaps not measured)"
+
+
+def flag_plain(flag: Flag, who: str | None = None, family: str = "other") -> str:
     """One or two short plain sentences saying why an input is flagged (for a report).
 
     ``who`` names the group whose gap the feature drives (e.g. "Black applicants");
-    it defaults to the group's label.
+    it defaults to the group's label. ``family`` is the attribute's family: a
+    geography column is not called a protected attribute.
 
     >>> f = Flag("zip", "race", "proxy_driver", "high", 0.81, 0.5, "B", (), None, "")
     >>> flag_plain(f, "group B")
     'zip gives away race (AUC 0.81). It makes up 50% of the gap for group B.'
     """
-    if flag.kind == "direct_use":
+    if flag.kind == "direct_use" and family == "geography":
+        text = (f"The model uses {flag.feature}, a geography input ({flag.attribute}). "
+                "Geography is not a protected class, but it can stand in for one.")
+    elif flag.kind == "direct_use":
         text = (f"The model uses {flag.feature} as an input, and it is a protected attribute."
                 if flag.feature in flag.attribute else
                 f"The model uses {flag.feature}, which is itself a protected attribute "
                 f"({flag.attribute}).")
     else:
-        auc = f" (AUC {flag.proxy_auc:.2f})" if flag.proxy_auc is not None else ""
+        auc = "" if flag.proxy_auc is None else (
+            f" (AUC {flag.proxy_auc:.2f})" if flag.proxy_group is None
+            else f" (it picks out {flag.proxy_group} with AUC {flag.proxy_auc:.2f})")
         text = f"{flag.feature} gives away {flag.attribute}{auc}."
     if flag.driver_share is not None and flag.driver_group is not None:
         who = flag.driver_group if who is None else who
@@ -296,15 +475,75 @@ def parity_rationale(
     bound: float,
     features: Sequence[str],
 ) -> str:
-    """Why to retrain with a parity constraint (classification)."""
+    """Why to retrain with a parity constraint (classification), and what it guarantees.
+
+    fairlearn's parity constraints bound each group's distance from the overall
+    rate, not the distance between two groups: two groups can end up twice the
+    bound apart.
+    """
+    what = GAP_WORDS[criterion]
     return (
         f"{attribute}: {criterion} {_outcome_verb(outcome)}. "
-        f"Train with {constraint}(difference_bound={bound}): the optimiser "
-        f"penalises any difference in {GAP_WORDS[criterion]} between {attribute} groups "
-        f"above {bound}, so the model cannot lean on "
+        f"Train with {constraint}(difference_bound={bound:g}): the optimiser keeps every "
+        f"{attribute} group's {what} within {bound:g} of the overall {what} on the training "
+        f"rows, so any two {attribute} groups end at most {2 * bound:g} apart, and the model "
+        "cannot lean on "
         + (", ".join(f"'{f}'" for f in features) if features else "any feature")
-        + f" to treat {attribute} groups differently."
+        + f" to treat {attribute} groups differently. The bound holds on the training rows, "
+        "up to the reduction's tolerance; re-check the gap on held-out rows (the what-if does)."
     )
+
+
+def bound_comment(constraint: str, bound: float | None, attribute: str) -> str:
+    """The snippet's comment on what ``difference_bound`` limits.
+
+    >>> bound_comment("DemographicParity", 0.025, "race")[-62:]
+    '0.025 keeps any two groups within 0.05 (on the training rows).'
+    """
+    if bound is None:
+        return f"# difference_bound limits each {attribute} group's distance from the overall rate."
+    return (f"# difference_bound limits each {attribute} group's distance from the overall rate: "
+            f"{bound:g} keeps any two groups within {2 * bound:g} (on the training rows).")
+
+
+def term_plain(t: LossTerm, verb: str, noun: str) -> str:
+    """The top recommendation in plain words, saying what the bound limits.
+
+    >>> from audit._result.troublemakers import LossTerm
+    >>> t = LossTerm("DemographicParity", "demographic_parity", "fail", "race", ("race",),
+    ...              "difference_bound", 0.025, None, (), "", "", 0.05)
+    >>> term_plain(t, "approved", "applicants")[:92]
+    'Retrain the model with a rule that keeps every race group’s share approved within 2.5 points'
+    """
+    if t.constraint == "BoundedGroupLoss":
+        bound = f" below {t.bound:.4g}" if t.bound is not None else ""
+        return (f"Retrain the model with a rule that keeps the average error of every "
+                f"{t.attribute} group{bound}.")
+    what = {
+        "DemographicParity": f"share {verb}",
+        "TruePositiveRateParity": f"share of qualified {noun} {verb}",
+        "EqualizedOdds": "error rates (both kinds)",
+        "ErrorRateParity": "error rate",
+    }.get(t.constraint, "outcome")
+    if t.bound is None:
+        return f"Retrain the model with a rule that keeps the {attribute_gap(t.attribute, what)}."
+    return (f"Retrain the model with a rule that keeps every {t.attribute} group’s {what} "
+            f"within {100 * t.bound:g} points of the overall {what}, so that any two groups end "
+            f"at most {200 * t.bound:g} points apart on the training rows.")
+
+
+def attribute_gap(attribute: str, what: str) -> str:
+    """'gap in share approved between race groups small'."""
+    return f"gap in {what} between {attribute} groups small"
+
+
+def target_sentence(t: LossTerm) -> str:
+    """What the what-if checks the rule against (empty for BoundedGroupLoss)."""
+    if t.target_gap is None:
+        return ""
+    return (f"The rule aims at a gap of at most {100 * t.target_gap:g} points between any two "
+            f"groups on the training rows ({t.bound_name}={t.bound:g} bounds each group's "
+            "distance from the overall rate); the what-if measures it on held-out rows.")
 
 
 # --------------------------------------------------------------------------- what-if

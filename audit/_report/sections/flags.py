@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..._result.audit import AuditResult
-from ..._result.troublemakers import Flag, FlagThresholds, LossTerm, Troublemakers, WhatIf, WhatIfRun
+from ..._result.troublemakers import (
+    Flag,
+    FlagThresholds,
+    LossTerm,
+    Troublemakers,
+    WhatIf,
+    WhatIfRun,
+    drop_advice,
+)
 from ..._words.report import (
-    DROP_INTRO,
-    FLAG_KIND,
     NO_FLAGS,
     capitalise,
     fixed,
-    flags_intro,
     is_setup_note,
-    little_revealed,
     recoverability_reading,
-    revealed_item,
-    still_revealed,
-    term_sentence,
     what_if_sentences,
     what_if_setup,
     what_if_status,
 )
 from ..._words.text import isolate
-from ..._words.troublemakers import flag_plain
+from ..._words.troublemakers import (
+    DROP_INTRO,
+    advice_plain,
+    flag_kind_text,
+    flag_plain,
+    flags_intro,
+    proxy_rule,
+    target_sentence,
+    term_plain,
+)
 from ..format import cell
 from ._common import criterion_title, who, why_not_run, words
 
@@ -34,17 +45,34 @@ MAX_PROXY_ROWS = 10
 MAX_TERM_ROWS = 6
 
 
+def can_retrain(result: AuditResult) -> bool:
+    """Whether the auditor has a model to retrain (not in predictions-only mode)."""
+    return result.spec.mode != "predictions"
+
+
+def decided(f: Flag, thr: FlagThresholds) -> Flag:
+    """The flag with its recommendation (decided here only for a file written before it was stored)."""
+    if f.recommendation is not None:
+        return f
+    return replace(f, recommendation=drop_advice(f.kind, f.recoverability_without, thr.proxy_auc))
+
+
 def _flag_rows(result: AuditResult, tm: Troublemakers) -> list[dict[str, Any]]:
-    """The flagged inputs, high severity first: plain sentence and the recorded explanation."""
+    """The flagged inputs, high severity first: plain sentence, advice and the recorded detail."""
+    families = {p.name: p.family for p in result.spec.protected}
+
     def row(f: Flag) -> dict[str, Any]:
         named = who(result, f.attribute, f.driver_group) if f.driver_group is not None else None
+        family = families.get(f.attribute, "other")
         return {
             "feature": f.feature,
             "attribute": f.attribute,
-            "kind": FLAG_KIND.get(f.kind, f.kind),
+            "kind": flag_kind_text(f, family),
             "severity": f.severity,
             "tag": "fail" if f.severity == "high" else "review",
-            "plain": flag_plain(f, named),
+            "plain": flag_plain(f, named, family),
+            "advice": advice_plain(decided(f, tm.thresholds), can_retrain=can_retrain(result)),
+            "recommendation": decided(f, tm.thresholds).recommendation,
             "explanation": f.explanation,
             "auc": fixed(f.proxy_auc, 2),
             "share": "–" if f.driver_share is None else f"{100 * f.driver_share:.0f}%",
@@ -83,20 +111,12 @@ def _recover_rows(tm: Troublemakers) -> list[dict[str, Any]]:
              "note": rc.note or ""} for rc in tm.recoverability]
 
 
-def _drop(tm: Troublemakers) -> list[str]:
-    """Why dropping a proxy rarely helps, then what dropping each flagged input would leave."""
-    thr = tm.thresholds
-    still: dict[str, list[str]] = {}
-    little: dict[str, list[str]] = {}
-    for f in tm.flags:
-        if f.recoverability_without is None or f.kind == "direct_use":
-            continue
-        bucket = still if f.recoverability_without >= thr.proxy_auc else little
-        bucket.setdefault(f.feature, []).append(
-            revealed_item(f.attribute, f.recoverability_without))
-    return ([*DROP_INTRO]
-            + [still_revealed(feature, items) for feature, items in still.items()]
-            + [little_revealed(feature, items) for feature, items in little.items()])
+def _drop(result: AuditResult, tm: Troublemakers) -> list[str]:
+    """When dropping an input helps, then each flagged proxy's recorded recommendation."""
+    proxies = [decided(f, tm.thresholds) for f in tm.flags if f.kind != "direct_use"]
+    if not proxies:
+        return []
+    return [*DROP_INTRO, *(advice_plain(f, can_retrain=can_retrain(result)) for f in proxies)]
 
 
 def _term_row(t: LossTerm) -> dict[str, Any]:
@@ -119,7 +139,7 @@ def _top_term(result: AuditResult, tm: Troublemakers, call: str) -> dict[str, An
     verb, noun = words(result)
     t0 = tm.loss_terms[0]
     return {"attribute": t0.attribute, "call": call, "rationale": t0.rationale,
-            "snippet": t0.snippet, "plain": term_sentence(t0, verb, noun)}
+            "snippet": t0.snippet, "plain": term_plain(t0, verb, noun)}
 
 
 def flags_context(result: AuditResult) -> dict[str, Any]:
@@ -144,16 +164,17 @@ def flags_context(result: AuditResult) -> dict[str, Any]:
         "ran": True,
         "why": "",
         "intro": flags_intro(thr),
+        "proxy_rule": tm.proxy_rule or proxy_rule(thr),
         "flags": _flag_rows(result, tm),
         "no_flags": NO_FLAGS,
         "proxies": _proxy_rows(tm),
         "n_proxies": len(tm.proxies),
         "recover": _recover_rows(tm),
-        "drop": _drop(tm),
+        "drop": _drop(result, tm),
         "terms": terms[:MAX_TERM_ROWS],
         "more_terms": terms[MAX_TERM_ROWS:],
         "top_term": _top_term(result, tm, terms[0]["call"]) if tm.loss_terms else None,
-        "what_if": what_if_context(result, tm.what_if),
+        "what_if": what_if_context(result, tm.what_if, tm.loss_terms),
         "notes": [capitalise(n) for n in tm.notes],
         "thresholds": thr,
     }
@@ -175,7 +196,15 @@ def _run_cells(run: WhatIfRun, binary: bool) -> dict[str, Any]:
     }
 
 
-def what_if_context(result: AuditResult, w: WhatIf) -> dict[str, Any]:
+def _target(terms: tuple[LossTerm, ...], constraint: str, criterion: str, attribute: str) -> str:
+    """What the experiment's rule aims at, from its loss term (empty when there is none)."""
+    t = next((t for t in terms if (t.constraint, t.criterion, t.attribute)
+              == (constraint, criterion, attribute)), None)
+    return "" if t is None else target_sentence(t)
+
+
+def what_if_context(result: AuditResult, w: WhatIf,
+                    terms: tuple[LossTerm, ...] = ()) -> dict[str, Any]:
     """The what-if: status, set-up, and per experiment its sentences and table rows."""
     verb, noun = words(result)
     binary = result.spec.task == "binary"
@@ -184,7 +213,8 @@ def what_if_context(result: AuditResult, w: WhatIf) -> dict[str, Any]:
         "title": f"{isolate(e.attribute)}: {criterion_title(e.criterion)}",
         "gap_metric": e.gap_metric,
         "n_groups": len(e.groups_compared),
-        "sentences": what_if_sentences(e, metric, verb, noun, binary),
+        "sentences": [s for s in (_target(terms, e.constraint, e.criterion, e.attribute),)
+                      if s] + what_if_sentences(e, metric, verb, noun, binary),
         "runs": [_run_cells(r, binary) for r in e.runs],
     } for e in w.experiments]
     notes = [capitalise(n) for n in w.notes]
