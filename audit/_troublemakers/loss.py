@@ -80,6 +80,7 @@ def _snippet(
             f"constraint = BoundedGroupLoss(loss, upper_bound={bound_expr})",
         ]
     else:
+        lines.append(words.bound_comment(constraint, bound, attribute))
         lines.append(f"constraint = {constraint}({bound_name}={bound!r})")
     est = "RouteSampleWeight(estimator)" if wrap else "estimator"
     lines += [
@@ -186,6 +187,7 @@ def _loss_term(
     else:
         bound_name, bound, loss = "difference_bound", difference_bound, None
         rationale = words.parity_rationale(attr, crit, outcome, constraint, bound, feats)
+    target = None if bound is None or loss is not None else 2 * bound
     return LossTerm(
         constraint=constraint,
         criterion=crit,
@@ -198,6 +200,7 @@ def _loss_term(
         features=tuple(feats),
         rationale=rationale,
         snippet=_snippet(constraint, bound_name, bound, attr, pipeline),
+        target_gap=target,
     )
 
 
