@@ -9,6 +9,8 @@ surrogate fidelity), cross-validated transparent baselines and the decision:
 - ``components``: the components' sub-scores, the surrogates and the combined score;
 - ``size``: :func:`~audit._complexity.size.model_size`, what a reader has to read;
 - ``baselines``: the cross-validated linear and depth-3 tree baselines;
+- ``refit``: a copy of the model retrained on the baselines' folds (like with like),
+  within a time allowance (``REFIT_SECONDS`` unless ``--budget`` sets it);
 - ``decision``: does the gain over the best baseline pay for the opacity?
 
 Result types, weights and the score formula live in ``audit._result.complexity``;
@@ -18,5 +20,6 @@ numpy, pandas, scikit-learn.
 """
 
 from .assess import assess_complexity
+from .refit import DEFAULT_SECONDS as REFIT_SECONDS
 
-__all__ = ["assess_complexity"]
+__all__ = ["REFIT_SECONDS", "assess_complexity"]

@@ -6,8 +6,13 @@ surrogate), combined into one documented 0-100 interpretability score.  Two
 transparent baselines (a regularised linear model and a depth-3 decision tree)
 are fitted on the audit data with cross-validation, scored with the *same*
 formula, and compared with the audited model on the same metric and the same
-rows.  The result is a plain-language verdict: ``pays_for_itself``,
-``review``, ``does_not_pay`` or ``not_applicable``.
+rows.  To compare like with like, a copy of the audited model is retrained on
+the baselines' folds and scored on the rows it did not see (:mod:`.refit`), when
+it can be copied and retrained within the time allowed; otherwise the model's
+metric on the audit rows is used, and a gain that would justify the opacity is
+withheld, since the model may have been trained on those rows.  The result is a
+plain-language verdict: ``pays_for_itself``, ``review``, ``does_not_pay``,
+``simpler_but_worse``, ``withheld`` or ``not_applicable``.
 
 Everything is deterministic for a given ``seed``; rows are subsampled to
 ``max_rows`` to keep the runtime to a few seconds.  This module orchestrates:
@@ -28,7 +33,7 @@ from .._errors import ConfigError, InputError
 from .._inputs.model import ModelAdapter
 from .._result.complexity import SCORE_FORMULA, Baseline, Complexity, Interpretability, MetricKey
 from .._words import complexity as words
-from .baselines import _metric, cv_folds, fit_baseline
+from .baselines import Fold, _metric, cv_folds, fit_baseline
 from .coding import _code, _Coded, _model_output
 from .components import (
     EFFECTIVE_SHARE,
@@ -39,7 +44,16 @@ from .components import (
     _surrogate_components,
     size_component,
 )
-from .decision import best_baseline, comparison_metric, decide, precondition_failure
+from .decision import (
+    Gains,
+    ModelMetric,
+    best_baseline,
+    comparison_metric,
+    copy_needed,
+    decide,
+    precondition_failure,
+)
+from .refit import DEFAULT_SECONDS, CopyScore, cross_validate_copy
 from .size import model_size
 
 #: Fraction of the (subsampled) rows held out to evaluate the surrogates.
@@ -111,6 +125,7 @@ def assess_complexity(
     model: ModelAdapter, X: pd.DataFrame, y: np.ndarray | None, *,
     mean_abs_shap: dict[str, float] | None, seed: int = 0, max_rows: int = 5000, cv: int = 5,
     min_gain: float = 0.01, clear_gain: float = 0.05, opacity_tolerance: float = 5.0,
+    refit_seconds: float = DEFAULT_SECONDS,
 ) -> Complexity:
     """Weigh the model's accuracy gain over a transparent baseline against its opacity.
 
@@ -134,7 +149,13 @@ def assess_complexity(
         in between the outcome is ``review``.
     opacity_tolerance : float, default 5.0
         A model at most this many interpretability points below the baseline is not
-        meaningfully more opaque, so there is no opacity to pay for.
+        meaningfully more opaque, so there is no opacity to pay for; if it scores at
+        least ``min_gain`` lower than the baseline it is ``simpler_but_worse``.
+    refit_seconds : float, default 30
+        Time allowed for retraining a copy of the model on each of the baselines'
+        folds (like-for-like metric); when the copy cannot be made in time (or at
+        all), the model's metric on the audit rows is used and a gain of at least
+        ``clear_gain`` is ``withheld`` (the model may have been trained on these rows).
 
     Returns
     -------
@@ -156,13 +177,18 @@ def assess_complexity(
     True
     """
     _validate(model, X, y, max_rows, cv, min_gain, clear_gain, opacity_tolerance)
+    if not (math.isfinite(refit_seconds) and refit_seconds >= 0):
+        raise ConfigError(
+            f"refit_seconds: expected a number of seconds >= 0, found {refit_seconds!r} "
+            f"- e.g. {DEFAULT_SECONDS:g} (0 skips retraining the model)"
+        )
     from threadpoolctl import threadpool_limits
 
     # One thread: the fits are small, and OpenMP spinning under CPU contention was measured
     # to slow them down tenfold (28 s instead of 3 s on 2 busy cores).
     with threadpool_limits(limits=1):
-        gains = (min_gain, clear_gain, opacity_tolerance)
-        return _assess(model, X, y, mean_abs_shap, seed, max_rows, cv, gains)
+        gains = Gains(min_gain, clear_gain, opacity_tolerance)
+        return _assess(model, X, y, mean_abs_shap, seed, max_rows, cv, gains, refit_seconds)
 
 
 # --------------------------------------------------------------------------------------
@@ -253,12 +279,11 @@ def _cv_baselines(
     sample: _Sample,
     task: str,
     metric: MetricKey,
-    cv: int,
+    folds: list[Fold],
     seed: int,
     model_keys: tuple[str, ...],
 ) -> tuple[list[Baseline], list[str]]:
     """Both baselines on the same folds, and a note for each that lacks a model component."""
-    folds = cv_folds(coded.design, y, task, cv, seed)
     baselines: list[Baseline] = []
     notes: list[str] = []
     for key in ("linear", "tree"):
@@ -312,10 +337,9 @@ def _common_fields(
     measured: _Measured,
     seed: int,
     cv: int,
-    gains: tuple[float, float, float],
+    gains: Gains,
 ) -> dict[str, Any]:
     """The result's fields that do not depend on the comparison."""
-    min_gain, clear_gain, opacity_tolerance = gains
     return {
         "task": task,
         "metric_label": words.METRIC_LABEL[metric],
@@ -327,58 +351,78 @@ def _common_fields(
         "output_used": measured.output_used,
         "score_formula": SCORE_FORMULA,
         "thresholds": {
-            "min_gain": float(min_gain),
-            "clear_gain": float(clear_gain),
-            "opacity_tolerance": float(opacity_tolerance),
+            "min_gain": float(gains.min_gain),
+            "clear_gain": float(gains.clear_gain),
+            "opacity_tolerance": float(gains.opacity_tolerance),
+            "overlap_gap": float(gains.overlap_gap),
             "effective_share": EFFECTIVE_SHARE,
             "holdout_fraction": HOLDOUT,
         },
     }
 
 
-def _compare(
-    common: dict[str, Any],
-    coded: _Coded,
-    y: np.ndarray,
-    sample: _Sample,
-    metric: MetricKey,
-    model_metric: float,
-    notes: list[str],
-    gains: tuple[float, float, float],
-) -> Complexity:
-    """Cross-validate the baselines and decide against the best one."""
+@dataclass(frozen=True)
+class _Comparison:
+    """What the comparison needs besides the common fields."""
+
+    model: ModelAdapter
+    coded: _Coded
+    y: np.ndarray
+    sample: _Sample
+    metric: MetricKey
+    model_metric: float
+    gains: Gains
+    refit_seconds: float
+
+
+def _copy(common: dict[str, Any], c: _Comparison, folds: list[Fold], best: Baseline,
+          model_score: float | None) -> CopyScore:
+    """The retrained copy's cross-validated metric, when it could change the verdict."""
+    assert best.metric_value is not None
+    bs = best.interpretability.score
+    opacity = None if model_score is None or bs is None else bs - model_score
+    if not copy_needed(c.model_metric - best.metric_value, opacity, c.gains):
+        return CopyScore(None, (), words.COPY_NOT_NEEDED)
+    return cross_validate_copy(c.model, c.sample.X, c.y, folds, c.metric, common["seed"],
+                               c.refit_seconds)
+
+
+def _compare(common: dict[str, Any], c: _Comparison, notes: list[str]) -> Complexity:
+    """Cross-validate the baselines and a retrained copy of the model; decide."""
     interp: Interpretability = common["model"]
     metric_label: str = common["metric_label"]
+    folds = cv_folds(c.coded.design, c.y, common["task"], common["cv"], common["seed"])
     baselines, baseline_notes = _cv_baselines(
-        coded, y, sample, common["task"], metric, common["cv"], common["seed"], interp.used
+        c.coded, c.y, c.sample, common["task"], c.metric, folds, common["seed"], interp.used
     )
     notes = [*notes, *baseline_notes]
     best = best_baseline(baselines)
     if best is None:
         reason = words.baseline_metric_undefined(metric_label)
-        return _not_applicable(common, reason, metric, notes, model_metric)
-    min_gain, clear_gain, opacity_tolerance = gains
-    decision = decide(
-        model_metric,
-        interp.score,
-        best,
-        metric_label=metric_label,
-        n_rows=sample.n,
-        min_gain=min_gain,
-        clear_gain=clear_gain,
-        opacity_tolerance=opacity_tolerance,
-    )
+        return _not_applicable(common, reason, c.metric, notes, c.model_metric)
+    copy = _copy(common, c, folds, best, interp.score)
+    measured = ModelMetric(c.model_metric, copy.value, common["cv"],
+                           copy.reason or (None if copy.value is not None else
+                                           words.model_metric_undefined(metric_label)))
+    decision = decide(measured, interp.score, best, metric_label=metric_label,
+                      n_rows=c.sample.n, gains=c.gains)
     return Complexity(
         outcome=decision.outcome,
         verdict=decision.verdict,
         reason=None,
-        metric=metric,
-        model_metric=model_metric,
-        model_metric_note=words.IN_SAMPLE_NOTE,
+        metric=c.metric,
+        model_metric=c.model_metric,
+        model_metric_note=(words.CROSS_VALIDATED_NOTE if copy.value is not None
+                           else words.IN_SAMPLE_NOTE),
         baselines=tuple(baselines),
         compared_with=decision.compared_with,
         gain=decision.gain,
         notes=tuple(notes),
+        model_cv_metric=copy.value,
+        model_cv_folds=copy.folds,
+        model_cv_reason=measured.why_not,
+        compared_on="cross_validated" if copy.value is not None else "audit_rows",
+        likely_overlap=decision.overlap,
         **common,
     )
 
@@ -391,12 +435,10 @@ def _assess(
     seed: int,
     max_rows: int,
     cv: int,
-    gains: tuple[float, float, float],
+    gains: Gains,
+    refit_seconds: float,
 ) -> Complexity:
-    """Sample, measure the model's components, cross-validate the baselines, decide.
-
-    ``gains`` is ``(min_gain, clear_gain, opacity_tolerance)``.
-    """
+    """Sample, measure the model's components, cross-validate the baselines, decide."""
     task = model.task
     sample = _sample(X, y, seed, max_rows)
     coded = _code(sample.X)
@@ -415,4 +457,5 @@ def _assess(
     if model_metric is None:
         reason = words.model_metric_undefined(common["metric_label"])
         return _not_applicable(common, reason, metric, notes)
-    return _compare(common, coded, ys, sample, metric, model_metric, notes, gains)
+    comparison = _Comparison(model, coded, ys, sample, metric, model_metric, gains, refit_seconds)
+    return _compare(common, comparison, notes)

@@ -20,6 +20,7 @@ class Decision:
     verdict: str
     compared_with: str
     gain: float
+    overlap: bool = False
 
 
 def comparison_metric(task: str, has_scores: bool) -> MetricKey:
@@ -51,39 +52,91 @@ def best_baseline(baselines: Sequence[Baseline]) -> Baseline | None:
 
 
 def _case(
-    gain: float, opacity: float | None, min_gain: float, clear_gain: float, opacity_tolerance: float
+    gain: float, opacity: float | None, gains: Gains, confirmed: bool
 ) -> tuple[ComplexityOutcome, str]:
-    """Outcome and wording case from the metric gain and the opacity (score points lost)."""
+    """Outcome and wording case from the metric gain and the opacity (score points lost).
+
+    ``confirmed`` says whether the gain is like for like (the model's retrained copy,
+    cross-validated on the baselines' folds); an unconfirmed gain that would justify
+    the opacity is withheld rather than accepted.
+    """
     if opacity is None:
         return "not_applicable", "no_scores"
-    if opacity <= opacity_tolerance:
+    if opacity <= gains.opacity_tolerance:
+        if gain <= -gains.min_gain:
+            return "simpler_but_worse", "simpler_but_worse"
         return "pays_for_itself", "not_more_opaque"
-    if gain >= clear_gain:
-        return "pays_for_itself", "clear_gain"
-    if gain >= min_gain:
+    if gain >= gains.clear_gain:
+        return ("pays_for_itself", "clear_gain") if confirmed else ("withheld", "unconfirmed_gain")
+    if gain >= gains.min_gain:
         return "review", "some_gain"
     return "does_not_pay", "no_gain"
 
 
+def copy_needed(gain: float, opacity: float | None, gains: Gains) -> bool:
+    """Whether a cross-validated copy of the model could change the verdict.
+
+    ``gain`` is measured with the model on the audit rows, which can only flatter it
+    (it may have been trained on them).  When even that gain is too small to favour
+    the model (below ``min_gain`` for a more opaque model, at most ``-min_gain`` for
+    one that is not), the verdict stands without the copy's cost.
+    """
+    if opacity is None:
+        return False
+    if opacity <= gains.opacity_tolerance:
+        return gain > -gains.min_gain
+    return gain >= gains.min_gain
+
+
+@dataclass(frozen=True)
+class Gains:
+    """The decision's thresholds (see :func:`audit._complexity.assess_complexity`)."""
+
+    min_gain: float
+    clear_gain: float
+    opacity_tolerance: float
+    overlap_gap: float = 0.05
+
+
+@dataclass(frozen=True)
+class ModelMetric:
+    """The model's metric on the audit rows and, if it could be made, its retrained copy's."""
+
+    on_rows: float
+    cross_validated: float | None
+    cv: int
+    why_not: str | None  # why there is no cross-validated copy
+
+    @property
+    def compared(self) -> float:
+        """The metric the decision uses: like with like when possible."""
+        return self.on_rows if self.cross_validated is None else self.cross_validated
+
+    def likely_overlap(self, baseline: float, gap: float) -> bool:
+        """The audit rows flatter the model: far above its copy, or with no copy, the baseline."""
+        other = self.cross_validated if self.cross_validated is not None else baseline
+        return self.on_rows - other >= gap
+
+
 def decide(
-    model_metric: float,
+    metric: ModelMetric,
     model_score: float | None,
     best: Baseline,
     *,
     metric_label: str,
     n_rows: int,
-    min_gain: float,
-    clear_gain: float,
-    opacity_tolerance: float,
+    gains: Gains,
 ) -> Decision:
     """Weigh the metric gain over ``best`` against the interpretability points it costs."""
     assert best.metric_value is not None
-    gain = model_metric - best.metric_value
+    confirmed = metric.cross_validated is not None
+    gain = metric.compared - best.metric_value
     bs = best.interpretability.score
     opacity = None if (model_score is None or bs is None) else bs - model_score
-    outcome, case = _case(gain, opacity, min_gain, clear_gain, opacity_tolerance)
+    outcome, case = _case(gain, opacity, gains, confirmed)
     context = words.comparison_context(
-        metric_label, model_metric, best.metric_value, best.key, best.name, n_rows
+        metric_label, metric.compared, best.metric_value, best.key, best.name, n_rows,
+        metric.cv if confirmed else None,
     )
     verdict = words.verdict(
         case,
@@ -92,5 +145,12 @@ def decide(
         model_score=model_score,
         baseline_score=bs,
         gain=gain,
+        cross_validated=confirmed,
+        why_not_cross_validated=metric.why_not,
     )
-    return Decision(outcome=outcome, verdict=verdict, compared_with=best.key, gain=gain)
+    overlap = metric.likely_overlap(best.metric_value, gains.overlap_gap)
+    if overlap and confirmed:
+        assert metric.cross_validated is not None
+        verdict += " " + words.overlap_note(metric_label, metric.on_rows, metric.cross_validated)
+    return Decision(outcome=outcome, verdict=verdict, compared_with=best.key, gain=gain,
+                    overlap=overlap)

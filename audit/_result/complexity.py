@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ComplexityOutcome = Literal["pays_for_itself", "review", "does_not_pay", "not_applicable"]
+#: ``simpler_but_worse``: the model is no more opaque than a baseline but scores lower;
+#: ``withheld``: its gain was measured on rows it may have been trained on and could not
+#: be confirmed by cross-validating a retrained copy, so no verdict is given.
+ComplexityOutcome = Literal["pays_for_itself", "review", "does_not_pay", "simpler_but_worse",
+                            "withheld", "not_applicable"]
 MetricKey = Literal["auc", "accuracy", "r2"]
+#: Which of the model's metrics the decision used: its cross-validated retrained copy
+#: (like with like) or the given model on the audit rows.
+ComparedOn = Literal["cross_validated", "audit_rows"]
 
 
 WEIGHTS: dict[str, float] = {
@@ -106,5 +113,14 @@ class Complexity:
     score_formula: str
     thresholds: dict[str, float]
     notes: tuple[str, ...] = ()
+    # The model retrained on the baselines' folds (a clone per fold), scored out of fold:
+    # the like-for-like metric; None with ``model_cv_reason`` when it could not be made.
+    model_cv_metric: float | None = None
+    model_cv_folds: tuple[float | None, ...] = ()
+    model_cv_reason: str | None = None
+    compared_on: ComparedOn = "audit_rows"
+    # The model's metric on the audit rows is far above its cross-validated copy (or, with
+    # no copy, above the baselines): it was probably trained on some of these rows.
+    likely_overlap: bool = False
 
 

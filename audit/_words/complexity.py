@@ -322,16 +322,55 @@ def not_applicable_verdict(reason: str, model_score: float | None) -> str:
     )
 
 
+# --------------------------------------------------------------------------- the retrained copy
+
+
+def copy_no_time(seconds: float) -> str:
+    """Why the model was not retrained: no time allowed."""
+    return f"no time was allowed for retraining a copy of the model ({seconds:g} s)"
+
+
+def copy_not_cloneable(error: str) -> str:
+    """Why the model was not retrained: it cannot be copied."""
+    return f"the model cannot be copied for retraining (sklearn.base.clone failed: {error})"
+
+
+def copy_too_slow(n_folds: int, seconds: float) -> str:
+    """Why the model was not retrained: the folds would take longer than allowed."""
+    return (f"retraining a copy of the model on each of the {n_folds} folds would take longer "
+            f"than the {seconds:.0f} s allowed (raise --budget to allow it)")
+
+
+def copy_failed(error_type: str, error: str) -> str:
+    """Why the model was not retrained: a fit or its scoring raised."""
+    return f"retraining a copy of the model failed ({error_type}: {error})"
+
+
+#: Why the model was not retrained: the verdict would not change.
+COPY_NOT_NEEDED = (
+    "not needed: even on the audit rows, which can only flatter the model (it may have been "
+    "trained on them), it does not score enough above the baseline to change the verdict"
+)
+
+
+def metric_rows_note(why_not: str) -> str:
+    """Caveat: the comparison used the model on the audit rows, and why no copy was made."""
+    return ("The comparison uses the model's metric on the audit rows; it was not retrained "
+            f"and cross-validated like the baselines: {why_not.strip().rstrip('.')}.")
+
+
 # --------------------------------------------------------------------------- verdict
 
 
 def metric_phrase(gain: float, metric_label: str) -> str:
-    """The gain in points, e.g. "3.2 AUC points better" or "less than 0.1 R² points worse"."""
-    pts = 100.0 * gain
-    direction = "better" if pts >= 0 else "worse"
-    if abs(pts) >= 0.1:
-        return f"{abs(pts):.1f} {metric_label} points {direction}"
-    return f"less than 0.1 {metric_label} points {direction}"
+    """The gain as a difference in the metric: "0.026 higher AUC than", "0.075 lower R² than".
+
+    >>> metric_phrase(0.026, "AUC"), metric_phrase(-0.0754, "R²"), metric_phrase(0.0002, "AUC")
+    ('0.026 higher AUC than', '0.075 lower R² than', 'about the same AUC as')
+    """
+    if abs(gain) < 0.0005:
+        return f"about the same {metric_label} as"
+    return f"{abs(gain):.3f} {'higher' if gain > 0 else 'lower'} {metric_label} than"
 
 
 def comparison_context(
@@ -341,16 +380,48 @@ def comparison_context(
     baseline_key: str,
     baseline_name: str,
     n_rows: int,
+    cv: int | None = None,
 ) -> str:
-    """The parenthesis giving both metrics and the rows they were measured on."""
+    """The parenthesis giving both metrics and the rows they were measured on.
+
+    ``cv`` is the number of folds when the model's metric is its retrained copy's
+    (cross-validated on the baselines' folds); ``None`` when it is the given model's
+    on the audit rows.
+    """
+    if cv is not None:
+        return (
+            f" ({metric_label} {model_metric:.3f} for a copy of the model retrained on each "
+            f"fold vs {baseline_metric:.3f} for the {baseline_key} baseline, a {baseline_name}, "
+            f"both cross-validated on the same {cv} folds of {n_rows:,} rows)"
+        )
     return (
-        f" ({metric_label} {model_metric:.3f} vs {baseline_metric:.3f} cross-validated for the "
-        f"{baseline_key} baseline, a {baseline_name}, on the same {n_rows:,} rows)"
+        f" ({metric_label} {model_metric:.3f} on the audit rows vs {baseline_metric:.3f} "
+        f"cross-validated for the {baseline_key} baseline, a {baseline_name}, on the same "
+        f"{n_rows:,} rows)"
     )
 
 
-#: Caveat appended to the verdict when the model is ahead.
-GAIN_CAVEAT = " The model may have been trained on some of these rows, so its gain may be optimistic."
+#: Caveat appended to the verdict when the model, measured on the audit rows, is ahead.
+GAIN_CAVEAT = (" The model was measured on the audit rows, which it may have been trained on, "
+               "so its gain may be optimistic.")
+
+
+def overlap_note(metric_label: str, on_rows: float, cross_validated: float) -> str:
+    """The model does far better on the audit rows than its retrained copy on unseen rows."""
+    return (
+        f"The model reaches {metric_label} {on_rows:.3f} on the audit rows but "
+        f"{cross_validated:.3f} when a copy is retrained and scored on rows it did not see: it "
+        "was probably trained on some of these rows, so its numbers on them (here and "
+        "elsewhere in this audit) are optimistic. The comparison uses the retrained copy."
+    )
+
+
+#: Note on the model's metric when the comparison used its retrained copy.
+CROSS_VALIDATED_NOTE = (
+    "The comparison uses a copy of the model retrained on the same folds as the baselines, "
+    "so both are scored on rows they did not see; the model's own metric on the audit rows is "
+    "shown for reference."
+)
 
 #: How each case of the decision ends, after the metric comparison.
 _CONCLUSION = {
@@ -358,6 +429,28 @@ _CONCLUSION = {
     "some_gain": "review whether the gain justifies the opacity.",
     "no_gain": "its extra complexity does not pay for itself - consider the transparent model.",
 }
+
+
+def _simpler_but_worse(phrase: str, context: str, ms_text: str, bs_text: str,
+                       clearer: bool) -> str:
+    """The model is no more opaque than the baseline but scores lower."""
+    if clearer:
+        return (f"The model is no more complex than a transparent baseline ({ms_text} vs "
+                f"{bs_text}), but reaches {phrase} the baseline{context}: the baseline is both "
+                "clearer and better.")
+    return (f"The model is simpler than a transparent baseline ({ms_text} vs {bs_text}), but "
+            f"reaches {phrase} the baseline{context}: the baseline is better; weigh the loss "
+            "against the simplicity.")
+
+
+def _withheld(phrase: str, context: str, why: str | None) -> str:
+    """The gain could not be confirmed like with like, so no verdict."""
+    because = f" ({why.strip().rstrip('.')})" if why else ""
+    return (f"The model reaches {phrase} a transparent baseline{context}, but that gain was "
+            "measured on rows the model may have been trained on, and a copy retrained on the "
+            f"baselines' folds could not confirm it{because}. A gain this large is what overlap "
+            "between training and audit rows looks like, so no verdict is given: audit the "
+            "model on rows it was not trained on, or allow the retrained copy.")
 
 
 def verdict(
@@ -368,28 +461,50 @@ def verdict(
     model_score: float | None,
     baseline_score: float | None,
     gain: float,
+    cross_validated: bool = False,
+    why_not_cross_validated: str | None = None,
 ) -> str:
     """The verdict sentence of one case of the decision (see ``audit._complexity.decision``).
 
-    ``case`` is ``"no_scores"``, ``"not_more_opaque"``, ``"clear_gain"``,
-    ``"some_gain"`` or ``"no_gain"``; ``phrase`` and ``context`` come from
-    :func:`metric_phrase` and :func:`comparison_context`.
+    ``case`` is ``"no_scores"``, ``"not_more_opaque"``, ``"simpler_but_worse"``,
+    ``"unconfirmed_gain"``, ``"clear_gain"``, ``"some_gain"`` or ``"no_gain"``;
+    ``phrase`` and ``context`` come from :func:`metric_phrase` and
+    :func:`comparison_context`. ``cross_validated`` says whether the model's metric
+    is its retrained copy's (then no in-sample caveat is needed).
     """
     ms_text, bs_text = score_text(model_score), score_text(baseline_score)
     if case == "no_scores":
         sentence = (
-            f"The model is {phrase} than a transparent baseline{context}, but the "
+            f"The model reaches {phrase} a transparent baseline{context}, but the "
             "interpretability scores could not be computed, so the trade-off cannot be judged."
         )
     elif case == "not_more_opaque":
         sentence = (
             f"The model is about as interpretable as a transparent baseline "
-            f"({ms_text} vs {bs_text}), so it has no extra opacity to justify; it is "
-            f"{phrase} than the baseline{context}."
+            f"({ms_text} vs {bs_text}), so it has no extra opacity to justify; it reaches "
+            f"{phrase} the baseline{context}."
         )
+    elif case == "simpler_but_worse":
+        clearer = model_score is None or baseline_score is None or baseline_score >= model_score
+        sentence = _simpler_but_worse(phrase, context, ms_text, bs_text, clearer)
+    elif case == "unconfirmed_gain":
+        return _withheld(phrase, context, why_not_cross_validated)
     else:
         sentence = (
-            f"The model is {phrase} than a transparent baseline{context}, at "
+            f"The model reaches {phrase} a transparent baseline{context}, at "
             f"interpretability {ms_text} vs {bs_text}; {_CONCLUSION[case]}"
         )
-    return sentence + (GAIN_CAVEAT if gain > 0 else "")
+    return sentence + (GAIN_CAVEAT if gain > 0 and not cross_validated else "")
+
+
+# --------------------------------------------------------------------------- report headlines
+
+#: One short plain sentence per outcome (the report's complexity section).
+HEADLINE: dict[str, str] = {
+    "pays_for_itself": "The model is not more complex than it needs to be.",
+    "review": "A person should check whether the model's complexity is worth it.",
+    "does_not_pay": "A simpler model that people can read would do about as well.",
+    "simpler_but_worse": "A simple model that people can read in full does better than this one.",
+    "withheld": "We cannot tell whether the model's complexity is worth it.",
+    "not_applicable": "This comparison could not be made.",
+}

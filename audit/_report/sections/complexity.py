@@ -6,8 +6,8 @@ from typing import Any
 
 from ..._result.audit import AuditResult
 from ..._result.complexity import SCORE_FORMULA, Complexity, Component, Interpretability
+from ..._words.complexity import HEADLINE, metric_rows_note
 from ..._words.report import (
-    COMPLEXITY_HEADLINE,
     capitalise,
     finite,
     fixed,
@@ -42,6 +42,7 @@ def _models(c: Complexity, subjects: list[Interpretability]) -> list[dict[str, A
             "score": "–" if score is None else f"{score:.0f}",
             "width": 0 if score is None else max(0.0, min(100.0, round(score, 1))),
             "metric": fixed(metric),
+            "metric_cv": fixed(c.model_cv_metric) if i == 0 and finite(c.model_cv_metric) else "",
             "is_model": i == 0,
             "reason": it.reason or "",
         })
@@ -73,6 +74,8 @@ def _notes(c: Complexity) -> list[str]:
     notes = [n for n in (c.model_metric_note, *c.notes) if n]
     if c.reason:
         notes.insert(0, c.reason)
+    if c.model_cv_reason and c.metric is not None and c.reason is None:
+        notes.append(metric_rows_note(c.model_cv_reason))
     notes.append(surrogate_output_note(c.output_used))
     return notes
 
@@ -94,7 +97,7 @@ def complexity_context(result: AuditResult) -> dict[str, Any]:
                 "verdict": "", "outcome": "", "models": [], "components": [], "notes": [],
                 "formula": SCORE_FORMULA}
     subjects = [c.model] + [b.interpretability for b in c.baselines]
-    return {"ran": True, "why": "", "headline": COMPLEXITY_HEADLINE.get(c.outcome, ""),
+    return {"ran": True, "why": "", "headline": HEADLINE.get(c.outcome, ""),
             "verdict": c.verdict, "outcome": c.outcome, "models": _models(c, subjects),
             "components": _components(c, subjects), "notes": _notes(c),
             "formula": c.score_formula, "metric_label": c.metric_label,
