@@ -128,7 +128,7 @@ def test_harmful_target_name_is_read_as_a_risk_flag():
     ("approved", "favourable"), ("loan_granted", "favourable"), ("was_hired", "favourable"),
     ("repaid", "favourable"), ("is_recid", "harmful"), ("two_year_recid", "harmful"),
     ("loan_default", "harmful"), ("isFraud", "harmful"), ("churned", "harmful"),
-    ("reoffended", "harmful"), ("outcome", None), ("credit_risk", None),
+    ("reoffended", "harmful"), ("released", "favourable"), ("outcome", None), ("credit_risk", None),
     ("not_approved", None), ("approved_or_default", None),
 ])
 def test_name_table(name, meaning):
