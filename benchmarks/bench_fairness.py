@@ -12,7 +12,7 @@ sufficient statistics from the rows.  Then, at ``--boot-rows`` rows, our
 ``MetricFrame(..., n_boot=20, ci_quantiles=[.025, .975], random_state=0)``
 per resample.  Last, the bootstrap with scores (AUC, mean score, calibration
 gap) at ``--score-rows`` rows and 1,000 resamples: ours (per-group score
-histograms, at most 512 bins per group) against the bare minimum of the row
+histograms, at most 64 bins per group) against the bare minimum of the row
 bootstrap it replaces (per resample: ``np.bincount`` of the drawn rows, then
 weighted per-group counts and AUC over the pre-sorted scores), timed on a few
 resamples and extrapolated; plus the point AUC per group against
@@ -45,6 +45,7 @@ from fairlearn.metrics import (
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from audit._fairness.tables import fairness_tables
+from audit._fairness.views import MAX_SCORE_BINS
 from audit._inputs.prepared import Grouping
 from audit._result.tables import AttributeTable
 
@@ -147,7 +148,7 @@ def compare_intervals(n: int, n_boot: int, fl_boot: int) -> float:
     t_scores, _ = best_of(1, fairness_tables, [grouping], d["y"], d["pred"], d["score"],
                           "binary")
     print(f"  ours n_boot=1000 with continuous scores (adds AUC, mean score, calibration gap): "
-          f"{t_scores:.2f} s (at most 512 score bins per group, whatever the rows)")
+          f"{t_scores:.2f} s (at most {MAX_SCORE_BINS} score bins per group, whatever the rows)")
     lo_fl, hi_fl = mf.by_group_ci
     print(f"\n  {'group':<18} {'metric':<15} {'ours 95% interval':>22} "
           f"{'fairlearn (' + str(fl_boot) + ' resamples)':>30}")
@@ -209,7 +210,7 @@ def compare_scores(n: int, n_boot: int, minimum_boot: int) -> float:
     distinct = np.unique(d["score"]).size
     print(f"\nBootstrap with scores at {n:,} rows ({distinct:,} distinct scores), "
           f"{n_boot} resamples, 10 groups")
-    print(f"  ours (score histograms, <= 512 bins per group; includes the statistics): "
+    print(f"  ours (score histograms, <= {MAX_SCORE_BINS} bins per group; includes the statistics): "
           f"{t_ours:8.2f} s")
     print(f"  row bootstrap, bare minimum (bincount per resample; {minimum_boot} resamples "
           f"timed, extrapolated): {t_min:8.1f} s")
