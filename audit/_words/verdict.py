@@ -94,6 +94,22 @@ def decided_by(lo: float | None, hi: float | None, coverage: float | None, ratio
     return f"decided on the {level} {kind}{of}, {ends}"
 
 
+def decided_short(lo: float | None, hi: float | None, coverage: float | None,
+                  ratio: bool) -> str:
+    """The interval that decided, for a table cell: 'decided on 0.60–0.71 (99.0%)'.
+
+    >>> decided_short(-0.148, -0.0445, 0.99, False)
+    'decided on −14.8 to −4.5 pts (99.0%)'
+    """
+    if lo is None or hi is None:
+        return ""
+    level = percent(coverage, 1) if coverage is not None else "95%"
+    if ratio:
+        return f"decided on {lo:.2f}–{hi:.2f} ({level})"
+    ends = f"{100 * lo:.1f} to {100 * hi:.1f} pts".replace("-", MINUS)
+    return f"decided on {ends} ({level})"
+
+
 def table_caption(attribute: str, n_groups: int, n_folded: int) -> str:
     """Caption of an attribute's group table."""
     folded = (f"; {n_folded:,} rows that pass or cannot be decided are folded below"

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..._result.audit import AuditResult
 from ..._result.checks import CRITERION_CHECKS
-from ..._result.findings import Outcome, worst
+from ..._result.findings import Outcome
 from ..._result.metrics import METRICS
 from ..._result.tables import AttributeTable
 from ..._result.verdict import DECISIONS, CheckResult, Decision, decision_of
@@ -15,6 +15,7 @@ from ..._words.report import check_sentence, next_step, people
 from ..._words.verdict import (
     DECISION_MARK,
     decided_by,
+    decided_short,
     folded_rows,
     material_review_next,
     min_group_rule,
@@ -137,8 +138,11 @@ def _cell(checks: list[CheckResult]) -> dict[str, str]:
     d = decision(c)
     # the deciding interval is shown beside every mark the plain 95% interval cannot explain
     told = d in ("fail", "review") or (d == "undecided" and _plain_inside(c))
-    return {"decision": d, "mark": MARK[d], "label": DECISION_MARK[d],
-            "decided": _decided_text(c) if told else ""}
+    e = c.decision_interval
+    short = "" if e is None or not told else decided_short(e.lo, e.hi, c.decision_confidence,
+                                                           c.kind == "ratio")
+    return {"decision": d, "mark": MARK[d], "label": DECISION_MARK[d], "decided": short,
+            "decided_long": _decided_text(c) if told else ""}
 
 
 def _rows(result: AuditResult, t: AttributeTable) -> list[dict[str, Any]]:
@@ -178,7 +182,7 @@ def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
         svg, alt = selection_chart(t, outcomes, result.verdict.policy.selection_rate_ratio_min,
                                    verb)
         chart = {"svg": svg, "alt": alt}
-    judged = list(result.verdict.criterion_outcomes.get(t.attribute, {}).values())
+    decided = [decision(c) for c in result.verdict.checks if c.attribute == t.attribute]
     shown, folded = _split_rows(_rows(result, t))
     holm = result.verdict.policy.multiple_testing == "holm" and any(
         c.p_beyond is not None for c in result.verdict.checks if c.attribute == t.attribute)
@@ -187,7 +191,8 @@ def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
         "chart": chart,
         "sentences": [g.text for g in gaps if g.attribute == t.attribute],
         "is_intersection": t.family == "intersection",
-        "worst": worst(judged) if judged else None,
+        "worst": min(decided, key=DECISIONS.index) if decided else None,
+        "worst_label": DECISION_MARK[min(decided, key=DECISIONS.index)] if decided else "",
         "rows": shown,
         "folded": folded,
         "folded_summary": folded_rows(len(folded)) if folded else "",
