@@ -180,3 +180,17 @@ def test_geography_input_is_not_called_a_protected_attribute() -> None:
 
 def test_flag_thresholds_default_documented() -> None:
     assert FlagThresholds().proxy_auc == 0.70
+
+
+def test_demo_report_names_zip_code_as_geography(golden_json) -> None:
+    """The explanation lead and the summary say "age (protected) and zip_code (geography)"."""
+    from audit._report.sections.explanations import explanation_context
+    from audit._report.sections.summary import other_headlines
+
+    result = AuditResult.from_dict(json.loads(golden_json.read_text("utf-8")))
+    lead = " ".join(explanation_context(result)["lead"]).replace("\u2068", "").replace("\u2069", "")
+    assert "age (protected) and zip_code (geography)" in lead, lead
+    assert "themselves protected attributes" not in lead
+    said = " ".join(s for _, s, _ in other_headlines(result)).replace("\u2068", "").replace(
+        "\u2069", "")
+    assert "zip_code (geography)" in said and "protected attributes as inputs" not in said
