@@ -26,9 +26,9 @@ DECISION_RULE = (
     "interval excludes 'no gap' (a real gap that may exceed the limit), and is UNDECIDED "
     "when it holds both 'no gap' and a gap beyond the limit (too little data to tell). "
     "The overall verdict is unchanged by this split: FAIL if any check fails; else "
-    "UNDECIDED if a protected attribute has no judged comparison; else REVIEW if any check "
-    "needs review or is undecided; else PASS. With --strict, REVIEW and UNDECIDED both "
-    "exit 1.")
+    "UNDECIDED if a protected attribute has no judged comparison; else REVIEW if any "
+    "check's interval crosses a limit (whether it needs review or cannot be decided); else "
+    "PASS. With --strict, REVIEW and UNDECIDED both exit 1.")
 MATERIALITY_RULE = (
     "Materiality ranks checks for the summary: the gap's size in units of the policy's "
     "limit (1 = at the limit; ratios on a log scale, so 0.64 and 1/0.64 weigh the same; "

@@ -146,3 +146,11 @@ def test_every_interval_contains_its_point_or_is_marked(demo):
             continue
         assert lo - 1e-9 <= v <= hi + 1e-9, (path, e)
     assert n > 5000
+
+
+def test_the_rules_are_documented_in_the_json_and_the_report(demo):
+    doc, page = demo
+    rules = doc["verdict"]["rules"]
+    assert {"decision", "materiality", "decision_interval"} <= set(rules)
+    text = _text(_section(page, "fairness"))
+    assert _text(rules["materiality"]) in text and _text(rules["decision"]) in text

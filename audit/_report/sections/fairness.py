@@ -215,6 +215,9 @@ def fairness_context(result: AuditResult) -> dict[str, Any]:
         "metric_columns": [(c, METRICS[c]) for c in present],
         "metrics": METRICS,
         "verb": verb,
+        "rules": [result.verdict.rules[k] for k in ("decision", "decision_interval",
+                                                     "materiality")
+                  if k in result.verdict.rules],
         "unjudged_rule": min_group_rule(str(cfg.get("min_group_size", "30")),
                                         str(cfg.get("max_ci_width", "0.3"))),
     }
