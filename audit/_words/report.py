@@ -25,6 +25,7 @@ from .._result.explanation import CANCEL_SHARE, DriverItem, DriverSummary
 from .._result.tables import Estimate
 from .._result.troublemakers import FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
 from .._result.verdict import CheckResult
+from .fairness import outcome_words
 from .numbers import MINUS, percent, signed, span
 from .text import ISOLATE_OPEN, isolate
 
@@ -253,35 +254,54 @@ def next_step(criterion: str, outcome: str, point_inside: bool = False,
 # --------------------------------------------------------------------------- the signed part
 
 DECISIVE_INTRO = ("These checks decide the verdict: every check that fails the policy, then "
-                  "the checks needing review whose measured gap is itself beyond the limit, "
-                  "largest first. Each group links to its table in the appendix.")
-NO_DECISIVE = ("No check fails, and no measured gap is beyond the policy's limit; the checks "
-               "that need review only lack data (see the appendix).")
+                  "the most material checks that need review (the gap may exceed the limit), "
+                  "each with the interval the verdict used and its confidence level (with "
+                  "many groups the intervals are wider, so that judging many groups does not "
+                  "raise the chance of a wrong call). "
+                  "Each attribute links to its table in the appendix.")
+NO_DECISIVE = ("No check fails, and no gap may exceed the policy's limit; checks that "
+               "cannot be decided lack data (see the appendix).")
 
 
 def decisive_more(n_more: int) -> str:
     """The line under the decisive checks when some were left to the appendix."""
-    return (f"{n_more} more check{'s' if n_more != 1 else ''} with a measured gap beyond the "
-            "limit need review; they are listed in the appendix “Fairness by group”.")
+    return (f"{n_more} more check{'s' if n_more != 1 else ''} whose gap may exceed the limit "
+            "need review; they are marked in the appendix “Fairness by group”.")
+
+
+def confidence_text(level: float) -> str:
+    """A confidence level: 0.95 -> '95%', 0.99167 -> '99.2%'.
+
+    >>> confidence_text(0.95), confidence_text(0.991666)
+    ('95%', '99.2%')
+    """
+    text = f"{100 * level:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
 def check_numbers(check: CheckResult) -> tuple[str, str, str]:
-    """(measured value, 95% interval, policy limit) of one check, for the decisive table.
+    """(measured value, the interval the verdict used with its level, policy limit).
+
+    The interval is the check's ``decision_interval`` (Holm-corrected, at its own level)
+    when recorded, else the 95% interval.
 
     >>> from audit._result.tables import Estimate
     >>> c = CheckResult("predictive_parity", "race", "Black", "White", "ppv", "difference",
     ...                 Estimate(-0.096, -0.136, -0.057), 0.1, "review")
     >>> check_numbers(c)
-    ('−9.6 points', '−13.6 to −5.7 points', 'within ±10 points')
+    ('−9.6 points', '−13.6 to −5.7 points (95%)', 'within ±10 points')
     """
     e, t = check.estimate, check.threshold
+    i = check.decision_interval or e
+    level = f" ({confidence_text(check.decision_confidence or 0.95)})"
+    has_ci = finite(i.lo) and finite(i.hi)
     if check.kind == "ratio":
         value = f"{num(e.value)} times" if finite(e.value) else "–"
-        ci = range_text(e.lo, e.hi) if finite(e.lo) and finite(e.hi) else "–"  # type: ignore
+        ci = range_text(i.lo, i.hi) + level if has_ci else "–"  # type: ignore[arg-type]
         return value, ci, f"{num(t)} to {num(1 / t)} times"
     value = f"{signed(100 * e.value, 1)} points" if finite(e.value) else "–"  # type: ignore
-    ci = (f"{span(100 * e.lo, 100 * e.hi, 1)} points"  # type: ignore[operator]
-          if finite(e.lo) and finite(e.hi) else "–")
+    ci = (f"{span(100 * i.lo, 100 * i.hi, 1)} points{level}"  # type: ignore[operator]
+          if has_ci else "–")
     return value, ci, f"within ±{signed(100 * t, 0)} points"
 
 
@@ -322,7 +342,8 @@ def policy_source(path: str | None) -> str:
     return f"the policy file {isolate(path)}" if path else "the built-in default policy"
 
 
-def _difference_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str) -> str:
+def _difference_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str,
+                         positive_is: str | None = None) -> str:
     """A difference of rates ('were approved 12 percentage points less often than').
 
     The values go into the finished wording; the wording is never formatted after a group
@@ -330,12 +351,14 @@ def _difference_sentence(check: CheckResult, g: str, r: str, verb: str, noun: st
     """
     e = check.estimate
     assert e.value is not None
+    ow = outcome_words(positive_is, verb)
+    verb = ow.verb
     d = pct_points(abs(e.value))
     direction = "less" if e.value < 0 else "more"
     phrase = {
-        "tpr": f"among {noun} who truly qualified, {g} were {verb} {d} {direction} often "
+        "tpr": f"among {noun} who {ow.truly_positive}, {g} were {verb} {d} {direction} often "
                f"than {r}",
-        "fpr": f"among {noun} who did not qualify, {g} were {verb} {d} {direction} often "
+        "fpr": f"among {noun} who {ow.truly_negative}, {g} were {verb} {d} {direction} often "
                f"than {r}",
         "ppv": f"when the model {verb} {g}, it was right {d} {direction} often than for {r}",
         "accuracy": f"the model's decisions for {g} were correct {d} {direction} often than "
@@ -344,9 +367,14 @@ def _difference_sentence(check: CheckResult, g: str, r: str, verb: str, noun: st
     return capitalise(phrase) + ci_text(e.lo, e.hi, True) + "."
 
 
-def check_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str) -> str:
-    """One plain sentence for one policy check on group ``g`` against reference ``r``."""
+def check_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str,
+                   positive_is: str | None = None) -> str:
+    """One plain sentence for one policy check on group ``g`` against reference ``r``.
+
+    ``positive_is`` ("favourable", "harmful") picks "selected"/"qualified" or "flagged".
+    """
     e = check.estimate
+    verb = outcome_words(positive_is, verb).verb
     if e.value is None:
         return f"The gap between {g} and {r} could not be measured: {e.reason or 'undefined'}."
     if check.criterion == "demographic_parity":
@@ -355,12 +383,14 @@ def check_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str) -> 
     if check.criterion == "calibration":
         side = "higher" if e.value > 0 else "lower"
         return (f"For {g}, the model's average score was {pct_points(abs(e.value))} {side} than "
-                f"the share who actually had the favourable outcome{ci_text(e.lo, e.hi, True)}.")
+                f"the share who actually had {outcome_words(positive_is).outcome}"
+                f"{ci_text(e.lo, e.hi, True)}.")
     if check.criterion in ("mean_prediction", "mae"):
         what = "average prediction" if check.criterion == "mean_prediction" else "average error"
         return (f"The model's {what} for {g} was {num(e.value)} times that for {r}"
                 f"{ci_text(e.lo, e.hi)}.")
-    return _difference_sentence(check, g, r, verb, noun)
+    return _difference_sentence(check, g, r, verb, noun, positive_is)
+
 
 
 def proxy_headline(feature: str, attribute: str, driver_share: float | None,
@@ -407,8 +437,17 @@ NO_TRUTH_REGRESSION = ("There is no true outcome to compare with, so we cannot s
                        "the model was.")
 
 
-def binary_performance(m: Mapping[str, Estimate], verb: str, noun: str) -> list[str]:
-    """Plain sentences about a classifier's overall numbers (those that are defined)."""
+def binary_performance(m: Mapping[str, Estimate], verb: str, noun: str,
+                       positive_is: str | None = None) -> list[str]:
+    """Plain sentences about a classifier's overall numbers (those that are defined).
+
+    ``positive_is`` ("favourable", "harmful") picks the words: people "qualify" for a
+    favourable outcome and are "selected"; a harmful one (a risk flag) is "flagged".
+    """
+    ow = outcome_words(positive_is, verb)
+    verb = ow.verb
+    had = "qualified" if ow.positive_is == "favourable" else "had the outcome"
+
     def has(key: str) -> bool:
         return key in m and m[key].value is not None
 
@@ -419,16 +458,16 @@ def binary_performance(m: Mapping[str, Estimate], verb: str, noun: str) -> list[
     if has("selection_rate"):
         s = f"The model {verb} {at('selection_rate')} of {noun}{share_ci(m['selection_rate'])}."
         if has("base_rate"):
-            s += f" In the data, {at('base_rate')} truly qualified."
+            s += f" In the data, {at('base_rate')} {ow.truly_positive}."
         out.append(s)
     if has("tpr"):
-        out.append(f"Of {noun} who truly qualified, the model {verb} {at('tpr')}"
+        out.append(f"Of {noun} who {ow.truly_positive}, the model {verb} {at('tpr')}"
                    f"{share_ci(m['tpr'])}.")
     if has("fnr"):
         out.append(f"It missed the other {at('fnr')}{share_ci(m['fnr'])}: "
-                   f"they qualified but were not {verb}.")
+                   f"they {ow.missed}.")
     if has("fpr"):
-        out.append(f"Of {noun} who did not qualify, the model still {verb} {at('fpr')}"
+        out.append(f"Of {noun} who {ow.truly_negative}, the model still {verb} {at('fpr')}"
                    f"{share_ci(m['fpr'])}.")
     if has("ppv"):
         out.append(f"When the model {verb} someone, it was right {at('ppv')} of the time"
@@ -437,8 +476,8 @@ def binary_performance(m: Mapping[str, Estimate], verb: str, noun: str) -> list[
         out.append(f"Overall, its decision matched the true outcome for {at('accuracy')} of "
                    f"{noun}{share_ci(m['accuracy'])}.")
     if has("auc"):
-        out.append(f"Take two {noun}, one who qualified and one who did not. The model gives the "
-                   f"one who qualified the higher score {at('auc')} of the time"
+        out.append(f"Take two {noun}, one who {had} and one who did not. The model gives the "
+                   f"one who {had} the higher score {at('auc')} of the time"
                    f"{share_ci(m['auc'])}. A coin toss would do this 50% of the time.")
     if not has("tpr") and not has("accuracy"):
         out.append(NO_TRUTH_BINARY)
@@ -594,22 +633,36 @@ def additivity_check(ok: bool, max_error: float, tolerance: float) -> str:
             f"(allowed {tolerance:.1e}). Treat the explanations with care.")
 
 
+def sample_clause(n_sample: int, n_rows: int) -> str:
+    """', over a sample of 2,000 of 6,000 rows' when the explanation used a sample, else ''.
+
+    >>> sample_clause(2000, 6000), sample_clause(6000, 6000), sample_clause(2000, 0)
+    (', over a sample of 2,000 of 6,000 rows', '', '')
+    """
+    return f", over a sample of {n_sample:,} of {n_rows:,} rows" if 0 < n_sample < n_rows else ""
+
+
 def _gap_head(s: DriverSummary, output_space: str, who: str, ref: str, verb: str,
-              regression: bool) -> tuple[str, str]:
-    """(first sentence, unit of the driver amounts) of a gap's plain description."""
+              regression: bool, sample: str = "") -> tuple[str, str]:
+    """(first sentence, unit of the driver amounts) of a gap's plain description.
+
+    A probability gap is the gap in the model's *average score* (its predicted chance),
+    named so beside the gap in decisions; ``sample`` (:func:`sample_clause`) says when it
+    was measured on a sample of the rows.
+    """
     side = "lower" if s.gap < 0 else "higher"
     if s.gap_pp is not None and output_space == "log-odds":
         side = "lower" if s.gap_pp < 0 else "higher"
-        return (f"On average, the model gave {who} a {abs(s.gap_pp):.1f}-point {side} chance "
-                f"of being {verb} than {ref}.", "points")
+        return (f"The model's average score for {who} (its predicted chance of being {verb}"
+                f"{sample}) was {abs(s.gap_pp):.1f} points {side} than for {ref}.", "points")
     if output_space == "probability":
-        return (f"On average, the model gave {who} a {abs(100 * s.gap):.1f}-point {side} chance "
-                f"of being {verb} than {ref}.", "prob")
+        return (f"The model's average score for {who} (its predicted chance of being {verb}"
+                f"{sample}) was {abs(100 * s.gap):.1f} points {side} than for {ref}.", "prob")
     if regression:
         return (f"On average, the model's prediction for {who} was {sig(abs(s.gap))} {side} "
-                f"than for {ref}.", "raw")
+                f"than for {ref}{sample}.", "raw")
     return (f"On average, the model's score for {who} was {sig(abs(s.gap))} {side} than for "
-            f"{ref}.", "raw")
+            f"{ref}{sample}.", "raw")
 
 
 def _cancel_out(head: str, s: DriverSummary, shown: Sequence[DriverItem]) -> str:
@@ -624,14 +677,14 @@ def _cancel_out(head: str, s: DriverSummary, shown: Sequence[DriverItem]) -> str
 
 
 def gap_sentence(s: DriverSummary, output_space: str, *, who: str, ref: str, verb: str,
-                 regression: bool, min_share: float) -> str:
+                 regression: bool, min_share: float, sample: str = "") -> str:
     """Plain sentences about one group's gap and its main drivers.
 
     The plain wording of the facts in a :class:`DriverSummary`, whose own
     ``sentence`` is the technical wording (shown as detail). Drivers below
     ``min_share`` of the gap are not named.
     """
-    head, unit = _gap_head(s, output_space, who, ref, verb, regression)
+    head, unit = _gap_head(s, output_space, who, ref, verb, regression, sample)
     if s.gap == 0:
         return head
     shown = [d for d in s.drivers if d.share is not None and abs(d.share) >= min_share]

@@ -261,8 +261,13 @@ def test_gap_sentence_in_points_with_counter_drivers(result):
                  DriverItem("tiny", -0.01, -0.02, 0.0, 0.01, -0.2, "lowers")),
         sentence="")
     text = plain(gap_text(result, s, "log-odds"))  # without the marks around data values
-    assert text.startswith("On average, the model gave B applicants a 17.7-point lower chance "
-                           "of being approved than A applicants.")
+    # an average score, named so beside the gap in decisions, with its sample when sampled
+    expl = result.explanation
+    n_rows = getattr(expl, "n_rows", 0) or result.spec.n_rows
+    sample = (f", over a sample of {expl.n_sample:,} of {n_rows:,} rows"
+              if expl.n_sample < n_rows else "")
+    assert text.startswith("The model's average score for B applicants (its predicted chance of "
+                           f"being approved{sample}) was 17.7 points lower than for A applicants.")
     assert "zone (about 11 points) and income (about 5 points)" in text
     assert "Pulling the other way: debt (about 3 points)." in text
     assert "tiny" not in text  # below MIN_DRIVER_SHARE

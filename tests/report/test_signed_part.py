@@ -109,9 +109,10 @@ def test_decisive_checks_list_every_fail_with_numbers(demo, demo_html):
     assert fails
     assert part.count("✖ fail") == len({(c.attribute, c.criterion) for c in fails})
     for c in fails:
-        if c.kind == "ratio":
+        if c.kind == "ratio":  # the value, and the interval the verdict used
+            i = c.decision_interval or c.estimate
             assert f"{num(c.estimate.value)} times" in part
-            assert range_text(c.estimate.lo, c.estimate.hi) in part
+            assert range_text(i.lo, i.hi) in part
 
 
 def test_signoff_offers_decisions_long_lines_and_the_policy(demo_html):
@@ -196,3 +197,33 @@ def test_predictions_only_advice_fits_the_mode():
     assert nexts and not [n for n in nexts if "What drives each gap" in n or "retrain" in n]
     rec = html[html.index('<section id="recommendation">'):]
     assert "owner" in rec[:rec.index("</section>")]
+
+
+def test_gap_in_scores_is_named_an_average_score_with_its_sample(demo, demo_html):
+    expl = demo.explanation
+    assert expl.n_sample < demo.spec.n_rows  # the demo explains a sample
+    assert "chance of being approved than" not in demo_html  # read as a gap in decisions
+    assert (f"average score for <bdi>Black</bdi> applicants (its predicted chance of being "
+            f"approved, over a sample of {expl.n_sample:,} of {demo.spec.n_rows:,} rows) was"
+            in demo_html)
+
+
+def test_harmful_positive_is_flagged_not_selected(demo):
+    from dataclasses import replace
+
+    from audit._report.sections._common import words
+    from audit._words.report import binary_performance, check_sentence
+
+    harmful = replace(demo, spec=replace(demo.spec, positive_is="harmful"),
+                      provenance=replace(demo.provenance, config={
+                          k: v for k, v in demo.provenance.config.items() if k != "outcome_verb"}))
+    assert words(harmful)[0] == "flagged"
+    assert words(demo)[0] == "approved"  # a verb the user chose stays
+    text = " ".join(binary_performance(demo.overall.groups[0].metrics, "selected", "people",
+                                       "harmful"))
+    assert "flagged" in text and "qualif" not in text and "selected" not in text
+    tpr = next(c for c in demo.verdict.checks if c.metric == "tpr" and c.estimate.value)
+    sentence = check_sentence(tpr, "group B", "group A", "selected", "people", "harmful")
+    assert sentence.startswith("Among people who truly had the outcome, group B were flagged")
+    favourable = check_sentence(tpr, "group B", "group A", "selected", "people")
+    assert favourable.startswith("Among people who truly qualified, group B were selected")

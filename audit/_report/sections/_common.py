@@ -6,13 +6,17 @@ from ..._result.audit import AuditResult
 from ..._result.checks import CRITERION_CHECKS
 from ..._result.metrics import CRITERIA
 from ..._result.tables import AttributeTable
+from ..._words.fairness import DEFAULT_VERB, outcome_words
 from ..._words.report import not_run, people
 
 
 def words(result: AuditResult) -> tuple[str, str]:
-    """The configured outcome verb ('approved') and subject noun ('applicants')."""
+    """The outcome verb ('approved'; 'flagged' for a harmful positive unless configured)
+    and the subject noun ('applicants')."""
     cfg = result.provenance.config
-    return cfg.get("outcome_verb", "selected"), cfg.get("subject_noun", "people")
+    positive_is = getattr(result.spec, "positive_is", None)
+    verb = outcome_words(positive_is, cfg.get("outcome_verb", DEFAULT_VERB)).verb
+    return verb, cfg.get("subject_noun", "people")
 
 
 def why_not_run(result: AuditResult, *keys: str) -> str:

@@ -21,6 +21,7 @@ from ..._words.report import (
     no_breakdown,
     protected_inputs_lead,
     reading_guide,
+    sample_clause,
     share,
     sig,
     too_many_groups_note,
@@ -85,10 +86,13 @@ def _decomposition(expl: Explanation, attribute: str, group: str) -> GapDecompos
 def gap_text(result: AuditResult, s: DriverSummary, output_space: str) -> str:
     """The plain sentences about one group's gap, with the result's words and group names."""
     verb, _ = words(result)
+    expl = getattr(result, "explanation", None)
+    sample = (sample_clause(expl.n_sample, getattr(expl, "n_rows", 0) or result.spec.n_rows)
+              if expl is not None else "")
     return gap_sentence(s, output_space, who=who(result, s.attribute, s.group),
                         ref=who(result, s.attribute, s.reference), verb=verb,
                         regression=result.spec.task == "regression",
-                        min_share=MIN_DRIVER_SHARE)
+                        min_share=MIN_DRIVER_SHARE, sample=sample)
 
 
 def _lead(result: AuditResult, expl: Explanation) -> list[str]:

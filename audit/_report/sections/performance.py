@@ -66,7 +66,8 @@ def performance_context(result: AuditResult) -> dict[str, Any]:
     verb, noun = words(result)
     m = groups[0].metrics
     binary = task == "binary"
-    sentences = binary_performance(m, verb, noun) if binary else regression_performance(m)
+    sentences = (binary_performance(m, verb, noun, result.spec.positive_is) if binary
+                 else regression_performance(m))
     keys = BINARY_ROWS if binary else REGRESSION_ROWS
     return {
         "ran": True,

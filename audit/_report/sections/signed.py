@@ -11,7 +11,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..._result.audit import AuditResult
-from ..._result.verdict import CheckResult
+from ..._result.verdict import CheckResult, decision_of
 from ..._words.report import (
     DECISIONS,
     DECISIVE_INTRO,
@@ -47,37 +47,30 @@ def display_name(result: AuditResult) -> str:
     return PurePath(model).name if model else result.provenance.model_name
 
 
-def beyond_limit(check: CheckResult) -> bool:
-    """Whether a check's measured value (not only its interval) is past the policy's limit."""
-    v, t = check.estimate.value, check.threshold
-    if v is None:
-        return False
-    if check.kind == "ratio":
-        return not t <= v <= 1 / t
-    return abs(v) > t
+def _decision(c: CheckResult) -> str:
+    """The check's decision (older results: derived from its outcome and interval)."""
+    return c.decision or decision_of(c.outcome, c.kind, c.decision_interval or c.estimate)
 
 
-def _excess(check: CheckResult) -> float:
-    """How far past the limit a check's value is, as a share of the limit (for ordering)."""
-    v, t = check.estimate.value or 0.0, check.threshold
-    if check.kind == "ratio":
-        return max(t - v, v - 1 / t) / t if v > 0 else 1.0
-    return (abs(v) - t) / t
+def _weight(c: CheckResult) -> float:
+    """Materiality (gap size in limits x evidence), for ordering; 0 when not recorded."""
+    return c.materiality or 0.0
 
 
 def decisive_checks(result: AuditResult) -> tuple[list[CheckResult], int]:
-    """(the failing checks, then up to MAX_REVIEWS reviews beyond the limit; how many more).
+    """(the failing checks, then up to MAX_REVIEWS material reviews; how many more).
 
-    Single attributes come before combinations; within each kind, the largest excess first.
+    A material review is a check whose gap may exceed the limit (decision "review"), not
+    one that lacks data to tell ("undecided"). Single attributes come before
+    combinations; within each kind, the most material first.
     """
     family = {t.attribute: t.family for t in result.fairness}
 
     def order(c: CheckResult) -> tuple[bool, float]:
-        return family.get(c.attribute) == "intersection", -_excess(c)
+        return family.get(c.attribute) == "intersection", -_weight(c)
 
-    fails = sorted((c for c in result.verdict.checks if c.outcome == "fail"), key=order)
-    reviews = sorted((c for c in result.verdict.checks
-                      if c.outcome == "review" and beyond_limit(c)), key=order)
+    fails = sorted((c for c in result.verdict.checks if _decision(c) == "fail"), key=order)
+    reviews = sorted((c for c in result.verdict.checks if _decision(c) == "review"), key=order)
     return fails + reviews[:MAX_REVIEWS], max(0, len(reviews) - MAX_REVIEWS)
 
 
@@ -116,7 +109,7 @@ def signed_context(result: AuditResult) -> dict[str, Any]:
     """``signed``: contents, decisive checks, recommendation and sign-off facts."""
     checks, more = decisive_checks(result)
     n_fail = sum(c.outcome == "fail" for c in result.verdict.checks)
-    n_review = sum(c.outcome == "review" for c in result.verdict.checks)
+    n_review = sum(_decision(c) == "review" for c in result.verdict.checks)
     policy = next((f for f in result.provenance.files if f.role == "policy"), None)
     return {"signed": {
         "title": display_name(result),
