@@ -10,6 +10,10 @@ platform) once per what-if and reused for all its fits; the parent waits for
 each answer only until the deadline and then terminates the worker.  What
 finished before is kept: the stage reports "partial".
 
+Warnings raised in the worker are sent back with each answer (:attr:`FitWorker.caught`)
+and can be raised again in the parent (:meth:`FitWorker.replay_warnings`), so a
+stage run under a deadline records the same warnings as one run in the parent.
+
 The fits send their inputs by pickle; a model that cannot be pickled (an
 estimator defined inside a function, a lambda in a pipeline) runs in the
 parent process instead, with the time cap checked between fits as before;
@@ -46,12 +50,26 @@ class CannotShip(Exception):
     """The fit's inputs cannot be pickled to the worker process."""
 
 
-def quiet_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-               ) -> tuple[Any, list[str]]:
-    """``fn(*args, **kwargs)`` and the warnings it raised, as ``Category: first line``."""
+#: A warning raised in the worker, as sent back: its category's module and qualified
+#: name, its message, file and line (so the parent can raise it again, same category).
+Caught = tuple[str, str, str, str, int]
+
+
+def quiet_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+               record: list[Caught] | None = None) -> tuple[Any, list[str]]:
+    """``fn(*args, **kwargs)`` and the warnings it raised, as ``Category: first line``.
+
+    ``record``, when given, receives every warning raised (all of them, in order,
+    as :data:`Caught`), also when ``fn`` raises.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = fn(*args, **kwargs)
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            if record is not None:
+                record.extend((w.category.__module__, w.category.__qualname__, str(w.message),
+                               str(w.filename), int(w.lineno or 0)) for w in caught)
     seen: list[str] = []
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning)) or (
@@ -62,6 +80,19 @@ def quiet_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
         if msg not in seen:
             seen.append(msg)
     return out, seen
+
+
+def _category(module: str, qualname: str) -> type[Warning]:
+    """The warning class named by a worker's record (``UserWarning`` if not importable)."""
+    import importlib
+
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except Exception:
+        return UserWarning
+    return obj if isinstance(obj, type) and issubclass(obj, Warning) else UserWarning
 
 
 def warm_up() -> None:
@@ -81,14 +112,16 @@ def _serve(conn: Connection, blas_threads: int | None) -> None:
             if msg is None:
                 return
             fn, args, kwargs = msg
+            record: list[Caught] = []
             try:
-                reply: tuple[str, Any] = ("ok", quiet_call(fn, args, kwargs))
+                reply: tuple[str, Any, list[Caught]] = (
+                    "ok", quiet_call(fn, args, kwargs, record), record)
             except BaseException as exc:
-                reply = ("err", exc)
+                reply = ("err", exc, record)
             try:
                 conn.send(reply)
             except Exception as exc:  # an unpicklable result or exception
-                conn.send(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+                conn.send(("err", RuntimeError(f"{type(exc).__name__}: {exc}"), record))
 
 
 class FitWorker:
@@ -112,6 +145,7 @@ class FitWorker:
         self._conn: Connection | None = None
         self._dead = False
         self._busy = False  # a call was sent and its answer not read
+        self.caught: list[Caught] = []  # every warning the calls raised in the worker
 
     def _start(self) -> Connection:
         """The pipe to the worker, starting it on first use."""
@@ -141,7 +175,7 @@ class FitWorker:
             self.close()
             raise TimeUp
         try:
-            kind, value = conn.recv()
+            kind, value, caught = conn.recv()
         except (EOFError, OSError) as exc:  # the worker died (out of memory, a crash)
             code = self._proc.exitcode if self._proc is not None else None
             self._busy = False
@@ -149,9 +183,21 @@ class FitWorker:
             raise RuntimeError(f"the fit's worker process stopped (exit code {code})") from exc
         self._busy = False
         self.shipped += 1
+        self.caught.extend(caught)
         if kind == "err":
             raise value
         return value  # type: ignore[no-any-return]
+
+    def replay_warnings(self) -> None:
+        """Raise again, in this process, every warning the calls raised in the worker.
+
+        Same category (``UserWarning`` when it cannot be imported here), message, file
+        and line, so a caller recording warnings (the audit's ``provenance.warnings``)
+        sees them as if the calls had run here.  Each is replayed once.
+        """
+        caught, self.caught = self.caught, []
+        for module, name, message, filename, lineno in caught:
+            warnings.warn_explicit(message, _category(module, name), filename, lineno)
 
     def close(self) -> None:
         """Stop the worker: ask it to exit when idle, terminate it when busy; idempotent."""

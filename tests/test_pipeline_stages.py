@@ -169,3 +169,44 @@ def test_warnings_listed_in_the_reproducibility_appendix(small_df) -> None:
     appendix = html[html.index('<section id="reproducibility">'):]
     assert "Library warnings" in appendix
     assert "ConvergenceWarning: lbfgs failed to converge (status=1):" in appendix
+
+
+# --------------------------------------------------------------------------- budgeted workers
+
+
+def test_warnings_raised_in_a_budgeted_stage_worker_are_recorded(small_df) -> None:
+    """Under --budget SHAP runs in a worker process; its warnings reach provenance.warnings."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+    from worker_warnings import warn_in_worker
+
+    pre = ColumnTransformer([("oh", OneHotEncoder(handle_unknown="ignore"), ["region"]),
+                             ("num", StandardScaler(), ["income"])])
+    model = make_pipeline(FunctionTransformer(warn_in_worker, feature_names_out="one-to-one"),
+                          pre, LogisticRegression())
+    model.fit(small_df[["income", "region"]], small_df.target)
+    r = audit.run(model, small_df, n_boot=20, budget=120, skip=("complexity", "proxies"))
+    assert r.explanation is not None, r.skipped
+    assert any(w.startswith("RuntimeWarning: computed in the stage's worker")
+               for w in r.provenance.warnings), r.provenance.warnings
+
+
+def test_replayed_worker_warnings_keep_their_category() -> None:
+    import time
+    import warnings
+
+    from audit._deadline import FitWorker
+
+    w = FitWorker(time.perf_counter() + 60)
+    try:
+        w.call(warnings.warn, "from the worker", ResourceWarning)
+    finally:
+        w.close()
+    assert [c[:3] for c in w.caught] == [("builtins", "ResourceWarning", "from the worker")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        w.replay_warnings()
+        w.replay_warnings()  # once only
+    assert [(c.category, str(c.message)) for c in caught] == [(ResourceWarning, "from the worker")]
