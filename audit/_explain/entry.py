@@ -1,6 +1,7 @@
-"""The entry point: explain the model on a stratified sample, by group, with gap decompositions.
+"""The entry point: explain the model on every row or a stratified sample, by group, with gaps.
 
-:func:`explain` checks its inputs, draws the sample (:mod:`.sampling`) and the
+:func:`explain` checks its inputs, sizes the sample to the SHAP stage's time budget
+(:mod:`.budget`: every row when that fits), draws it (:mod:`.sampling`) and the
 background, computes the attributions (:mod:`.attributions`, :mod:`.explainers`),
 summarises them per group and decomposes every gap (:mod:`.gaps`).
 """
@@ -22,6 +23,7 @@ from .._result.explanation import (
     GapDecomposition,
     GroupingAttribution,
 )
+from .._words import explain as words
 from .attributions import (
     Attributions,
     _beeswarm,
@@ -31,7 +33,8 @@ from .attributions import (
     _probabilities,
     compute_attributions,
 )
-from .gaps import _decompose, _Sample, _summary
+from .budget import MIN_ROWS, SampleSize, size_sample
+from .gaps import BOOT_MAX_ROWS, _decompose, _Sample, _summary
 from .output import _units
 from .sampling import stratified_sample
 
@@ -50,7 +53,8 @@ class _Explained:
 
 
 def _check_inputs(
-    X: pd.DataFrame, groupings: Sequence[Grouping], n_sample: int, n_background: int, n_boot: int
+    X: pd.DataFrame, groupings: Sequence[Grouping], n_sample: int | None, n_background: int,
+    n_boot: int, seconds: float | None,
 ) -> None:
     """Raise InputError for empty data, bad sizes or groupings not aligned with ``X``."""
     if not isinstance(X, pd.DataFrame) or len(X) == 0 or X.shape[1] == 0:
@@ -59,8 +63,10 @@ def _check_inputs(
             f"found {type(X).__name__} with shape {getattr(X, 'shape', None)}"
         )
     for name, value in (("n_sample", n_sample), ("n_background", n_background)):
-        if int(value) < 1:
+        if value is not None and int(value) < 1:
             raise InputError(f"explain: {name} must be at least 1 - found {value}")
+    if seconds is not None and not seconds > 0:
+        raise InputError(f"explain: budget_seconds must be above 0 - found {seconds}")
     if n_boot < 0:
         raise InputError(f"explain: n_boot must be 0 or more - found {n_boot}")
     for g in groupings:
@@ -79,7 +85,8 @@ def _explain_sample(
     rng = np.random.default_rng(seed)
     rows, weights, sampling, weighted = stratified_sample(len(X), groupings, n_sample, rng)
     bg_rows = np.sort(rng.choice(len(X), size=min(n_background, len(X)), replace=False))
-    Xs = X.iloc[rows].reset_index(drop=True)
+    Xs = X if len(rows) == len(X) else X.iloc[rows]
+    Xs = Xs.reset_index(drop=True)
     Xb = X.iloc[bg_rows].reset_index(drop=True)
     att = compute_attributions(model, Xs, Xb, seed=seed)
     return _Explained(rows, weights, sampling, weighted, Xs, [str(c) for c in X.columns], att)
@@ -103,7 +110,7 @@ def _by_group(
 
 
 def _assemble(
-    e: _Explained, groupings: Sequence[Grouping], n_boot: int, seed: int
+    e: _Explained, groupings: Sequence[Grouping], n_boot: int, seed: int, size: SampleSize
 ) -> Explanation:
     """Rank the features, summarise by group, decompose the gaps and build the result."""
     att, raw = e.att, e.att.raw
@@ -132,14 +139,21 @@ def _assemble(
         gaps=gaps,
         summaries=summaries,
         beeswarm=_beeswarm(att.phi, e.Xs, order, e.features, np.random.default_rng([seed, 2])),
+        n_rows=size.n_rows,
+        sample_basis=size.basis,
+        sample_seconds=size.seconds,
+        sample_reason=words.sample_reason(size.basis, len(e.rows), size.n_rows, size.seconds,
+                                          MIN_ROWS, size.asked),
+        gap_intervals=words.gap_intervals(n_boot, BOOT_MAX_ROWS),
     )
 
 
 def explain(
     model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], *, seed: int = 0,
-    n_sample: int = 2000, n_background: int = 100, n_boot: int = 200,
+    n_sample: int | None = None, n_background: int = 100, n_boot: int = 200,
+    budget_seconds: float | None = None,
 ) -> Explanation:
-    """Explain the model with SHAP on a stratified sample, by group, with gap decompositions.
+    """Explain the model with SHAP on every row or a stratified sample, by group, with gaps.
 
     Parameters
     ----------
@@ -151,12 +165,17 @@ def explain(
         Protected attributes / intersections; ``codes`` are aligned with ``X``'s rows.
     seed : int
         Seed for the samples, the permutation explainer and the bootstrap.
-    n_sample : int
-        Rows explained (stratified by group, see :mod:`audit._explain.sampling`).
+    n_sample : int or None
+        Rows explained (stratified by group, see :mod:`audit._explain.sampling`);
+        ``None``: every row when their attributions fit the time budget, else as many as
+        fit (see :mod:`audit._explain.budget`).
     n_background : int
         Background rows (simple random sample) that define "feature absent".
     n_boot : int
         Bootstrap resamples for the gap decomposition intervals (0 = none).
+    budget_seconds : float or None
+        The SHAP stage's time budget that sizes the sample when ``n_sample`` is ``None``
+        (default :data:`audit._explain.budget.DEFAULT_SECONDS`).
 
     Returns
     -------
@@ -181,6 +200,7 @@ def explain(
     >>> e.explainer, e.additivity_ok
     ('linear_exact', True)
     """
-    _check_inputs(X, groupings, n_sample, n_background, n_boot)
-    e = _explain_sample(model, X, groupings, seed, n_sample, n_background)
-    return _assemble(e, groupings, n_boot, seed)
+    _check_inputs(X, groupings, n_sample, n_background, n_boot, budget_seconds)
+    size = size_sample(model, X, seed, n_sample, n_background, budget_seconds)
+    e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background)
+    return _assemble(e, groupings, n_boot, seed, size)

@@ -2,8 +2,14 @@
 
 ``mean f(x | group) - mean f(x | reference)`` (weighted to the population) equals the
 sum of the features' weighted mean SHAP differences up to the additivity error;
-bootstrap resamples of the rows of each side give 95% intervals.  The sentence-ready
-driver summaries and each feature's share of each gap are derived here too.
+bootstrap resamples of the rows of each side give 95% intervals.  A side with more
+than :data:`BOOT_MAX_ROWS` explained rows (every row of a big table may be explained)
+draws its resampled means from their normal approximation instead, with the
+covariance a row bootstrap would have (``sum w_i^2 (v_i - m)(v_i - m)' / (sum w_i)^2``
+for the weighted mean ``m``), so the cost does not grow with the rows; the
+reference's resamples are drawn once per attribute and shared by its groups.  The
+sentence-ready driver summaries and each feature's share of each gap are derived
+here too.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ from .attributions import _wmean
 
 #: top drivers listed in the sentence-ready summaries
 SUMMARY_TOP = 3
+#: a side with more explained rows than this gets its resampled means from their normal
+#: approximation (a row bootstrap costs resamples x rows; at this size the two agree)
+BOOT_MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -77,21 +86,36 @@ def _not_sampled(grouping: Grouping, label: str, ng: int, nr: int) -> GapDecompo
     )
 
 
-def _bootstrap(
-    s: _Sample, gmask: np.ndarray, rmask: np.ndarray, n_boot: int, rng: np.random.Generator
-) -> _Boot:
-    """Weighted bootstrap of both sides' means (rows resampled within each side)."""
-    ng, nr = int(gmask.sum()), int(rmask.sum())
-    pg, pr = s.phi[gmask], s.phi[rmask]
-    cg = rng.multinomial(ng, np.full(ng, 1.0 / ng), size=n_boot) * s.w[gmask]
-    cr = rng.multinomial(nr, np.full(nr, 1.0 / nr), size=n_boot) * s.w[rmask]
-    sg, sr = cg.sum(1, keepdims=True), cr.sum(1, keepdims=True)
+def _columns(s: _Sample, mask: np.ndarray) -> np.ndarray:
+    """One side's rows of the bootstrapped columns: SHAP values, output, probability."""
+    cols = [s.phi[mask], s.fx[mask][:, None]]
+    if s.prob is not None:
+        cols.append(s.prob[mask][:, None])
+    return np.hstack(cols)
 
-    def diff(v: np.ndarray) -> np.ndarray:
-        return ((cg @ v[gmask])[:, None] / sg - (cr @ v[rmask])[:, None] / sr).ravel()
 
-    bpp = 100 * diff(s.prob) if s.prob is not None else None
-    return _Boot((cg @ pg) / sg - (cr @ pr) / sr, diff(s.fx), bpp)
+def _side(V: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Resampled weighted means (n_boot, columns) of one side's rows ``V``.
+
+    Up to :data:`BOOT_MAX_ROWS` rows: the rows are resampled (multinomial counts);
+    beyond: draws from the normal approximation of the weighted mean, with the row
+    bootstrap's covariance.
+    """
+    n = len(V)
+    if n <= BOOT_MAX_ROWS:
+        c = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) * w
+        return np.asarray((c @ V) / c.sum(1, keepdims=True))
+    m = _wmean(V, w)
+    D = w[:, None] * (V - m)
+    vals, vecs = np.linalg.eigh(D.T @ D / w.sum() ** 2)
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    return np.asarray(m + rng.standard_normal((n_boot, V.shape[1])) @ root.T)
+
+
+def _boot(g: np.ndarray, r: np.ndarray, p: int) -> _Boot:
+    """Replicates of contributions, gap and probability gap from both sides' resampled means."""
+    d = g - r
+    return _Boot(d[:, :p], d[:, p], 100 * d[:, p + 1] if d.shape[1] > p + 1 else None)
 
 
 def _contributions(
@@ -116,14 +140,13 @@ def _contributions(
 
 def _gap(
     grouping: Grouping, label: str, gmask: np.ndarray, rmask: np.ndarray, s: _Sample,
-    n_boot: int, rng: np.random.Generator,
+    boot: _Boot | None,
 ) -> GapDecomposition:
     """The decomposition of one group's gap to the reference, with bootstrap intervals."""
     ng, nr = int(gmask.sum()), int(rmask.sum())
     wg, wr = s.w[gmask], s.w[rmask]
     contrib = _wmean(s.phi[gmask], wg) - _wmean(s.phi[rmask], wr)
     gap = float(_wmean(s.fx[gmask], wg) - _wmean(s.fx[rmask], wr))
-    boot = _bootstrap(s, gmask, rmask, n_boot, rng) if n_boot > 0 and ng >= 2 and nr >= 2 else None
     no_ci = None if boot is not None else words.NO_INTERVAL_FEW_ROWS
     glo, ghi = _ci(boot.gap) if boot is not None else (None, None)
     gap_pp = None
@@ -151,18 +174,27 @@ def _decompose(
     n_boot: int,
     rng: np.random.Generator,
 ) -> list[GapDecomposition]:
-    """The gap decomposition of every non-reference group of one grouping."""
+    """The gap decomposition of every non-reference group of one grouping.
+
+    The reference's resampled means are drawn once and shared by every group.
+    """
     rmask = codes == grouping.reference
+    nr = int(rmask.sum())
+    p = s.phi.shape[1]
+    ref = _side(_columns(s, rmask), s.w[rmask], n_boot, rng) if n_boot > 0 and nr >= 2 else None
     out: list[GapDecomposition] = []
     for gi, label in enumerate(grouping.labels):
         if gi == grouping.reference:
             continue
         gmask = codes == gi
-        ng, nr = int(gmask.sum()), int(rmask.sum())
+        ng = int(gmask.sum())
         if ng == 0 or nr == 0:
             out.append(_not_sampled(grouping, label, ng, nr))
-        else:
-            out.append(_gap(grouping, label, gmask, rmask, s, n_boot, rng))
+            continue
+        boot = None
+        if ref is not None and ng >= 2:
+            boot = _boot(_side(_columns(s, gmask), s.w[gmask], n_boot, rng), ref, p)
+        out.append(_gap(grouping, label, gmask, rmask, s, boot))
     return out
 
 

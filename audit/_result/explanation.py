@@ -9,6 +9,12 @@ from .tables import Estimate
 
 OutputSpace = Literal["log-odds", "probability", "raw"]
 
+#: why the explanation has this many rows: every row fits the SHAP stage's time budget
+#: ("all"); the data has no more rows than the minimum ("few"); the most that fit the
+#: budget ("budget"); the minimum, although fewer fit ("minimum"); the number asked for
+#: (``--explain-rows``, "requested")
+SampleBasis = Literal["all", "few", "budget", "minimum", "requested"]
+
 
 #: a driver's share of a gap beyond this means the drivers largely cancel out: a
 #: percentage like "687% of the gap" would mislead, so texts say so in words instead
@@ -166,7 +172,10 @@ class Beeswarm:
 
 @dataclass(frozen=True)
 class Explanation:
-    """SHAP explanation of the audited model on a stratified sample.
+    """SHAP explanation of the audited model on all its rows or a stratified sample.
+
+    When ``n_sample == n_rows`` every row was explained: each group's mean output and
+    each gap (``GapDecomposition.gap``, ``gap_pp``) are then the full-data figures.
 
     The explainer choice and the additivity check are described in
     ``audit._explain.explainers``, the sampling in ``audit._explain.sampling``.
@@ -193,5 +202,15 @@ class Explanation:
     gaps: tuple[GapDecomposition, ...]
     summaries: tuple[DriverSummary, ...]
     beeswarm: Beeswarm
+    # How many rows were explained and why (the sample size follows a time budget):
+    # ``n_sample`` of ``n_rows`` audited rows, ``sample_basis`` the rule that chose it,
+    # ``sample_seconds`` the SHAP stage's budget that sized it (None when the size was
+    # asked for), ``sample_reason`` all of it in one sentence.
+    n_rows: int = 0
+    sample_basis: SampleBasis = "requested"
+    sample_seconds: float | None = None
+    sample_reason: str = ""
+    # How the gap decompositions' 95% intervals were obtained, in one sentence.
+    gap_intervals: str = ""
 
 

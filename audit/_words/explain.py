@@ -57,6 +57,53 @@ def sampling_stratified(
     )
 
 
+def sample_reason(basis: str, n_sample: int, n_rows: int, seconds: float | None,
+                  min_rows: int, asked: int | None = None) -> str:
+    """``Explanation.sample_reason``: how many rows were explained, of how many, and why.
+
+    >>> sample_reason("all", 5000, 5000, 60.0, 200)  # doctest: +NORMALIZE_WHITESPACE
+    "all 5,000 rows explained: at the explainer's measured speed they fit the SHAP stage's
+     time budget (60 s), so the averages and gaps are the full-data figures"
+    >>> sample_reason("requested", 2000, 9000, None, 200, asked=2000)
+    '2,000 of 9,000 rows explained, as asked (explain_rows = 2000)'
+    """
+    of = f"{n_sample:,} of {n_rows:,} rows explained"
+    budget = f"the SHAP stage's time budget ({seconds or 0:.0f} s)"
+    choose = "; set explain_rows (--explain-rows) to choose the number"
+    if basis == "all":
+        return (f"all {n_rows:,} rows explained: at the explainer's measured speed they fit "
+                f"{budget}, so the averages and gaps are the full-data figures")
+    if basis == "few":
+        return (f"all {n_rows:,} rows explained (no more than the {min_rows:,}-row minimum), so "
+                "the averages and gaps are the full-data figures")
+    if basis == "budget":
+        return (f"{of}: the largest size on the 1-2-5 ladder (..., 1,000, 2,000, 5,000, ...) "
+                f"that fits {budget} at the explainer's measured speed{choose}")
+    if basis == "minimum":
+        return (f"{of}, the minimum: at the explainer's measured speed fewer rows fit "
+                f"{budget}{choose}")
+    asked = n_sample if asked is None else asked
+    if n_sample >= n_rows:
+        return f"all {n_rows:,} rows explained, as asked (explain_rows = {asked})"
+    return f"{of}, as asked (explain_rows = {asked})"
+
+
+def gap_intervals(n_boot: int, max_rows: int) -> str:
+    """``Explanation.gap_intervals``: how the gap decompositions' intervals were obtained.
+
+    >>> gap_intervals(200, 5000)  # doctest: +NORMALIZE_WHITESPACE
+    "95% percentile intervals from 200 bootstrap resamples of each side's explained rows; a
+     side with more than 5,000 rows draws its resampled means from their normal approximation
+     (central limit theorem) instead of resampling every row"
+    """
+    if n_boot <= 0:
+        return "no intervals (no bootstrap resamples asked for)"
+    return (f"95% percentile intervals from {n_boot} bootstrap resamples of each side's "
+            f"explained rows; a side with more than {max_rows:,} rows draws its resampled "
+            "means from their normal approximation (central limit theorem) instead of "
+            "resampling every row")
+
+
 # --------------------------------------------------------------------------- units
 
 
