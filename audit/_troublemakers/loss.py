@@ -124,8 +124,8 @@ def loss_terms(
             if (task == "regression") != (crit in _REGRESSION_CRITERIA):
                 continue
             feats = _features_behind(attr, flags, best_driver, thr)
-            term = _loss_term(g, crit, outcome, feats, thr.difference_bound, regression_bound,
-                              pipeline)
+            term = _loss_term(g, crit, outcome, feats, (thr.difference_bound, regression_bound),
+                              pipeline, model is not None)
             out.append((0 if outcome == "fail" else 1, 0 if feats else 1, term))
     out.sort(key=lambda t: (t[0], t[1]))  # stable: keeps attribute and criterion order
     return tuple(t for _, _, t in out)
@@ -174,11 +174,16 @@ def _loss_term(
     crit: str,
     outcome: str,
     feats: list[str],
-    difference_bound: float,
-    regression_bound: float | None,
+    bounds: tuple[float, float | None],
     pipeline: bool | None,
+    can_retrain: bool,
 ) -> LossTerm:
-    """The loss term for one bad criterion of one attribute."""
+    """The loss term for one bad criterion of one attribute.
+
+    ``bounds`` is (difference bound, regression upper bound); ``can_retrain`` is False
+    in predictions-only mode (the rationale then addresses the model's owner).
+    """
+    difference_bound, regression_bound = bounds
     attr = g.name
     constraint = MOMENTS[crit]
     if constraint == "BoundedGroupLoss":
@@ -186,7 +191,8 @@ def _loss_term(
         rationale = words.bounded_loss_rationale(attr, crit, outcome, bound)
     else:
         bound_name, bound, loss = "difference_bound", difference_bound, None
-        rationale = words.parity_rationale(attr, crit, outcome, constraint, bound, feats)
+        rationale = words.parity_rationale(attr, crit, outcome, constraint, bound, feats,
+                                           can_retrain)
     target = None if bound is None or loss is not None else 2 * bound
     return LossTerm(
         constraint=constraint,

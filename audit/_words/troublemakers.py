@@ -474,13 +474,16 @@ def parity_rationale(
     constraint: str,
     bound: float,
     features: Sequence[str],
+    can_retrain: bool = True,
 ) -> str:
     """Why to retrain with a parity constraint (classification), and what it guarantees.
 
     fairlearn's parity constraints bound each group's distance from the overall
     rate, not the distance between two groups: two groups can end up twice the
-    bound apart.
+    bound apart. ``can_retrain`` is False in predictions-only mode (no what-if ran).
     """
+    check = ("the what-if does" if can_retrain
+             else "the model's owner should, after retraining")
     what = GAP_WORDS[criterion]
     return (
         f"{attribute}: {criterion} {_outcome_verb(outcome)}. "
@@ -490,7 +493,7 @@ def parity_rationale(
         "cannot lean on "
         + (", ".join(f"'{f}'" for f in features) if features else "any feature")
         + f" to treat {attribute} groups differently. The bound holds on the training rows, "
-        "up to the reduction's tolerance; re-check the gap on held-out rows (the what-if does)."
+        f"up to the reduction's tolerance; re-check the gap on held-out rows ({check})."
     )
 
 
@@ -506,8 +509,10 @@ def bound_comment(constraint: str, bound: float | None, attribute: str) -> str:
             f"{bound:g} keeps any two groups within {2 * bound:g} (on the training rows).")
 
 
-def term_plain(t: LossTerm, verb: str, noun: str) -> str:
+def term_plain(t: LossTerm, verb: str, noun: str, can_retrain: bool = True) -> str:
     """The top recommendation in plain words, saying what the bound limits.
+
+    ``can_retrain`` is False in predictions-only mode: the advice goes to the model's owner.
 
     >>> from audit._result.troublemakers import LossTerm
     >>> t = LossTerm("DemographicParity", "demographic_parity", "fail", "race", ("race",),
@@ -515,9 +520,10 @@ def term_plain(t: LossTerm, verb: str, noun: str) -> str:
     >>> term_plain(t, "approved", "applicants")[:92]
     'Retrain the model with a rule that keeps every race group’s share approved within 2.5 points'
     """
+    lead = "Retrain" if can_retrain else "Ask the model's owner to retrain"
     if t.constraint == "BoundedGroupLoss":
         bound = f" below {t.bound:.4g}" if t.bound is not None else ""
-        return (f"Retrain the model with a rule that keeps the average error of every "
+        return (f"{lead} the model with a rule that keeps the average error of every "
                 f"{t.attribute} group{bound}.")
     what = {
         "DemographicParity": f"share {verb}",
@@ -526,8 +532,8 @@ def term_plain(t: LossTerm, verb: str, noun: str) -> str:
         "ErrorRateParity": "error rate",
     }.get(t.constraint, "outcome")
     if t.bound is None:
-        return f"Retrain the model with a rule that keeps the {attribute_gap(t.attribute, what)}."
-    return (f"Retrain the model with a rule that keeps every {t.attribute} group’s {what} "
+        return f"{lead} the model with a rule that keeps the {attribute_gap(t.attribute, what)}."
+    return (f"{lead} the model with a rule that keeps every {t.attribute} group’s {what} "
             f"within {100 * t.bound:g} points of the overall {what}, so that any two groups end "
             f"at most {200 * t.bound:g} points apart on the training rows.")
 
@@ -535,6 +541,11 @@ def term_plain(t: LossTerm, verb: str, noun: str) -> str:
 def attribute_gap(attribute: str, what: str) -> str:
     """'gap in share approved between race groups small'."""
     return f"gap in {what} between {attribute} groups small"
+
+
+#: The flag section when the data holds no model inputs (predictions-only mode).
+NO_INPUTS = ("The data holds none of the model's inputs (only its recorded predictions), so "
+             "which inputs stand in for a protected attribute could not be measured.")
 
 
 def target_sentence(t: LossTerm) -> str:

@@ -194,3 +194,24 @@ def test_demo_report_names_zip_code_as_geography(golden_json) -> None:
     said = " ".join(s for _, s, _ in other_headlines(result)).replace("\u2068", "").replace(
         "\u2069", "")
     assert "zip_code (geography)" in said and "protected attributes as inputs" not in said
+
+
+def test_predictions_only_section_addresses_the_models_owner(golden_json) -> None:
+    """With recorded predictions only, the advice is for the model's owner, not a what-if
+    the audit cannot run, and the rationale recorded in the JSON says the same."""
+    from audit._report.sections.flags import flags_context
+
+    result = AuditResult.from_dict(json.loads(golden_json.read_text("utf-8")))
+    preds = dataclasses.replace(result, spec=dataclasses.replace(result.spec, mode="predictions"))
+    ctx = flags_context(preds)
+    assert ctx["top_term"]["plain"].startswith("Ask the model's owner to retrain")
+    for row in ctx["flags"]:
+        assert "what-if" not in row["advice"], row["advice"]
+
+    X, g = _data(n=600)
+    tm = assess_troublemakers(
+        None, X.iloc[:, :0], X.assign(race=g.codes), [g], y=None, task="binary",
+        criterion_outcomes={"race": {"demographic_parity": "fail"}}, driver_shares=None,
+        what_if=False)
+    assert tm.loss_terms and "the what-if does" not in tm.loss_terms[0].rationale
+    assert "model's owner" in tm.loss_terms[0].rationale

@@ -28,6 +28,7 @@ from ..._words.report import (
 from ..._words.text import isolate
 from ..._words.troublemakers import (
     DROP_INTRO,
+    NO_INPUTS,
     advice_plain,
     flag_kind_text,
     flag_plain,
@@ -104,11 +105,11 @@ def _proxy_rows(tm: Troublemakers) -> list[dict[str, Any]]:
 
 
 def _recover_rows(tm: Troublemakers) -> list[dict[str, Any]]:
-    """How well all inputs together reveal each attribute, with a plain reading."""
+    """How well all inputs together reveal each attribute (those with inputs to use)."""
     return [{"attribute": rc.attribute, "auc": cell(rc.auc, "fixed", 2), "n": f"{rc.n:,}",
              "reading": recoverability_reading(rc.attribute, rc.auc.value, rc.note,
                                                tm.thresholds.proxy_auc),
-             "note": rc.note or ""} for rc in tm.recoverability]
+             "note": rc.note or ""} for rc in tm.recoverability if rc.features]
 
 
 def _drop(result: AuditResult, tm: Troublemakers) -> list[str]:
@@ -139,7 +140,7 @@ def _top_term(result: AuditResult, tm: Troublemakers, call: str) -> dict[str, An
     verb, noun = words(result)
     t0 = tm.loss_terms[0]
     return {"attribute": t0.attribute, "call": call, "rationale": t0.rationale,
-            "snippet": t0.snippet, "plain": term_plain(t0, verb, noun)}
+            "snippet": t0.snippet, "plain": term_plain(t0, verb, noun, can_retrain(result))}
 
 
 def flags_context(result: AuditResult) -> dict[str, Any]:
@@ -163,7 +164,9 @@ def flags_context(result: AuditResult) -> dict[str, Any]:
     return {
         "ran": True,
         "why": "",
-        "intro": flags_intro(thr),
+        "intro": flags_intro(thr) + ([NO_INPUTS] if not tm.proxies
+                                     and not any(rc.features for rc in tm.recoverability)
+                                     else []),
         "proxy_rule": tm.proxy_rule or proxy_rule(thr),
         "flags": _flag_rows(result, tm),
         "no_flags": NO_FLAGS,
