@@ -1,13 +1,16 @@
-"""SHAP explanations on a stratified sample: exact per model type, checked for additivity.
+"""SHAP explanations on every row or a stratified sample: exact per model, additive.
 
 Owns, one module per step:
 
+* ``budget``        how many rows to explain: every row when the SHAP stage's time
+  budget allows it, measured on a probe; else as many as fit;
 * ``sampling``      the stratified explanation sample and its Horvitz-Thompson weights;
 * ``mapping``       pipeline steps, tracing transformed columns back to the user's
   features, and the numeric coding used by model-agnostic explainers;
 * ``output``        the model output being explained and the kind of final estimator;
 * ``explainers``    linear / tree / model-agnostic explainers, the additivity check
-  and the fallbacks between them;
+  and the fallbacks between them (``trees``: native TreeSHAP of each tree library,
+  ``treeshap``: the compiled TreeSHAP kernel for HistGradientBoosting);
 * ``attributions``  :func:`compute_attributions`, global importance, per-group means
   and the beeswarm plot data;
 * ``gaps``          the exact decomposition of each gap into feature contributions,
