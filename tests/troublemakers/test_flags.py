@@ -243,9 +243,9 @@ def test_loss_term_matches_failing_criterion(planted: dict, criterion: str, cons
     term = tm.loss_terms[0]
     assert term.criterion == criterion and term.attribute == "race"
     assert term.sensitive_columns == ("race",)
-    assert term.bound_name == "difference_bound" and term.bound == 0.05
+    assert term.bound_name == "difference_bound" and term.bound == 0.025 and term.target_gap == 0.05
     assert term.features == ("zip_code",)
-    assert f"{constraint}(difference_bound=0.05)" in term.snippet
+    assert f"{constraint}(difference_bound=0.025)" in term.snippet
     # predictive parity has no reductions constraint: said so in the notes
     assert any("predictive_parity" in n and "no loss term" in n for n in tm.notes)
 
