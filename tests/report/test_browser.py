@@ -70,6 +70,7 @@ def test_demo_pdf_signed_part_is_short_and_appendix_prints_complete(tmp_path):
     pypdf = pytest.importorskip("pypdf")
     from audit._report.pdf import html_to_pdf
     from audit._result.audit import AuditResult
+    from audit._result.metrics import METRICS
 
     root = Path(__file__).resolve().parents[2]
     doc = gzip.open(root / "tests" / "data" / "demo_full.json.gz", "rt", encoding="utf-8").read()
@@ -82,11 +83,20 @@ def test_demo_pdf_signed_part_is_short_and_appendix_prints_complete(tmp_path):
     report.write_text(html, encoding="utf-8")
     pdf = tmp_path / "report.pdf"
     html_to_pdf(report, pdf)
-    pages = [p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages]
+    reader = pypdf.PdfReader(str(pdf))
+    pages = [p.extract_text() for p in reader.pages]
     end = next(i for i, t in enumerate(pages, 1) if "End of the signed part" in t)
+    # printed at true size: a table wider than the page would make Chromium shrink every page
+    sizes: list[float] = []
+    reader.pages[0].extract_text(visitor_text=lambda text, cm, tm, fd, fs: sizes.append(
+        fs * tm[0] * cm[0]) if text.strip() else None)
+    assert max(set(sizes), key=sizes.count) >= 9.5, "body text shrunk to fit a wide table"
     assert end <= 8, f"the signed part ends on page {end}"
     signed = "".join(pages[:end])
     assert "Signature" in signed and "Approve with conditions" in signed
     appendix = " ".join(pages[end:]).replace("\n", " ")
     assert folded.group in appendix
     assert "Combinations of two attributes" in appendix and folded.attribute in appendix
+    for key in ("calibration_gap", "auc", "accuracy"):  # the rightmost columns are not clipped
+        label = METRICS[key].label
+        assert label in appendix, label
