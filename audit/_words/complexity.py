@@ -508,3 +508,11 @@ HEADLINE: dict[str, str] = {
     "withheld": "We cannot tell whether the model's complexity is worth it.",
     "not_applicable": "This comparison could not be made.",
 }
+
+
+def summary_next(outcome: str) -> str:
+    """The summary's next step for an outcome the reader must act on."""
+    if outcome == "withheld":
+        return ("Next: audit the model on rows it was not trained on, or allow the retrained "
+                "copy (see “Is the complexity worth it?”).")
+    return "Next: see “Is the complexity worth it?” and consider the transparent baseline."

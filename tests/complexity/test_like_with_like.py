@@ -157,3 +157,23 @@ def test_report_section_words_every_outcome_without_points(overfit) -> None:
 
     assert set(HEADLINE) == {"pays_for_itself", "review", "does_not_pay", "simpler_but_worse",
                              "withheld", "not_applicable"}
+
+
+@pytest.mark.parametrize("outcome", ["simpler_but_worse", "withheld"])
+def test_summary_and_section_carry_the_new_outcomes(golden_json, outcome) -> None:
+    import dataclasses
+    import json
+
+    from audit._report.sections.complexity import complexity_context
+    from audit._report.sections.summary import other_headlines
+    from audit._result.audit import AuditResult
+    from audit._words.complexity import HEADLINE
+
+    result = AuditResult.from_dict(json.loads(golden_json.read_text("utf-8")))
+    c = dataclasses.replace(result.complexity, outcome=outcome, model_cv_metric=0.8,
+                            compared_on="cross_validated")
+    result = dataclasses.replace(result, complexity=c)
+    assert any(s == HEADLINE[outcome] for _, s, _ in other_headlines(result))
+    ctx = complexity_context(result)
+    assert ctx["headline"] == HEADLINE[outcome]
+    assert ctx["models"][0]["metric_cv"] == "0.800"
