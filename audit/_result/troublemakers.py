@@ -127,6 +127,7 @@ class Recoverability:
     features: tuple[str, ...]
     n: int
     note: str | None = None
+    strength: float | None = None  # by the proxy rule: the larger of auc and the best group's
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,9 @@ class Flag:
     driver_share: float | None
     driver_group: str | None
     criteria: tuple[str, ...]  # criteria of the attribute that fail or need review
-    recoverability_without: float | None  # AUC of the other features without this one
+    # How well the other features reveal the attribute without this one, by the proxy rule
+    # (the larger of their macro AUC and their best group's one-vs-rest AUC).
+    recoverability_without: float | None
     explanation: str
     recommendation: DropAdvice | None = None  # drop_advice(kind, recoverability_without, ...)
     proxy_group: str | None = None  # the group proxy_auc is for (None: the overall AUC)

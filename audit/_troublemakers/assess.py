@@ -133,7 +133,8 @@ def _flags(
 ) -> list[Flag]:
     """Decide the flags from the proxy measures; add recoverability without each proxy."""
     proxies = {(p.feature, p.attribute): p for p in measured.proxies}
-    recoverability = {name: r.auc.value for name, r in measured.recover.items()}
+    recoverability = {name: r.strength if r.strength is not None else r.auc.value
+                      for name, r in measured.recover.items()}
     flags = decide_flags(facts, singles, proxies, recoverability)
     return with_recoverability(flags, sample, measured.targets, singles, facts.thresholds, seed)
 

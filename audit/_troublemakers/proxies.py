@@ -311,8 +311,12 @@ def _recoverability(
     n_classes: int,
     seed: int,
     deadline: tuple[float, float] | None = None,
+    per_group: list[np.ndarray] | None = None,
 ) -> Estimate:
-    """Cross-validated AUC of a small gradient-boosting model predicting the attribute."""
+    """Cross-validated AUC of a small gradient-boosting model predicting the attribute.
+
+    ``per_group``, when given, receives each fold's one-vs-rest AUC per group.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
@@ -341,6 +345,8 @@ def _recoverability(
             proba = clf.predict_proba(mat[test])
             aucs = _ovr_aucs(target[test], proba, n_classes)
             scores.append(float(aucs[1]) if n_classes == 2 else float(np.nanmean(aucs)))
+            if per_group is not None:
+                per_group.append(aucs)
     return _t_interval(scores)
 
 
@@ -423,22 +429,37 @@ def _measure_attribute(
                 _proxy_score(f, bins[f][keep], g, target, labels, folds, thresholds, note)
             )
     others = [f for f in sample.features if f not in own]
+    auc, strength = _reveal(sample.X.iloc[keep], others, target, labels, seed, sample.deadline)
     out.recover[g.name] = Recoverability(
-        attribute=g.name,
-        auc=_recoverability(sample.X.iloc[keep], others, target, len(labels), seed,
-                            sample.deadline),
-        features=tuple(others),
-        n=len(target),
-        note=note,
+        attribute=g.name, auc=auc, features=tuple(others), n=len(target), note=note,
+        strength=strength,
     )
 
 
 def recoverability_without(
     sample: Sample, target: Target, own_columns: Sequence[str], feature: str, seed: int
 ) -> float | None:
-    """AUC of the other model features (not the attribute's own, not ``feature``)."""
+    """How well the other model features (not the attribute's own, not ``feature``) reveal it.
+
+    Measured by the proxy rule (``proxy_strength``): the larger of their macro AUC and
+    their best group's one-vs-rest AUC, so that "the others reveal little" means they
+    pick out no group either -- the same test that made ``feature`` a proxy.
+    """
     others = [f for f in sample.features if f not in set(own_columns) and f != feature]
-    return _recoverability(
-        sample.X.iloc[target.keep], others, target.codes, len(target.labels), seed,
-        sample.deadline,
-    ).value
+    return _reveal(sample.X.iloc[target.keep], others, target.codes, target.labels, seed,
+                   sample.deadline)[1]
+
+
+def _reveal(X: pd.DataFrame, columns: Sequence[str], codes: np.ndarray,
+            labels: tuple[str, ...], seed: int, deadline: tuple[float, float] | None
+            ) -> tuple[Estimate, float | None]:
+    """Recoverability (macro AUC) and its strength by the proxy rule (``proxy_strength``)."""
+    folds: list[np.ndarray] = []
+    macro = _recoverability(X, columns, codes, len(labels), seed, deadline, folds)
+    if macro.value is None:
+        return macro, None
+    stack = np.vstack(folds)
+    seen = np.isfinite(stack).sum(axis=0)
+    groups = np.where(seen > 0, np.nansum(stack, axis=0) / np.maximum(seen, 1), np.nan)
+    by_group = {lab: float(v) for lab, v in zip(labels, groups) if np.isfinite(v)}
+    return macro, proxy_strength(macro.value, by_group)[0]

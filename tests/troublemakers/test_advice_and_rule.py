@@ -215,3 +215,16 @@ def test_predictions_only_section_addresses_the_models_owner(golden_json) -> Non
         what_if=False)
     assert tm.loss_terms and "the what-if does" not in tm.loss_terms[0].rationale
     assert "model's owner" in tm.loss_terms[0].rationale
+
+
+def test_dropping_is_judged_by_the_same_rule_as_the_proxy() -> None:
+    """Another input that picks out the same group (but nobody else) still reveals the
+    attribute, so dropping the proxy is not advised to 'help'."""
+    X, g = _data()
+    rng = np.random.default_rng(5)
+    inner = X["zip"].isin(["Z00", "Z01", "Z02"]).to_numpy()
+    X["district"] = np.where(inner, "inner", rng.choice(["a", "b", "c"], len(X)))
+    tm = _assess(X, g)
+    flag = next(f for f in tm.flags if f.feature == "zip")
+    assert flag.recoverability_without >= tm.thresholds.proxy_auc
+    assert flag.recommendation == "constrain_instead"
