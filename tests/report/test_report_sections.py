@@ -130,8 +130,11 @@ def test_performance_plain_sentences_and_numbers(result):
     assert f"Of applicants who truly qualified, the model approved {100 * tpr.value:.0f}%" in html
     assert "95% CI" in html and "It missed the other" in html
     assert "Compared with a simple model" in html and "Linear baseline" in html
+    # the formulas are defined once, under "How to read this report", and linked from here
+    assert '<a href="#methodology">' in html
+    methodology = render_section(result, "methodology")
     for key in ("accuracy", "auc", "fpr"):
-        assert esc(METRICS[key].formula) in html
+        assert esc(METRICS[key].formula) in methodology and METRICS[key].label in html
 
 
 def test_explanations_charts_and_gap_drivers(result):

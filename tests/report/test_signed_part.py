@@ -227,3 +227,17 @@ def test_harmful_positive_is_flagged_not_selected(demo):
     assert sentence.startswith("Among people who truly had the outcome, group B were flagged")
     favourable = check_sentence(tpr, "group B", "group A", "selected", "people")
     assert favourable.startswith("Among people who truly qualified, group B were selected")
+
+
+def test_every_table_has_a_caption_and_row_headers(demo_html):
+    # the complexity and troublemaker sections are checked with their own templates
+    parts = re.split(r'(?=<section id="(?:complexity|flags|methodology)">)', demo_html)
+    html = "".join(p for p in parts if not p.startswith(('<section id="complexity"',
+                                                          '<section id="flags"')))
+    tables = re.findall(r"<table[^>]*>(.*?)</table>", html, re.S)
+    assert tables
+    missing = [t[:120] for t in tables if "<caption>" not in t]
+    assert missing == []
+    headless = [t[:120] for t in tables if 'scope="row"' not in t and "<tbody" in t
+                and "<thead" in t]
+    assert headless == []
