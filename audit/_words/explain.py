@@ -242,14 +242,14 @@ def driver_sentence(
     >>> driver_sentence(attribute="sex", group="f", reference="m", units="log-odds",
     ...     gap=-0.5, gap_pp=-4.0, direction="lower", drivers=[d])  # doctest: +NORMALIZE_WHITESPACE
     "On sex, the mean model output for 'f' is 0.5 lower than for 'm' (log-odds), 4 percentage
-     points of predicted probability. Largest drivers: income -0.4 (95% interval -0.5 to -0.3),
-     about -3.1 pp."
+     points of average score (mean predicted probability). Largest drivers: income -0.4 (95%
+     interval -0.5 to -0.3), about -3.1 pp."
     """
     head = (
         f"On {attribute}, the mean model output for '{group}' is "
         f"{abs(gap):.3g} {direction} than for '{reference}' ({units})"
     )
     if gap_pp is not None:
-        head += f", {abs(gap_pp):.3g} percentage points of predicted probability"
+        head += f", {abs(gap_pp):.3g} percentage points of average score (mean predicted probability)"
     parts = [_driver_part(d) for d in drivers]
     return head + (". Largest drivers: " + "; ".join(parts) + "." if parts else ".")
