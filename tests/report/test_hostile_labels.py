@@ -66,7 +66,9 @@ def hostile_html(hostile_result) -> str:
 
 def test_labels_with_braces_render_verbatim(hostile_html: str) -> None:
     assert "<bdi>{please specify}</bdi> applicants were approved" in hostile_html
-    assert "the group <bdi>{0} × &lt;25</bdi> were approved" in hostile_html
+    # combinations of that group no longer get a sentence (their gaps cannot be decided):
+    # the label still prints verbatim in its table
+    assert "<td>{0} × &lt;25</td>" in hostile_html or "{0} × &lt;25</th>" in hostile_html
     assert "<td>{{7*7}}</td>" in hostile_html
     assert hostile_html.count("{7*7}") == hostile_html.count("{{7*7}}")
 
