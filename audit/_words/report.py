@@ -1039,7 +1039,9 @@ def flag_rules(thr: FlagThresholds) -> list[tuple[str, str]]:
 
 
 def _g3(x: float) -> str:
-    return f"{x:.3g}"
+    """Three significant digits with a true minus: -1.0768 -> '−1.08'."""
+    text = f"{x:.3g}"
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def selection_alt(verb: str, attribute: str, reference: str, ref_rate: float, threshold: float,

@@ -162,6 +162,8 @@ def test_signed_prose_has_no_code_identifiers(demo_html):
 
 def test_ranges_print_cleanly(demo_html):
     assert range_text(-0.114, -0.0149) == "−0.11 to −0.01"
+    from audit._words.report import gap_drivers_title
+    assert gap_drivers_title("B", "A", "race", -1.0768).endswith("gap −1.08")
     assert num(-0.0001, 3) == "0.000" and num(-0.25) == "−0.25"
     assert not re.search(r"-0\.0+\b(?!\d)", demo_html)
     assert not re.search(r"\d–-\d", demo_html)
