@@ -18,7 +18,9 @@ from . import accessible, chart_text
 # The badge colours of style.css (--pass, --review, --fail): each at least 4.5:1 on white, so
 # marks pass the 3:1 contrast for graphics; each outcome also has its own marker shape.
 PASS_GREEN, REVIEW_AMBER, FAIL_RED, OK_GREY = "#0b6e4f", "#8a5a00", "#b3261e", "#555555"
+UNDECIDED_PURPLE = "#4b2e83"  # style.css --undecided
 OUTCOME_STYLE = {"fail": (FAIL_RED, "X"), "review": (REVIEW_AMBER, "D"),
+                 "undecided": (UNDECIDED_PURPLE, "v"),
                  "pass": (PASS_GREEN, "o"), "reference": ("#000000", "s"),
                  "insufficient_evidence": (OK_GREY, "^")}
 
