@@ -46,9 +46,12 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 12
     dst.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="audit-chromium-") as profile:
         tmp = Path(profile) / "out.pdf"
-        # The print stylesheet shows closed <details> (::details-content): printed as it is.
+        # A copy named .html: the CLI hands over a staged file (no .html suffix), which
+        # Chromium would print as plain text. Closed <details> print open (print stylesheet).
+        printable = Path(profile) / "report.html"
+        shutil.copyfile(src, printable)
         cmd = [browser, *FLAGS, f"--user-data-dir={profile}/p", f"--print-to-pdf={tmp}",
-               src.as_uri()]
+               printable.as_uri()]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as exc:

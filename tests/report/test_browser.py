@@ -100,3 +100,17 @@ def test_demo_pdf_signed_part_is_short_and_appendix_prints_complete(tmp_path):
     for key in ("calibration_gap", "auc", "accuracy"):  # the rightmost columns are not clipped
         label = METRICS[key].label
         assert label in appendix, label
+
+
+def test_pdf_of_a_staged_file_prints_the_page_not_its_source(tmp_path):
+    """The CLI stages the report under a temporary name without '.html': still a page."""
+    pypdf = pytest.importorskip("pypdf")
+    from audit._report.pdf import html_to_pdf
+
+    staged = tmp_path / "report.html.part-1234"
+    staged.write_text('<!DOCTYPE html><html><body><p class="x">Hello <b>reviewer</b></p>'
+                      "</body></html>", encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    html_to_pdf(staged, pdf)
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages)
+    assert "Hello reviewer" in text and "<p" not in text and "class=" not in text
