@@ -243,3 +243,10 @@ def test_every_table_has_a_caption_and_row_headers(demo_html):
     headless = [t[:120] for t in tables if 'scope="row"' not in t and "<tbody" in t
                 and "<thead" in t]
     assert headless == []
+
+
+def test_predictions_only_scope_names_the_decisions_once():
+    html = render_html(_predictions_only())
+    scope = html[html.index('<section id="scope">'):]
+    model = re.search(r"<dt>Model</dt><dd>(.*?)</dd>", scope, re.S).group(1)
+    assert model.count("pred") == 1, model
