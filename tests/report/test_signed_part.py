@@ -249,4 +249,4 @@ def test_predictions_only_scope_names_the_decisions_once():
     html = render_html(_predictions_only())
     scope = html[html.index('<section id="scope">'):]
     model = re.search(r"<dt>Model</dt><dd>(.*?)</dd>", scope, re.S).group(1)
-    assert model.count("pred") == 1, model
+    assert model.count("predictions in") == 1, model
