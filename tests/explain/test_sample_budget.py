@@ -51,7 +51,8 @@ def fitted() -> tuple[ModelAdapter, pd.DataFrame, list[Grouping]]:
 
 def test_a_fast_explainer_explains_every_row_and_the_gaps_are_the_full_data_gaps(fitted) -> None:
     model, X, groupings = fitted
-    e = explain(model, X, groupings, budget_seconds=60.0, n_boot=20)
+    # a generous budget: a loaded machine must not make 3,000 fast rows look too slow
+    e = explain(model, X, groupings, budget_seconds=600.0, n_boot=20)
     assert (e.n_sample, e.n_rows, e.sample_basis, e.weighted) == (3000, 3000, "all", False)
     p = model.estimator.predict_proba(X)[:, 1]
     margin = model.estimator.decision_function(X)
@@ -102,9 +103,9 @@ def test_explain_rows_overrides_the_budget_without_a_probe(fitted, monkeypatch) 
 
 def test_the_rows_explained_are_in_the_json(fitted) -> None:
     model, X, groupings = fitted
-    doc = to_jsonable(explain(model, X, groupings, budget_seconds=60.0, n_boot=20))
+    doc = to_jsonable(explain(model, X, groupings, budget_seconds=600.0, n_boot=20))
     assert doc["n_sample"] == doc["n_rows"] == 3000
-    assert doc["sample_basis"] == "all" and doc["sample_seconds"] == 60.0
+    assert doc["sample_basis"] == "all" and doc["sample_seconds"] == 600.0
     assert doc["sample_reason"].startswith("all 3,000 rows explained")
     assert "normal approximation" in doc["gap_intervals"]
 
