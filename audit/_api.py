@@ -25,6 +25,15 @@ def _frame_sha256(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+def _policy_sha256(policy: Policy | None) -> str:
+    """sha256 of the policy as `audit policy show` prints it (the default when None)."""
+    import hashlib
+
+    from ._fairness.policy import policy_toml
+
+    return hashlib.sha256(policy_toml(policy).encode("utf-8")).hexdigest()
+
+
 def _object_sha256(obj: Any) -> str:
     import hashlib
     import pickle
@@ -92,7 +101,8 @@ def run(
     # --trust-model let a file that names code outside the allow-list load: recorded prominently.
     trust = model_trust_note(code_risk) if code_risk else ""
     return replace(result, provenance=replace(result.provenance, model_trust=trust,
-                                              warnings=recorded))
+                                              warnings=recorded,
+                                              policy_sha256=_policy_sha256(policy)))
 
 
 def _config(config: AuditConfig | str | Path | None, files: list[FileInfo]) -> AuditConfig:

@@ -36,9 +36,11 @@ class AuditConfig:
     protected: dict[str, str] = field(default_factory=dict)  # attribute name -> column
     reference: dict[str, str] = field(default_factory=dict)  # attribute name -> group label
     positive_label: str | None = None
+    positive_is: str | None = None  # "favourable" or "harmful": what the positive label means
     threshold: float | None = None
     predictions: str | None = None  # predictions-only mode: column with the model's predictions
     scores: str | None = None  # ... and optionally its scores
+    scores_are_probabilities: bool = False  # a scores column in [0, 1] is read as probabilities
     age_bands: tuple[int, ...] = DEFAULT_AGE_BANDS
     age_as_of: str | None = None  # ISO date to compute age from a date of birth
     min_group_size: int = 30
@@ -51,7 +53,7 @@ class AuditConfig:
     outcome_verb: str = "selected"  # "approved", "hired" ... used in plain sentences
     subject_noun: str = "people"  # "applicants", "candidates" ...
     explain: bool = True
-    explain_rows: int = 2000
+    explain_rows: int | None = None  # None: every row if the SHAP stage's time budget allows
     what_if: bool = True
     what_if_seconds: float = 60.0
     budget: float | None = None  # seconds for the optional stages together (STAGE_SHARES)
@@ -152,6 +154,11 @@ RANGES: dict[str, _Range] = {
 }
 
 
+#: ``threshold`` on a ``scores`` column (decile scores 1-10 are not probabilities).
+SCORES_THRESHOLD = _Range(-math.inf, None, True, "a finite number on the scale of the scores "
+                          "column", "threshold = 5")
+
+
 def _checked_type(name: str, value: Any, source: str) -> Any:
     """``value`` with numpy numbers made plain; ConfigError when it has the wrong type."""
     expected = _expected_type(name)
@@ -195,6 +202,8 @@ def _validate(cfg: AuditConfig, source: str) -> AuditConfig:
                           for f in fields(AuditConfig)})
     for name, rule in RANGES.items():
         value = getattr(cfg, name)
+        if name == "threshold" and cfg.scores is not None:  # a column's scores: any scale
+            rule = SCORES_THRESHOLD
         if value is not None and not rule.holds(value):
             raise ConfigError(f"{source}: {name} must be {rule.expected}, found {value!r} "
                               f"- e.g. {rule.example}")
@@ -205,13 +214,30 @@ def _validate(cfg: AuditConfig, source: str) -> AuditConfig:
             f"{source}: age_bands must be increasing positive whole years, found {list(bands)} "
             "- e.g. age_bands = [25, 35, 45, 55, 65]"
         )
-    cfg = replace(cfg, skip=_stages(cfg.skip, source))
+    cfg = replace(cfg, skip=_stages(cfg.skip, source),
+                  positive_is=read_positive_is(cfg.positive_is, source))
     if cfg.scores is not None and cfg.predictions is None and cfg.threshold is None:
         raise ConfigError(
             f"{source}: scores column {cfg.scores!r} given without predictions - "
             "pass --predictions COLUMN, or --threshold to turn the scores into decisions"
         )
     return cfg
+
+
+#: The values of ``positive_is`` (``--positive-is``); "favorable" is read as "favourable".
+POSITIVE_IS = ("favourable", "harmful")
+
+
+def read_positive_is(value: str | None, source: str) -> str | None:
+    """``positive_is`` checked: favourable or harmful (any case, either spelling)."""
+    if value is None:
+        return None
+    name = value.strip().lower().replace("favorable", "favourable")
+    if name not in POSITIVE_IS:
+        raise ConfigError(f"{source}: positive_is must be favourable or harmful, found "
+                          f"{value!r} - e.g. positive_is = \"harmful\" when the positive label "
+                          "is a risk flag (reoffended, defaulted)")
+    return name
 
 
 def read_toml(path: str | Path, what: str, flag: str) -> dict[str, Any]:
@@ -266,6 +292,8 @@ def _expected_type(name: str) -> type | tuple[type, ...] | None:
         return tuple
     if name in ("threshold", "max_ci_width", "what_if_seconds", "budget"):
         return (int, float)
+    if name == "explain_rows":
+        return int
     if isinstance(default, bool):
         return bool
     if isinstance(default, int):

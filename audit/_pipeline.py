@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._complexity import assess_complexity
+from ._complexity import REFIT_SECONDS, assess_complexity
 from ._config import AuditConfig, stage_seconds
 from ._errors import AuditError
 from ._explain import driver_shares, explain
+from ._fairness.calibration import without_probability_metrics
 from ._fairness.tables import fairness_tables
 from ._fairness.verdict import evaluate
 from ._inputs.prepared import Grouping, Prepared
@@ -166,7 +167,7 @@ def _audit(
     with step("Checking data sanity"):
         protected_cols = sorted({c for p in spec.protected for c in p.columns})
         sanity = sanity_checks(prepared.data, target=spec.target, protected=protected_cols,
-                               source=data_source)
+                               source=data_source, model_features=spec.features or None)
     with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
         overall, tables, replicates = _fairness_core(prepared, cfg)
     verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task, replicates)
@@ -203,6 +204,10 @@ def _fairness_core(prepared: Prepared, cfg: AuditConfig
                              prepared.scores, prepared.task, n_boot=cfg.n_boot,
                              seed=cfg.seed, min_group_size=cfg.min_group_size,
                              max_ci_width=cfg.max_ci_width, replicates=replicates)
+    why = prepared.scores_not_probabilities
+    if why is not None:  # a ranking, not probabilities: no average score, no calibration
+        overall = without_probability_metrics(overall, why, keep_rows=True)
+        tables = tuple(without_probability_metrics(t, why) for t in tables)
     return overall, list(tables), replicates
 
 
@@ -260,11 +265,12 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
         sections.skipped["explanations"] = words.EXPLAIN_OFF
     else:
         secs = stage_seconds(cfg, "explain")
-        with step(f"Explaining the model with SHAP on {min(cfg.explain_rows, len(X))} rows"
-                  f"{words.budget_label(secs)}"):
+        rows = (f"{min(cfg.explain_rows, len(X))} rows" if cfg.explain_rows is not None
+                else f"all {len(X)} rows if they fit the time budget")
+        with step(f"Explaining the model with SHAP on {rows}{words.budget_label(secs)}"):
             sections.explanation = _within(sections, "explanations", "explain", secs, explain,
                                            model, X, singles, seed=cfg.seed,
-                                           n_sample=cfg.explain_rows)
+                                           n_sample=cfg.explain_rows, budget_seconds=secs)
     explanation = sections.explanation
     if "complexity" in cfg.skip:
         sections.skipped["complexity"] = words.stage_off("complexity")
@@ -276,7 +282,8 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
                     if explanation is not None else None)
         sections.complexity = _within(sections, "complexity", "complexity", secs,
                                       assess_complexity, model, X, prepared.y,
-                                      mean_abs_shap=mean_abs, seed=cfg.seed)
+                                      mean_abs_shap=mean_abs, seed=cfg.seed,
+                                      refit_seconds=REFIT_SECONDS if secs is None else secs / 2)
 
 
 def _within(sections: _Sections, section: str, stage: str, seconds: float | None,
@@ -302,6 +309,7 @@ def _within(sections: _Sections, section: str, stage: str, seconds: float | None
             return None
         finally:
             worker.close()
+            worker.replay_warnings()  # recorded in provenance.warnings like in-process ones
 
     return sections.guarded(section, run)
 

@@ -81,16 +81,26 @@ def cli() -> None:
 @click.option("--reference", multiple=True, metavar="NAME=GROUP",
               help="Reference group for an attribute, e.g. race=White (repeatable).")
 @click.option("--positive-label", help="Target value that counts as the favourable outcome.")
+@click.option("--positive-is", metavar="favourable|harmful",
+              help="What the positive label (1, True, yes) means: favourable (approved) or "
+                   "harmful (a risk flag: reoffended, defaulted). Default: from the target's "
+                   "name, else favourable (said in the report).")
 @click.option("--threshold", type=float, help="Turn scores into decisions with this cut-off.")
 @click.option("--predictions", help="Predictions-only mode: column with the model's decisions.")
 @click.option("--scores", help="Predictions-only mode: column with the model's scores.")
+@click.option("--scores-are-probabilities", is_flag=True, default=None,
+              help="The --scores column holds probabilities in [0, 1], so calibration and the "
+                   "average score are checked (otherwise the scores are a ranking: AUC only).")
 @click.option("--seed", type=int, help="Random seed for resampling (default 0).")
 @click.option("--n-boot", type=int, help="Bootstrap resamples (default 1000).")
 @click.option("--min-group-size", type=int, help="Smallest group that is judged (default 30).")
 @click.option("--no-intersections", is_flag=True, default=None,
               help="Skip pairs of attributes (race × gender ...).")
 @click.option("--no-explain", is_flag=True, default=None, help="Skip the SHAP explanations.")
-@click.option("--explain-rows", type=int, help="Rows in the SHAP explanation sample (2000).")
+@click.option("--explain-rows", type=int,
+              help="Rows in the SHAP explanation sample. Default: every row when the "
+                   "explainer's measured speed fits the SHAP stage's time budget, else as many "
+                   "as fit.")
 @click.option("--no-what-if", is_flag=True, default=None,
               help="Skip retraining the model under a fairness constraint.")
 @click.option("--budget", type=float, metavar="SECONDS",
@@ -116,7 +126,8 @@ def cli() -> None:
               help="Sign-off thresholds (see `audit policy show`).")
 @click.option("--pdf", "pdf_out", is_flag=False, flag_value="", default=None,
               help="Also print the report to PDF with headless Chromium (path optional).")
-@click.option("--model-name", help="Model name for the report and sign-off block.")
+@click.option("--model-name", help="Model name for the report's title and sign-off block "
+                                   "(default: the model file's name).")
 @click.option("--model-version", help="Model version for the sign-off block.")
 @click.option("--signoff-by", help="Reviewer's name for the sign-off block.")
 @click.option("--signoff-date", help="Sign-off date (left blank when not given).")
@@ -194,7 +205,8 @@ def _split_inputs(inputs: tuple[str, ...], predictions: str | None) -> tuple[str
 
 
 #: Command-line options passed to the audit configuration under the same name.
-_SAME_NAME = ("target", "positive_label", "threshold", "predictions", "scores", "seed", "n_boot",
+_SAME_NAME = ("target", "positive_label", "positive_is", "threshold", "predictions", "scores",
+              "scores_are_probabilities", "seed", "n_boot",
               "min_group_size", "outcome_verb", "subject_noun", "model_name", "model_version",
               "signoff_by", "signoff_date", "signoff_decision", "signoff_notes", "budget")
 #: Flags that switch a part of the audit off.

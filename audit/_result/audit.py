@@ -46,6 +46,8 @@ class Provenance:
     config: dict[str, str] = field(default_factory=dict)
     # Warnings from the libraries during the audit, each once: "Category: first line (N times)".
     warnings: tuple[str, ...] = ()
+    # sha256 of the policy the verdict used, as `audit policy show [--policy FILE]` prints it.
+    policy_sha256: str = ""
 
 
 @dataclass(frozen=True)

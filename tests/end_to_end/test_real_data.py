@@ -31,7 +31,8 @@ def test_arrests_audit_reads_sensibly(tmp_path, capsys):
     rates = {g["group"]: g["metrics"]["base_rate"]["value"] for g in race["groups"]}
     assert rates["Black"] < rates["White"]
     assert doc["explanation"]["additivity_ok"]
-    assert doc["complexity"]["outcome"] in ("pays_for_itself", "review", "does_not_pay")
+    assert doc["complexity"]["outcome"] in ("pays_for_itself", "review", "does_not_pay",
+                                            "simpler_but_worse", "withheld")
     # sex and age are model inputs: direct use must be reported
     assert {f["subject"] for f in doc["findings"] if f["code"] == "SPEC001"} == {"gender", "age"}
     html = (tmp_path / "r.html").read_text()
