@@ -23,11 +23,14 @@ from collections.abc import Mapping, Sequence
 
 from .._result.explanation import CANCEL_SHARE, DriverItem, DriverSummary
 from .._result.tables import Estimate
-from .._result.troublemakers import FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
+from .._result.troublemakers import Flag, FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
 from .._result.verdict import CheckResult
+from . import complexity as complexity_words
 from .fairness import outcome_words
+from .inputs import age_people
 from .numbers import MINUS, percent, signed, span
 from .text import ISOLATE_OPEN, isolate
+from .troublemakers import advice_next, labelled_inputs, proxy_rule
 
 # --------------------------------------------------------------------------- numbers in sentences
 
@@ -166,11 +169,7 @@ def people(family: str, label: str, noun: str, attribute: str = "") -> str:
     if family == "gender" and low in _GENDER_PLURAL:
         return _GENDER_PLURAL[low]
     if family == "age":
-        if label.startswith("<"):
-            return f"{noun} under {isolate(label[1:])}"
-        if label.endswith("+"):
-            return f"{noun} aged {isolate(label[:-1])} and over"
-        return f"{noun} aged {isolate(label)}"
+        return age_people(noun, label)  # "aged 25–34", "in age band 'Greater than 45'"
     if family == "geography":
         return f"{noun} from {isolate(label)}"
     if family == "intersection":
@@ -392,27 +391,39 @@ def check_sentence(check: CheckResult, g: str, r: str, verb: str, noun: str,
     return _difference_sentence(check, g, r, verb, noun, positive_is)
 
 
+def proxy_headline(flag: Flag, can_retrain: bool = True) -> tuple[str, str]:
+    """(sentence, next step) for the summary when an input stands in for an attribute.
 
-def proxy_headline(feature: str, attribute: str, driver_share: float | None,
-                   driver_group: str | None) -> tuple[str, str]:
-    """(sentence, next step) for the summary when an input stands in for an attribute."""
-    tail = ("" if driver_share is None or driver_group is None or driver_share > 1
-            else f" It accounts for {driver_share:.0%} of the gap for the "
-                 f"{isolate(driver_group)} group.")
-    return (f"The input {isolate(feature)} stands in for {isolate(attribute)}.{tail}",
-            "Next: dropping it rarely removes the gap, because other inputs carry "
-            "the same signal; retrain with the recommended fairness rule instead.")
+    The next step is the flag's recorded recommendation (``troublemakers.advice_next``).
+    """
+    share, group = flag.driver_share, flag.driver_group
+    tail = ("" if share is None or group is None or share > 1
+            else f" It accounts for {share:.0%} of the gap for the {isolate(group)} group.")
+    return (f"The input {isolate(flag.feature)} stands in for {isolate(flag.attribute)}.{tail}",
+            advice_next(flag, can_retrain=can_retrain))
 
 
-def direct_use_headline(attributes: Sequence[str]) -> tuple[str, str]:
-    """(sentence, next step) for the summary when protected attributes are model inputs."""
-    return (f"The model uses protected attributes as inputs: "
-            f"{', '.join(isolate(a) for a in attributes)}.",
+def direct_use_headline(attributes: Sequence[str],
+                        families: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(sentence, next step) for the summary when audited attributes are model inputs.
+
+    ``families`` maps a column to its attribute family: a geography column is named as
+    such, not as a protected attribute.
+    """
+    fam = families or {}
+    if all(fam.get(a) != "geography" for a in attributes):
+        return (f"The model uses protected attributes as inputs: "
+                f"{', '.join(isolate(a) for a in attributes)}.",
+                "Next: remove them, or write down why the law and the use case allow it.")
+    named = labelled_inputs([(isolate(a), fam.get(a, "other")) for a in attributes])
+    return (f"The model uses audited attributes as inputs: {named}.",
             "Next: remove them, or write down why the law and the use case allow it.")
 
 
 def complexity_headline(outcome: str) -> tuple[str, str]:
     """(sentence, next step) for the summary when the complexity does not pay for itself."""
+    if outcome in ("simpler_but_worse", "withheld"):
+        return (complexity_words.HEADLINE[outcome], complexity_words.summary_next(outcome))
     return ("A simpler model that people can read in full does about as well."
             if outcome == "does_not_pay" else
             "The model's extra complexity buys little accuracy.",
@@ -559,8 +570,19 @@ def importance_lead(top: Sequence[str], n_inputs: int, top_share: float) -> str:
             f"{share(top_share)} of the effect of all {n_inputs} inputs.")
 
 
-def protected_inputs_lead(used: Sequence[str]) -> str:
-    """That some model inputs are themselves protected attributes."""
+def protected_inputs_lead(used: Sequence[str], families: Mapping[str, str] | None = None) -> str:
+    """That some model inputs are themselves audited attributes.
+
+    ``families`` maps a column to its attribute family: zip code is a geography proxy,
+    not a protected class ("age (protected) and zip_code (geography)").
+    """
+    fam = families or {}
+    if any(fam.get(u) == "geography" for u in used):
+        named = labelled_inputs([(isolate(u), fam.get(u, "other")) for u in used])
+        if len(used) == 1:
+            return f"One of its inputs is an audited attribute: {named}."
+        count = _NUMBER_WORDS.get(len(used), str(len(used)))
+        return f"{count} of its inputs are audited attributes: {named}."
     if len(used) == 1:
         return f"One of its inputs, {isolate(used[0])}, is itself a protected attribute."
     count = _NUMBER_WORDS.get(len(used), str(len(used)))
@@ -619,6 +641,41 @@ def more_groups_note(n_more: int) -> str:
 def too_many_groups_note(attribute: str, n_groups: int) -> str:
     """Why an attribute has no comparison chart."""
     return f"{isolate(attribute)} has {n_groups} groups, too many for a readable comparison chart."
+
+
+#: How the printed fairness section differs from the screen (one note at its top).
+PRINT_FAIRNESS_NOTE = (
+    "In print, this section is shortened; every failing row and every row that needs "
+    "review still prints with its numbers. Large tables and combinations list their rows "
+    "that pass or cannot be decided by group and size, and leave out the columns that no "
+    "check uses and the share of people; large tables leave out their dot chart. "
+    "Combinations print their two most material gaps in words, no summary gaps (largest "
+    "minus smallest), and their marks were decided like those above (Holm's correction "
+    "across each combination's groups). The full tables are in the HTML report and in "
+    "audit.json (fairness).")
+
+_FOLDED_KIND = {"pass": "pass", "undecided": "cannot be decided", "none": "have no checks"}
+
+
+def folded_print(groups: Sequence[tuple[str, str, int]], summary: str) -> str:
+    """The printed stand-in for a folded table: its groups by decision, with their sizes.
+
+    ``groups`` holds (decision: pass / undecided / none, group, people).
+    """
+    parts = []
+    for kind, words in _FOLDED_KIND.items():
+        names = [f"{isolate(g)} ({n:,})" for k, g, n in groups if k == kind]
+        if names:
+            many = len(names) != 1
+            verb = words if many or kind == "none" else {"pass": "passes",
+                                                          "undecided": "cannot be decided"}[kind]
+            if kind == "none" and not many:
+                verb = "has no checks"
+            parts.append(f"{len(names):,} group{'s' if many else ''} that {verb}: "
+                         f"{', '.join(names)}")
+    return (f"Not printed in full ({len(groups):,} rows; people in brackets): "
+            f"{'; '.join(parts)}. Their numbers are in the HTML report (open “{summary}”) "
+            "and in audit.json (fairness).")
 
 
 CHARTS_LEFT_OUT = "Charts are left out here to keep the report short; the numbers are in audit.json."
@@ -1018,9 +1075,7 @@ def weights_text(weights: Mapping[str, float]) -> str:
 def flag_rules(thr: FlagThresholds) -> list[tuple[str, str]]:
     """The proxy and flag rules, with the thresholds the audit used."""
     return [
-        ("Proxy", f"On its own, the input predicts the attribute with a cross-validated AUC "
-                  f"of at least {thr.proxy_auc:.2f} ({thr.n_splits}-fold, numeric inputs cut "
-                  f"into {thr.n_bins} bins)."),
+        ("Proxy", proxy_rule(thr)),
         ("Driver", f"The input accounts for at least {100 * thr.driver_share:.0f}% of some "
                    "group's gap against the reference group (SHAP gap decomposition)."),
         ("Flag", "An input is flagged when it is a proxy and a driver of a gap that fails or "
@@ -1029,7 +1084,9 @@ def flag_rules(thr: FlagThresholds) -> list[tuple[str, str]]:
                           f"{100 * thr.high_driver_share:.0f}% and a failing criterion; "
                           "otherwise medium."),
         ("Suggested bound", f"difference_bound = {thr.difference_bound:g} for the fairlearn "
-                            "parity constraints, inside the policy's limits."),
+                            "parity constraints. It limits each group's distance from the "
+                            f"overall rate, so any two groups end at most {thr.target_gap:g} "
+                            "apart on the training rows, inside the policy's limits."),
         ("What-if intervals", f"{thr.n_boot} bootstrap resamples of the held-out rows, "
                               "paired for the changes."),
     ]

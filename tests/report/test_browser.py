@@ -92,11 +92,18 @@ def test_demo_pdf_signed_part_is_short_and_appendix_prints_complete(tmp_path):
         fs * tm[0] * cm[0]) if text.strip() else None)
     assert max(set(sizes), key=sizes.count) >= 9.5, "body text shrunk to fit a wide table"
     assert end <= 8, f"the signed part ends on page {end}"
+    assert len(pages) <= 30, f"the whole report prints on {len(pages)} pages"
     signed = "".join(pages[:end])
     assert "Signature" in signed and "Approve with conditions" in signed
     appendix = " ".join(pages[end:]).replace("\n", " ")
     assert folded.group in appendix
     assert "Combinations of two attributes" in appendix and folded.attribute in appendix
+    # every failing or material review row prints with its numbers; what print summarises
+    # is said, with where the full tables are
+    for c in result.verdict.checks:
+        if c.decision in ("fail", "review") and c.estimate.value is not None:
+            assert c.group in appendix, (c.attribute, c.group)
+    assert "In print, this section is shortened" in appendix and "Not printed in full" in appendix
     for key in ("calibration_gap", "auc", "accuracy"):  # the rightmost columns are not clipped
         label = METRICS[key].label
         assert label in appendix, label

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -250,3 +251,26 @@ def test_predictions_only_scope_names_the_decisions_once():
     scope = html[html.index('<section id="scope">'):]
     model = re.search(r"<dt>Model</dt><dd>(.*?)</dd>", scope, re.S).group(1)
     assert model.count("predictions in") == 1, model
+
+
+def test_print_lists_folded_rows_by_group_and_size(demo, demo_html):
+    """Print shortens large tables: folded rows are listed by name and size, not dropped."""
+    from audit._report.sections.fairness import fairness_context
+
+    fairness = demo_html[demo_html.index('<section id="fairness">'):]
+    fairness = fairness[:fairness.index("</section>")]
+    assert '<details class="folded-rows screen-only">' in fairness
+    assert 'class="print-only print-note">In print, this section is shortened' in fairness
+    printed = re.findall(r'<p class="print-only folded-print">(.*?)</p>', fairness, re.S)
+    attributes = [a for a in fairness_context(demo)["attributes"] if a["folded"]]
+    assert attributes and len(printed) == len(attributes)
+    for a, text in zip(attributes, printed, strict=True):
+        for row in a["folded"]:
+            g = row["g"]
+            assert f"{html.escape(g.group)}</bdi> ({g.n:,})" in text, g.group
+        assert "audit.json (fairness)" in text and a["folded_summary"] in text
+    # shortened tables print only the columns a check uses; small tables print complete
+    zip_code = next(a for a in attributes if a["table"].attribute == "geography: zip_code")
+    assert zip_code["print_drop"] >= {"base_rate", "auc"}
+    race = next(a for a in fairness_context(demo)["attributes"] if a["table"].attribute == "race")
+    assert race["print_drop"] == set() and not race["folded"]

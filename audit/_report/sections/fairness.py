@@ -11,7 +11,13 @@ from ..._result.findings import Outcome
 from ..._result.metrics import METRICS
 from ..._result.tables import AttributeTable
 from ..._result.verdict import DECISIONS, CheckResult, Decision, decision_of
-from ..._words.report import check_sentence, next_step, people
+from ..._words.report import (
+    PRINT_FAIRNESS_NOTE,
+    check_sentence,
+    folded_print,
+    next_step,
+    people,
+)
 from ..._words.verdict import (
     DECISION_MARK,
     decided_by,
@@ -169,6 +175,15 @@ def _split_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[
     return shown, [r for r in rows if r not in shown]
 
 
+def _folded_print(folded: list[dict[str, Any]]) -> str:
+    """What print shows instead of the folded rows: their groups by decision, with sizes."""
+    if not folded:
+        return ""
+    groups = [((r["result"] or {}).get("decision", "none"), r["g"].group, r["g"].n)
+              for r in folded]
+    return folded_print(groups, folded_rows(len(folded)))
+
+
 def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
                verb: str) -> dict[str, Any]:
     """One attribute's table rows (shown and folded), selection chart, sentences and worst."""
@@ -183,7 +198,9 @@ def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
                                    verb)
         chart = {"svg": svg, "alt": alt}
     decided = [decision(c) for c in result.verdict.checks if c.attribute == t.attribute]
+    checked = {c.metric for c in result.verdict.checks if c.attribute == t.attribute}
     shown, folded = _split_rows(_rows(result, t))
+    short = t.family == "intersection" or bool(folded)  # printed shortened
     holm = result.verdict.policy.multiple_testing == "holm" and any(
         c.p_beyond is not None for c in result.verdict.checks if c.attribute == t.attribute)
     return {
@@ -196,6 +213,10 @@ def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
         "rows": shown,
         "folded": folded,
         "folded_summary": folded_rows(len(folded)) if folded else "",
+        "folded_print": _folded_print(folded),
+        # columns that carry no check are left out of a shortened table in print
+        "print_drop": {g for m in t.groups for g in m.metrics if g not in checked}
+        if short and checked else set(),
         "which_interval": which_interval_decides(len(t.groups) - 1, holm),
         "caption": table_caption(t.attribute, len(t.groups), len(folded)),
     }
@@ -215,6 +236,9 @@ def fairness_context(result: AuditResult) -> dict[str, Any]:
         "metric_columns": [(c, METRICS[c]) for c in present],
         "metrics": METRICS,
         "verb": verb,
+        "print_note": PRINT_FAIRNESS_NOTE if any(
+            t.family == "intersection" or len(t.groups) > FOLD_ABOVE for t in result.fairness)
+        else "",
         "rules": [result.verdict.rules[k] for k in ("decision", "decision_interval",
                                                      "materiality")
                   if k in result.verdict.rules],
