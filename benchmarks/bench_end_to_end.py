@@ -432,7 +432,8 @@ def bench_model(kind: str, n: int, work: Path, data_path: Path, train_rows: int,
         out_dir.mkdir(exist_ok=True)
         audits[mode] = time_audit(model_path, data_path, out_dir, extra)
         facts[mode] = audit_facts(out_dir)
-        log(f"  {kind} audit {mode}: {audits[mode].total:.1f} s; {load()}")
+        log(f"  {kind} audit {mode}: {audits[mode].total:.1f} s, explained "
+            f"{facts[mode]['n_sample']:,} rows; {load()}")
     f = facts["default"]
     bare = bare_minimum(kind, joblib.load(model_path), data_path, f["n_sample"], f["n_background"])
     log(f"  {kind} bare minimum: {bare.total:.2f} s; {load()}")
@@ -458,14 +459,16 @@ def print_tables(results: list[Result]) -> None:
         for t in r.audits.values():
             stages += [s for s in t.parts if s not in stages]
     print("\n### Audit stages (wall seconds)\n")
-    print("| model | rows | options | " + " | ".join(stages) + " | total | what-if | skipped |")
-    print("|---|---:|---|" + "---:|" * (len(stages) + 1) + "---|---|")
+    print("| model | rows | options | " + " | ".join(stages)
+          + " | total | what-if | skipped | SHAP rows |")
+    print("|---|---:|---|" + "---:|" * (len(stages) + 1) + "---|---|---:|")
     for r in results:
         for mode, t in r.audits.items():
             cells = " | ".join(f"{t.parts[s]:.2f}" if s in t.parts else "-" for s in stages)
             f = r.facts[mode]
+            # the bare minimum explains as many rows as the default run did
             print(f"| {r.kind} | {r.rows:,} | {mode} | {cells} | {t.total:.1f} | {f['what_if']} "
-                  f"| {f['skipped'] or '-'} |")
+                  f"| {f['skipped'] or '-'} | {f['n_sample']:,} |")
     print("\n### Bare minimum (wall seconds)\n")
     print("| model | rows | read parquet | predict_proba | bincount | native SHAP | total |")
     print("|---|---:|---:|---:|---:|---:|---:|")
