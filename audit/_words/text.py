@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 #: First strong isolate and pop directional isolate: the isolate pair :func:`isolate` adds.
 ISOLATE_OPEN, ISOLATE_CLOSE = "\u2068", "\u2069"
@@ -71,6 +72,21 @@ def isolate(value: object) -> str:
     True
     """
     return f"{ISOLATE_OPEN}{visible(str(value))}{ISOLATE_CLOSE}"
+
+
+def isolate_names(text: str, names: Iterable[str]) -> str:
+    """``text`` with each whole-word occurrence of ``names`` isolated (unless it already is).
+
+    For sentences worded elsewhere that name data values bare.
+
+    >>> isolate_names("without zip_code the rest", ["zip_code"]) == (
+    ...     "without " + isolate("zip_code") + " the rest")
+    True
+    """
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        pattern = (f"(?<![\\w{ISOLATE_OPEN}]){re.escape(name)}(?![\\w{ISOLATE_CLOSE}])")
+        text = re.sub(pattern, isolate(name).replace("\\", "\\\\"), text)
+    return text
 
 
 def isolated_parts(text: str) -> list[tuple[bool, str]]:

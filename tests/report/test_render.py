@@ -60,4 +60,4 @@ def test_data_reason_is_named_by_its_title(demo):
 
 def test_fairness_reasons_keep_their_titles(demo):
     html = render_summary_html(demo)
-    assert "FAIR001 Selection rates (four-fifths rule)" in html
+    assert "FAIR001 Some groups are selected far less or more often (four-fifths rule)" in html

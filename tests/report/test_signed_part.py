@@ -153,12 +153,16 @@ def dataclass_replace_config(result: AuditResult, **config: str) -> AuditResult:
     return replace(result, provenance=prov)
 
 
-def test_signed_prose_has_no_code_identifiers(demo_html):
-    # the summary section is checked by its own tests (tests/report/test_summary*.py)
-    start, end = demo_html.index('<section id="scope">'), demo_html.index('id="end-of-signed')
+def test_signed_prose_has_no_code_identifiers(demo, demo_html):
+    # from the summary (its reasons by their titles; codes only in technical details) to the
+    # sign-off
+    start, end = demo_html.index('<section id="summary">'), demo_html.index('id="end-of-signed')
     prose = visible_prose(demo_html[start:end])
-    assert "Checks behind the verdict" in prose and "Sign-off" in prose
+    assert "Checks behind the verdict" in prose and "Sign-off" in prose and "Reasons:" in prose
     assert IDENTIFIER.findall(prose) == []
+    summary = demo_html[start:demo_html.index('<section id="scope">')]
+    for code in demo.verdict.reasons:  # the codes are still there, as technical details
+        assert re.search(rf'<p class="tech">[^<]*{code}', summary), code
 
 
 def test_ranges_print_cleanly(demo_html):

@@ -13,6 +13,7 @@ from ..._words.report import (
     direct_use_headline,
     proxy_headline,
 )
+from ..._words.text import isolate_names
 from ..._words.verdict import counts_sentence
 from .fairness import GapSentence, decision, notable_gaps
 
@@ -59,13 +60,16 @@ def other_headlines(result: AuditResult) -> list[tuple[str, str, str]]:
     tm = result.troublemakers
     proxy = next((f for f in tm.flags if f.kind == "proxy_driver"), None) if tm else None
     if proxy is not None:
-        out.append(("review", *proxy_headline(proxy.feature, proxy.attribute,
-                                              proxy.driver_share, proxy.driver_group)))
+        text, step = proxy_headline(proxy, result.spec.mode != "predictions")
+        out.append(("review", text, isolate_names(step, (proxy.feature, proxy.attribute))))
     direct = [f.subject for f in result.findings if f.code == "SPEC001"]
     if direct:
-        out.append(("review", *direct_use_headline(direct)))
+        column = {p.name: p.columns[0] for p in result.spec.protected if p.columns}
+        families = {p.columns[0]: p.family for p in result.spec.protected if p.columns}
+        out.append(("review", *direct_use_headline([column.get(d, d) for d in direct],
+                                                   families)))
     c = result.complexity
-    if c is not None and c.outcome in ("does_not_pay", "review"):
+    if c is not None and c.outcome in ("does_not_pay", "review", "simpler_but_worse", "withheld"):
         out.append(("review", *complexity_headline(c.outcome)))
     return out
 
