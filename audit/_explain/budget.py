@@ -2,27 +2,23 @@
 
 The explainers are exact and fast for trees and linear models, so the sample size
 is not a fixed count but follows a time budget (``--budget``'s share for the SHAP
-stage, else :data:`DEFAULT_SECONDS`):
+stage, else :data:`DEFAULT_SECONDS`).  The size must not depend on the machine or
+its load (same inputs and seed, same ``audit.json``), so the explainer is never
+timed to choose it: its cost comes from a model of the inputs (:mod:`.cost`: the
+trees' structure, the number of columns, the background), calibrated once and
+conservative, so the budget holds on the machine it was calibrated on and faster ones.
 
-1. the explainer runs on a few rows (warm-up: imports, compiling), then on probes of
-   growing size until one takes a quarter of :data:`PROBE_SECONDS`; the last two
-   give its fixed cost per call and its cost per row (:func:`measure`);
-2. :data:`ATTRIBUTION_SHARE` of the budget goes to the attributions (the rest is
-   for starting a budgeted worker, the probe, the gap decomposition and the
-   summaries);
-3. every row is explained when that fits; otherwise the largest size of the
-   1-2-5 ladder (200, 500, 1,000, 2,000, 5,000, ...) that fits, at least
-   :data:`MIN_ROWS`.  Rounding down to the ladder keeps the size the same from
-   one run to the next unless the machine's speed changes a lot; ``--explain-rows``
-   fixes it (the size then never depends on the machine).
+1. :data:`ATTRIBUTION_SHARE` of the budget goes to the attributions (the rest is for
+   starting a budgeted worker, the gap decomposition and the summaries);
+2. every row is explained when the estimate for all of them fits that share;
+   otherwise the largest size of the 1-2-5 ladder (200, 500, 1,000, 2,000, 5,000,
+   ...) whose estimate fits, at least :data:`MIN_ROWS`.
 
-A size asked for explicitly (``--explain-rows``) is used as is, without a probe.
+A size asked for explicitly (``--explain-rows``) is used as is, without an estimate.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,32 +26,31 @@ import pandas as pd
 
 from .._inputs.model import ModelAdapter
 from .._result.explanation import SampleBasis
-from .attributions import compute_attributions
+from .cost import Cost, estimate
+from .mapping import _flatten_pipeline
+from .output import _choose_output
 
 #: seconds for the SHAP stage when ``--budget`` gives it none
 DEFAULT_SECONDS = 60.0
 #: share of the SHAP stage's seconds spent on the attributions of the sample
 ATTRIBUTION_SHARE = 0.5
-#: probes grow (x4) until one takes a quarter of this
-PROBE_SECONDS = 1.0
-#: rows of the first probe (the warm-up call has half as many)
-WARM_UP_ROWS = 8
-#: most rows of the probe
-PROBE_MAX_ROWS = 1024
 #: fewest rows explained when the budget fits fewer (unless the data has fewer)
 MIN_ROWS = 200
+#: rows the output (margin or probability) is chosen on for the estimate
+OUTPUT_ROWS = 200
 
 
 @dataclass(frozen=True)
 class SampleSize:
     """The rows to explain and why (``seconds``: the budget that sized them, if any;
-    ``asked``: the number asked for)."""
+    ``estimate``: the cost model's seconds for every row; ``asked``: the number asked for)."""
 
     n_sample: int
     n_rows: int
     basis: SampleBasis
     seconds: float | None
     asked: int | None = None
+    estimate: float | None = None
 
 
 def ladder_floor(x: float) -> int:
@@ -73,65 +68,17 @@ def ladder_floor(x: float) -> int:
     return power  # pragma: no cover - unreachable (step 1 always fits)
 
 
-@dataclass(frozen=True)
-class Cost:
-    """Measured cost of explaining ``n`` rows: ``fixed + per_row * n`` seconds."""
-
-    fixed: float
-    per_row: float
-
-    def rows_within(self, seconds: float) -> float:
-        """How many rows fit in ``seconds``."""
-        return max(seconds - self.fixed, 0.0) / max(self.per_row, 1e-12)
-
-
-def _timed(attribute: Callable[[np.ndarray], object], n_rows: int, k: int,
-           rng: np.random.Generator) -> float:
-    """Seconds ``attribute`` takes on ``k`` random rows: the faster of two runs when short.
-
-    On a shared machine one run can take several times longer than the next; the
-    faster of two is the explainer's own speed (the budget's margin covers a loaded
-    machine).  A run longer than :data:`PROBE_SECONDS` is not repeated.
-    """
-    rows = np.sort(rng.choice(n_rows, size=k, replace=False))
-    best = np.inf
-    for _ in range(2):
-        t0 = time.perf_counter()
-        attribute(rows)
-        best = min(best, time.perf_counter() - t0)
-        if best >= PROBE_SECONDS:
-            break
-    return float(best)
-
-
-def measure(attribute: Callable[[np.ndarray], object], n_rows: int,
-            rng: np.random.Generator) -> Cost:
-    """The explainer's cost: fixed seconds per call and seconds per row, measured.
-
-    A warm-up call (imports, compiling) is not counted; then probes of 8, 32, 128, ...
-    rows run until one takes a quarter of :data:`PROBE_SECONDS` or reaches
-    :data:`PROBE_MAX_ROWS`; the cost per row is the slope between the last two (at
-    least half the last probe's seconds per row: a slow moment during the smaller
-    probe must not make the rows look nearly free), the rest of the last probe's time
-    is the fixed cost.
-    """
-    cap = min(n_rows, PROBE_MAX_ROWS)
-    attribute(np.sort(rng.choice(n_rows, size=min(n_rows, WARM_UP_ROWS // 2), replace=False)))
-    k_prev, t_prev = 0, 0.0
-    k = min(cap, WARM_UP_ROWS)
-    while True:
-        t = _timed(attribute, n_rows, k, rng)
-        if k_prev and (t >= PROBE_SECONDS / 4 or k >= cap):
-            break
-        if k >= cap:  # a single probe: no slope, its fixed cost is counted per row
-            return Cost(0.0, t / k)
-        k_prev, t_prev, k = k, t, min(cap, 4 * k)
-    per_row = max((t - t_prev) / (k - k_prev), 0.5 * t / k)
-    return Cost(max(t - per_row * k, 0.0), per_row)
+def _ladder_below(n: int) -> list[int]:
+    """Sizes of the 1-2-5 ladder from :data:`MIN_ROWS` up to below ``n``, largest first."""
+    sizes, k = [], ladder_floor(max(n - 1, 1))
+    while k >= MIN_ROWS:
+        sizes.append(k)
+        k = ladder_floor(k - 1)
+    return sizes
 
 
 def choose_size(n_rows: int, cost: Cost, seconds: float) -> SampleSize:
-    """Every row when their attributions fit the budget's share, else the ladder size that does.
+    """Every row when their estimate fits the budget's share, else the ladder size that does.
 
     >>> choose_size(5_000, Cost(0.5, 1e-4), 60.0).basis
     'all'
@@ -142,17 +89,18 @@ def choose_size(n_rows: int, cost: Cost, seconds: float) -> SampleSize:
     >>> s.n_sample, s.basis
     (200, 'minimum')
     """
-    fits = cost.rows_within(ATTRIBUTION_SHARE * seconds)
-    if fits >= n_rows:
-        return SampleSize(n_rows, n_rows, "all", seconds)
-    n = ladder_floor(fits)
-    if n >= MIN_ROWS:
-        return SampleSize(n, n_rows, "budget", seconds)
-    return SampleSize(min(MIN_ROWS, n_rows), n_rows, "minimum", seconds)
+    share = ATTRIBUTION_SHARE * seconds
+    everything = cost.seconds(n_rows)
+    if everything <= share:
+        return SampleSize(n_rows, n_rows, "all", seconds, estimate=everything)
+    for n in _ladder_below(n_rows):
+        if cost.seconds(n) <= share:
+            return SampleSize(n, n_rows, "budget", seconds, estimate=everything)
+    return SampleSize(min(MIN_ROWS, n_rows), n_rows, "minimum", seconds, estimate=everything)
 
 
 def few(n_rows: int) -> SampleSize:
-    """Every row, without a probe: there are no more than :data:`MIN_ROWS`."""
+    """Every row, without an estimate: there are no more than :data:`MIN_ROWS`."""
     return SampleSize(n_rows, n_rows, "few", None)
 
 
@@ -161,24 +109,24 @@ def requested(n_rows: int, n_sample: int) -> SampleSize:
     return SampleSize(min(int(n_sample), n_rows), n_rows, "requested", None, int(n_sample))
 
 
-def size_sample(
-    model: ModelAdapter, X: pd.DataFrame, seed: int, n_sample: int | None, n_background: int,
-    seconds: float | None,
-) -> SampleSize:
-    """How many rows to explain: as asked, else every row when the time budget allows it.
+def model_cost(model: ModelAdapter, X: pd.DataFrame) -> Cost:
+    """The cost model's estimate for ``model`` on rows like ``X``'s (see :mod:`.cost`).
 
-    The probe draws its rows and background from its own random stream (``[seed, 3]``),
-    so the sample itself is drawn exactly as with a size given by hand.
+    The output explained (margin or probability) is chosen on the first rows, as the
+    explainer chooses it on the sample; nothing is timed.
     """
+    pre, final = _flatten_pipeline(model.estimator)
+    out = _choose_output(model, pre, final, X.iloc[:OUTPUT_ROWS])
+    return estimate(model.estimator, out, X.shape[1])
+
+
+def size_sample(
+    model: ModelAdapter, X: pd.DataFrame, n_sample: int | None, seconds: float | None
+) -> SampleSize:
+    """How many rows to explain: as asked, else every row when the time budget allows it."""
     n = len(X)
     if n_sample is not None:
         return requested(n, n_sample)
     if n <= MIN_ROWS:
         return few(n)
-    rng = np.random.default_rng([seed, 3])
-    Xb = X.iloc[np.sort(rng.choice(n, size=min(n_background, n), replace=False))]
-
-    def attribute(rows: np.ndarray) -> object:
-        return compute_attributions(model, X.iloc[rows], Xb, seed=seed)
-
-    return choose_size(n, measure(attribute, n, rng), seconds or DEFAULT_SECONDS)
+    return choose_size(n, model_cost(model, X), seconds or DEFAULT_SECONDS)

@@ -1,7 +1,7 @@
 """The entry point: explain the model on every row or a stratified sample, by group, with gaps.
 
 :func:`explain` checks its inputs, sizes the sample to the SHAP stage's time budget
-(:mod:`.budget`: every row when that fits), draws it (:mod:`.sampling`) and the
+(:mod:`.budget`: every row when the cost model says that fits), draws it (:mod:`.sampling`) and the
 background, computes the attributions (:mod:`.attributions`, :mod:`.explainers`),
 summarises them per group and decomposes every gap (:mod:`.gaps`).
 """
@@ -143,7 +143,7 @@ def _assemble(
         sample_basis=size.basis,
         sample_seconds=size.seconds,
         sample_reason=words.sample_reason(size.basis, len(e.rows), size.n_rows, size.seconds,
-                                          MIN_ROWS, size.asked),
+                                          MIN_ROWS, size.asked, size.estimate),
         gap_intervals=words.gap_intervals(n_boot, BOOT_MAX_ROWS),
     )
 
@@ -167,8 +167,9 @@ def explain(
         Seed for the samples, the permutation explainer and the bootstrap.
     n_sample : int or None
         Rows explained (stratified by group, see :mod:`audit._explain.sampling`);
-        ``None``: every row when their attributions fit the time budget, else as many as
-        fit (see :mod:`audit._explain.budget`).
+        ``None``: every row when the cost model's estimate for them fits the time budget,
+        else as many as fit (see :mod:`audit._explain.budget`; nothing is timed, so the
+        size does not depend on the machine).
     n_background : int
         Background rows (simple random sample) that define "feature absent".
     n_boot : int
@@ -201,6 +202,6 @@ def explain(
     ('linear_exact', True)
     """
     _check_inputs(X, groupings, n_sample, n_background, n_boot, budget_seconds)
-    size = size_sample(model, X, seed, n_sample, n_background, budget_seconds)
+    size = size_sample(model, X, n_sample, budget_seconds)
     e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background)
     return _assemble(e, groupings, n_boot, seed, size)

@@ -57,31 +57,47 @@ def sampling_stratified(
     )
 
 
+def _seconds(x: float) -> str:
+    """Estimated seconds in words: two significant figures, thousands separated.
+
+    >>> [_seconds(v) for v in (0.0123, 0.42, 7.25, 151.3, 12345.6)]
+    ['0.012 s', '0.42 s', '7.2 s', '150 s', '12,000 s']
+    """
+    rounded = float(f"{x:.2g}")
+    return f"{rounded:,.0f} s" if rounded >= 100 else f"{rounded:g} s"
+
+
 def sample_reason(basis: str, n_sample: int, n_rows: int, seconds: float | None,
-                  min_rows: int, asked: int | None = None) -> str:
+                  min_rows: int, asked: int | None = None, estimate: float | None = None) -> str:
     """``Explanation.sample_reason``: how many rows were explained, of how many, and why.
 
-    >>> sample_reason("all", 5000, 5000, 60.0, 200)  # doctest: +NORMALIZE_WHITESPACE
-    "all 5,000 rows explained: at the explainer's measured speed they fit the SHAP stage's
-     time budget (60 s), so the averages and gaps are the full-data figures"
+    ``estimate``: the cost model's seconds for every row (never a measured time, so the
+    sentence is the same on every machine).
+
+    >>> sample_reason("all", 6000, 6000, 60.0, 200, estimate=0.42)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    "all 6,000 rows explained: the cost model estimates 0.42 s for all of them, within half
+     the SHAP stage's time budget (60 s), so the averages and gaps are the full-data figures"
     >>> sample_reason("requested", 2000, 9000, None, 200, asked=2000)
     '2,000 of 9,000 rows explained, as asked (explain_rows = 2000)'
     """
     of = f"{n_sample:,} of {n_rows:,} rows explained"
-    budget = f"the SHAP stage's time budget ({seconds or 0:.0f} s)"
+    half = f"half the SHAP stage's time budget ({seconds or 0:.0f} s)"
+    est = (f"the cost model estimates {_seconds(estimate or 0.0)} for all {n_rows:,} rows"
+           " (from the model's structure and the data's shape; nothing is timed)")
     choose = "; set explain_rows (--explain-rows) to choose the number"
     if basis == "all":
-        return (f"all {n_rows:,} rows explained: at the explainer's measured speed they fit "
-                f"{budget}, so the averages and gaps are the full-data figures")
+        return (f"all {n_rows:,} rows explained: the cost model estimates "
+                f"{_seconds(estimate or 0.0)} for all of them, within {half}, so the "
+                "averages and gaps are the full-data figures")
     if basis == "few":
         return (f"all {n_rows:,} rows explained (no more than the {min_rows:,}-row minimum), so "
                 "the averages and gaps are the full-data figures")
     if basis == "budget":
-        return (f"{of}: the largest size on the 1-2-5 ladder (..., 1,000, 2,000, 5,000, ...) "
-                f"that fits {budget} at the explainer's measured speed{choose}")
+        return (f"{of}: {est}, more than {half}; {n_sample:,} is the largest size on the 1-2-5 "
+                f"ladder (..., 1,000, 2,000, 5,000, ...) whose estimate fits it{choose}")
     if basis == "minimum":
-        return (f"{of}, the minimum: at the explainer's measured speed fewer rows fit "
-                f"{budget}{choose}")
+        return f"{of}, the minimum: {est}, and fewer than {min_rows:,} fit {half}{choose}"
     asked = n_sample if asked is None else asked
     if n_sample >= n_rows:
         return f"all {n_rows:,} rows explained, as asked (explain_rows = {asked})"

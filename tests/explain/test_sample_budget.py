@@ -2,7 +2,9 @@
 
 * a fast explainer explains every row, so the gaps are the full-data score gaps;
 * a slow one (a fake cost per row) gets fewer rows, the most of the 1-2-5 ladder that fit;
-* ``n_sample`` (``--explain-rows``) overrides it, without a probe;
+* the cost comes from a model of the inputs, never from a clock: a slow clock (a loaded
+  machine) does not change the size, a huge forest gets fewer rows than a small LightGBM;
+* ``n_sample`` (``--explain-rows``) overrides it, without an estimate;
 * rows explained, of how many, and why are in the JSON;
 * the gap intervals of a side too big to resample row by row come from the normal
   approximation, and agree with the row bootstrap.
@@ -12,12 +14,18 @@ from __future__ import annotations
 
 import time
 
+import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.tree import DecisionTreeClassifier
 
-from audit._explain import budget, explain, gaps
+from audit._explain import budget, cost, explain, gaps
 from audit._inputs.model import ModelAdapter
 from audit._inputs.prepared import Grouping
 from audit._result.serial import to_jsonable
@@ -68,33 +76,34 @@ def test_a_fast_explainer_explains_every_row_and_the_gaps_are_the_full_data_gaps
 
 def test_a_slow_explainer_gets_fewer_rows(fitted, monkeypatch) -> None:
     model, X, groupings = fitted
-    monkeypatch.setattr(budget, "measure", lambda *a, **k: budget.Cost(0.0, 0.05))  # 50 ms a row
+    monkeypatch.setattr(budget, "model_cost", lambda *a: cost.Cost(0.0, 0.05))  # 50 ms a row
     e = explain(model, X, groupings, budget_seconds=60.0, n_boot=0)
     # 0.5 x 60 s / 0.05 s = 600 rows fit: the ladder's 500
     assert (e.n_sample, e.n_rows, e.sample_basis) == (500, 3000, "budget")
     assert e.sample_seconds == 60.0
     assert "500 of 3,000 rows explained" in e.sample_reason and "60 s" in e.sample_reason
-    monkeypatch.setattr(budget, "measure", lambda *a, **k: budget.Cost(0.0, 5.0))
+    assert "the cost model estimates 150 s for all 3,000 rows" in e.sample_reason
+    monkeypatch.setattr(budget, "model_cost", lambda *a: cost.Cost(0.0, 5.0))
     e = explain(model, X, groupings, budget_seconds=60.0, n_boot=0)
     assert (e.n_sample, e.sample_basis) == (budget.MIN_ROWS, "minimum")
 
 
 def test_the_default_budget_applies_without_one(fitted, monkeypatch) -> None:
     model, X, groupings = fitted
-    monkeypatch.setattr(budget, "measure", lambda *a, **k: budget.Cost(1.0, 0.02))
+    monkeypatch.setattr(budget, "model_cost", lambda *a: cost.Cost(1.0, 0.02))
     e = explain(model, X, groupings, n_boot=0)
     fits = (budget.ATTRIBUTION_SHARE * budget.DEFAULT_SECONDS - 1.0) / 0.02
     assert fits < 3000 and e.n_sample == budget.ladder_floor(fits)
     assert e.sample_seconds == budget.DEFAULT_SECONDS
 
 
-def test_explain_rows_overrides_the_budget_without_a_probe(fitted, monkeypatch) -> None:
+def test_explain_rows_overrides_the_budget_without_an_estimate(fitted, monkeypatch) -> None:
     model, X, groupings = fitted
 
-    def no_probe(*a: object, **k: object) -> budget.Cost:
-        raise AssertionError("probed although the size was given")
+    def no_estimate(*a: object) -> cost.Cost:
+        raise AssertionError("estimated although the size was given")
 
-    monkeypatch.setattr(budget, "measure", no_probe)
+    monkeypatch.setattr(budget, "model_cost", no_estimate)
     e = explain(model, X, groupings, n_sample=700, n_boot=0)
     assert (e.n_sample, e.n_rows, e.sample_basis, e.sample_seconds) == (700, 3000, "requested",
                                                                          None)
@@ -106,21 +115,79 @@ def test_the_rows_explained_are_in_the_json(fitted) -> None:
     doc = to_jsonable(explain(model, X, groupings, budget_seconds=600.0, n_boot=20))
     assert doc["n_sample"] == doc["n_rows"] == 3000
     assert doc["sample_basis"] == "all" and doc["sample_seconds"] == 600.0
-    assert doc["sample_reason"].startswith("all 3,000 rows explained")
+    assert doc["sample_reason"].startswith("all 3,000 rows explained: the cost model estimates")
     assert "normal approximation" in doc["gap_intervals"]
 
 
-def test_the_probe_measures_the_cost_per_row_and_per_call() -> None:
-    calls: list[int] = []
+def test_the_size_does_not_depend_on_the_clock(fitted, monkeypatch) -> None:
+    """A machine ten times slower (or loaded) explains the same rows: nothing is timed."""
+    model, X, groupings = fitted
+    share = budget.model_cost(model, X).seconds(1000)  # a budget that fits 1,000 rows
+    seconds = share / budget.ATTRIBUTION_SHARE
+    first = explain(model, X, groupings, budget_seconds=seconds, n_boot=0)
+    assert (first.n_sample, first.sample_basis) == (1000, "budget")
+    real = time.perf_counter
+    start = real()
+    monkeypatch.setattr(time, "perf_counter", lambda: start + 10 * (real() - start))
+    again = explain(model, X, groupings, budget_seconds=seconds, n_boot=0)
+    assert (again.n_sample, again.sample_basis, again.sample_reason) == (
+        first.n_sample, first.sample_basis, first.sample_reason)
 
-    def attribute(rows: np.ndarray) -> None:
-        calls.append(len(rows))
-        time.sleep(0.05 + 0.002 * len(rows))  # 50 ms a call, 2 ms a row
 
-    cost = budget.measure(attribute, 10_000, np.random.default_rng(0))
-    assert 0.0015 <= cost.per_row < 0.004
-    assert 0.02 <= cost.fixed <= 0.1
-    assert calls[:5] == [4, 8, 8, 32, 32] and max(calls) <= 512  # each probe twice
+def test_a_huge_forest_gets_fewer_rows_than_a_small_lightgbm() -> None:
+    X, y, _ = _data(3000)
+    forest = RandomForestClassifier(n_estimators=60, random_state=0).fit(X, y)
+    small = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=8, verbose=-1).fit(X, y)
+    sizes = {}
+    for name, est in (("forest", forest), ("lightgbm", small)):
+        m = ModelAdapter(est, "binary", tuple(X.columns), positive_label=1)
+        sizes[name] = budget.size_sample(m, X, None, 60.0)
+    assert sizes["lightgbm"].basis == "all" and sizes["lightgbm"].n_sample == 3000
+    assert sizes["forest"].n_sample < 3000 and sizes["forest"].basis in ("budget", "minimum")
+    assert sizes["forest"].estimate > 10 * sizes["lightgbm"].estimate
+
+
+def test_tree_work_counts_every_implementation_alike() -> None:
+    """Three stumps are 3 x 2 leaves at depth 1, (1 + 1)^2 + LEAF_UNITS each, whoever built them."""
+    X, y, _ = _data(500)
+    stump = (1 + 1) ** 2 + cost.LEAF_UNITS
+    ests = [
+        lightgbm.LGBMClassifier(n_estimators=3, num_leaves=2, min_child_samples=5, verbose=-1),
+        HistGradientBoostingClassifier(max_iter=3, max_depth=1, early_stopping=False),
+        GradientBoostingClassifier(n_estimators=3, max_depth=1),
+        RandomForestClassifier(n_estimators=3, max_depth=1, random_state=0),
+    ]
+    xgboost = pytest.importorskip("xgboost")
+    ests.append(xgboost.XGBClassifier(n_estimators=3, max_depth=1))
+    for est in ests:
+        m = ModelAdapter(est.fit(X, y), "binary", tuple(X.columns), positive_label=1)
+        out = budget._choose_output(m, [], est, X.iloc[:50])
+        impl, work, _ = cost.tree_work(est, out)
+        assert work == 3 * 2 * stump, (type(est).__name__, impl)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y).tree_
+    leaves = tree.children_left < 0
+    assert cost._leaf_work(tree.children_left, tree.children_right, np.zeros(1, np.int64)) == (
+        leaves.sum() * ((2 + 1) ** 2 + cost.LEAF_UNITS))  # four leaves at depth 2
+
+
+def test_the_cost_model_grows_with_the_trees() -> None:
+    X, y, _ = _data(1000)
+    costs = []
+    for n_trees in (10, 40):
+        est = lightgbm.LGBMClassifier(n_estimators=n_trees, num_leaves=8, verbose=-1).fit(X, y)
+        costs.append(budget.model_cost(ModelAdapter(est, "binary", tuple(X.columns),
+                                                    positive_label=1), X))
+    small, big = costs
+    cells = cost.SECONDS_PER_CELL * X.shape[1]  # what every row costs besides the TreeSHAP
+    assert 3 < (big.per_row - cells) / (small.per_row - cells) <= 4.5
+    assert small.fixed == big.fixed == cost.FIXED_SECONDS
+
+
+def test_model_agnostic_cost_follows_the_evaluations() -> None:
+    c = cost.Cost(0.0, 1.0, "agnostic", exact_per_row=0.5, n_features=3)
+    assert c.seconds(10) == 5.0  # 2^3 x 50 x 10 evaluations: exact enumeration
+    c = cost.Cost(0.0, 1.0, "agnostic", exact_per_row=100.0, n_features=20)
+    assert c.seconds(10) == 10.0  # 2^20 coalitions: the permutation explainer
 
 
 def test_ladder_and_choice() -> None:

@@ -1,0 +1,188 @@
+"""What explaining ``n`` rows costs, estimated from the inputs only (never from a clock).
+
+The sample size must be the same on every machine and under any load (same inputs and
+seed, same ``audit.json``), so it comes from a cost *model*: seconds = ``fixed +
+per_row * n``, from the model's structure and the data's shape.  The constants were
+calibrated once on the development machine (2 cores, shared, load 3-5; see
+:data:`CALIBRATED`) as the largest seconds per unit of work measured across a range of
+models, times a margin of about 1.5, so the estimate is above the time the explainer
+takes there (measured: 1.5x to 3.5x above for trees); on a faster machine the budget is
+simply not used in full.
+
+* **path-dependent TreeSHAP** (Lundberg et al. 2020, Algorithm 2) walks, for each row and
+  tree, every root-to-leaf path and at each leaf unwinds the path once per feature on it:
+  its work per row is ``sum over leaves of (depth + 1)^2 + LEAF_UNITS`` (:func:`tree_work`,
+  summed over the trees it walks; the constant is each leaf's and tree's overhead), times
+  one constant per implementation (:data:`SECONDS_PER_UNIT`): LightGBM's and XGBoost's
+  native ``pred_contrib``, our numba kernel for HistGradientBoosting, shap's C++
+  TreeExplainer for the other scikit-learn trees.  shap also copies every node into its
+  own arrays once per call (:data:`SHAP_SECONDS_PER_NODE`);
+* **linear** models: every row (the values are one product per row and column);
+* **model-agnostic** explainers: model evaluations per row (``2^M`` coalitions x
+  background for exact enumeration, ``PERMUTATIONS x (2M + 1)`` x background for the
+  permutation explainer, as :func:`audit._explain.explainers._agnostic_exact` chooses)
+  times :data:`AGNOSTIC_SECONDS_PER_EVAL`, a conservative figure for one model-row
+  evaluation (the model's own speed is unknown), plus :data:`AGNOSTIC_SECONDS_PER_ROW`.
+
+Every estimate adds :data:`SECONDS_PER_CELL` per row and column (the pipeline's
+transform, the model's output, summing the values back onto the original columns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .explainers import AGNOSTIC_BACKGROUND, PERMUTATIONS, _agnostic_exact, _exact_kind
+from .mapping import _flatten_pipeline
+from .output import _is_lightgbm, _is_xgboost, _ModelOutput
+from .trees import _is_hgb
+
+#: when and how the constants below were measured
+CALIBRATED = (
+    "2026-12-01, 2-core shared machine (load 3-5): compute_attributions on 20,000 rows of a "
+    "lending-like table (12 numeric, 3 categorical columns) for RandomForest (100 deep "
+    "trees), ExtraTrees, GradientBoosting, DecisionTree, LightGBM and XGBoost (category "
+    "columns), HistGradientBoosting (numeric and native categorical); the largest seconds "
+    "per unit of work, times 1.5"
+)
+#: units of TreeSHAP work per leaf besides its path's (d + 1)^2: the per-tree and per-leaf
+#: overhead, which dominates shallow trees
+LEAF_UNITS = 32
+#: seconds per unit of TreeSHAP work (one leaf at depth d is (d + 1)^2 + LEAF_UNITS) and row
+SECONDS_PER_UNIT = {
+    "lightgbm": 4.0e-9,
+    "xgboost": 3.5e-9,
+    "hgb": 7.0e-9,  # categorical splits route through bitsets: dearer than numeric
+    "shap": 2.5e-9,
+}
+#: shap's TreeExplainer copies the trees once per call: seconds per node
+SHAP_SECONDS_PER_NODE = 7.0e-6
+#: seconds per call of any explainer (imports, compiled kernels loaded from disk, set-up)
+FIXED_SECONDS = 1.0
+#: seconds per row and original column (transform, model output, summing back)
+SECONDS_PER_CELL = 1.0e-6
+#: model-agnostic: seconds of one model evaluation on one (row, background row) pair, the
+#: slowest measured (an RBF SVC with probabilities on 3,000 training rows: 3.9e-5; an MLP
+#: 0.4e-6 to 8e-6, k-nearest neighbours 1e-5): the model's own speed is unknown, so most
+#: models get fewer rows than would fit, never more
+AGNOSTIC_SECONDS_PER_EVAL = 4.0e-5
+#: model-agnostic: seconds per row besides the evaluations (shap's calls, decoding the rows)
+AGNOSTIC_SECONDS_PER_ROW = 0.01
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Estimated seconds of explaining ``n`` rows: ``fixed + per_row * n``.
+
+    ``exact_per_row`` (model-agnostic only): seconds per row when exact enumeration is
+    chosen, which depends on ``n`` (:func:`audit._explain.explainers._agnostic_exact`);
+    ``per_row`` is then the permutation explainer's.
+    """
+
+    fixed: float
+    per_row: float
+    method: str = "tree"
+    exact_per_row: float | None = None
+    n_features: int = 0
+
+    def seconds(self, n: int) -> float:
+        """Estimated seconds for ``n`` rows."""
+        per_row = self.per_row
+        if self.exact_per_row is not None and _agnostic_exact(self.n_features, n,
+                                                              AGNOSTIC_BACKGROUND):
+            per_row = self.exact_per_row
+        return self.fixed + per_row * n
+
+
+def _leaf_work(left: np.ndarray, right: np.ndarray, roots: np.ndarray) -> float:
+    """``sum over leaves of (depth + 1)^2 + LEAF_UNITS`` of trees given as child arrays.
+
+    ``left[i] < 0``: node ``i`` is a leaf; the trees are walked level by level from ``roots``.
+    """
+    work = 0.0
+    level, depth = np.asarray(roots, dtype=np.int64), 0
+    while level.size:
+        leaf = left[level] < 0
+        work += float(leaf.sum()) * ((depth + 1) ** 2 + LEAF_UNITS)
+        inner = level[~leaf]
+        level, depth = np.concatenate([left[inner], right[inner]]), depth + 1
+    return work
+
+
+def _sklearn_work(final: Any) -> tuple[float, int]:
+    """TreeSHAP work and node count of a scikit-learn tree or forest (every output)."""
+    trees = np.ravel(np.asarray(getattr(final, "estimators_", [final]), dtype=object))
+    work, nodes = 0.0, 0
+    for est in trees:
+        t = est.tree_
+        work += _leaf_work(t.children_left, t.children_right, np.zeros(1, np.int64))
+        nodes += int(t.node_count)
+    return work, nodes
+
+
+def _hgb_work(final: Any, k: int) -> float:
+    """TreeSHAP work of output ``k``'s trees of a HistGradientBoosting model."""
+    work = 0.0
+    for it in final._predictors:
+        n = it[k].nodes
+        leaf = n["is_leaf"].astype(bool)
+        work += float(np.sum((n["depth"][leaf].astype(float) + 1) ** 2 + LEAF_UNITS))
+    return work
+
+
+def _lightgbm_work(final: Any) -> float:
+    """TreeSHAP work of every tree of a LightGBM model (``pred_contrib`` walks them all)."""
+    work = 0.0
+    for tree in final.booster_.dump_model()["tree_info"]:
+        stack = [(tree["tree_structure"], 0)]
+        while stack:
+            node, d = stack.pop()
+            if "left_child" in node:
+                stack += [(node["left_child"], d + 1), (node["right_child"], d + 1)]
+            else:
+                work += (d + 1) ** 2 + LEAF_UNITS
+    return work
+
+
+def _xgboost_work(final: Any) -> float:
+    """TreeSHAP work of every tree of an XGBoost model (a text dump indents by depth)."""
+    work = 0.0
+    for tree in final.get_booster().get_dump():
+        for line in tree.splitlines():
+            if "leaf=" in line:
+                work += (len(line) - len(line.lstrip("\t")) + 1) ** 2 + LEAF_UNITS
+    return work
+
+
+def tree_work(final: Any, out: _ModelOutput) -> tuple[str, float, int]:
+    """Which TreeSHAP runs, its work per row, and the nodes shap copies (0 for the others)."""
+    if _is_lightgbm(final):
+        return "lightgbm", _lightgbm_work(final), 0
+    if _is_xgboost(final):
+        return "xgboost", _xgboost_work(final), 0
+    if _is_hgb(final):
+        n_out = int(getattr(final, "n_trees_per_iteration_", 1))
+        return "hgb", _hgb_work(final, out.class_idx if n_out > 1 else 0), 0
+    work, nodes = _sklearn_work(final)
+    return "shap", work, nodes
+
+
+def estimate(estimator: Any, out: _ModelOutput, n_columns: int) -> Cost:
+    """The cost model of explaining rows of ``n_columns`` columns with ``estimator``."""
+    _, final = _flatten_pipeline(estimator)
+    cell = SECONDS_PER_CELL * n_columns
+    kind = _exact_kind(final, out)
+    if kind == "linear":
+        return Cost(FIXED_SECONDS, cell, "linear")
+    if kind == "tree":
+        impl, work, nodes = tree_work(final, out)
+        return Cost(FIXED_SECONDS + SHAP_SECONDS_PER_NODE * nodes,
+                    cell + SECONDS_PER_UNIT[impl] * work, impl)
+    per_eval = AGNOSTIC_SECONDS_PER_EVAL * AGNOSTIC_BACKGROUND
+    cell += AGNOSTIC_SECONDS_PER_ROW
+    perm = per_eval * PERMUTATIONS * (2 * n_columns + 1)
+    exact = per_eval * 2.0 ** min(n_columns, 1000)
+    return Cost(FIXED_SECONDS, cell + perm, "agnostic", cell + exact, n_columns)
