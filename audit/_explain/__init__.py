@@ -3,7 +3,9 @@
 Owns, one module per step:
 
 * ``budget``        how many rows to explain: every row when the SHAP stage's time
-  budget allows it, measured on a probe; else as many as fit;
+  budget allows it, by the cost model; else as many as fit;
+* ``cost``          the cost model: estimated seconds from the trees' structure, the
+  columns and the background, calibrated once (nothing timed: same size everywhere);
 * ``sampling``      the stratified explanation sample and its Horvitz-Thompson weights;
 * ``mapping``       pipeline steps, tracing transformed columns back to the user's
   features, and the numeric coding used by model-agnostic explainers;
