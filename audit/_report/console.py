@@ -9,10 +9,11 @@ reverse the text, so the ``Verdict:`` line that ends every run cannot be forged.
 from __future__ import annotations
 
 from .._result.audit import AuditResult
+from .._words.report import outcome_meaning
 from .._words.text import printable
 from .format import count
 from .sections.fairness import notable_gaps
-from .sections.summary import check_counts, headlines
+from .sections.summary import check_counts, headlines, positive_line
 
 __all__ = ["printable", "summary_lines"]
 
@@ -34,8 +35,11 @@ def _lines(result: AuditResult, max_gaps: int) -> list[str]:
         lines.append(f"Model file types trusted when loading (skops): "
                      f"{', '.join(result.provenance.trusted_types)}")
     if s.target:
-        pos = f"; favourable outcome = {s.positive_label}" if s.positive_label is not None else ""
+        pos = (f"; {outcome_meaning(s.positive_label, s.positive_is)}"
+               if s.positive_label is not None else "")
         lines.append(f"Target: '{s.target}' ({s.target_how}){pos}")
+        if positive_line(result):
+            lines.append(f"Read first: {positive_line(result)}")
     else:
         lines.append(f"Target: none - {s.target_how}")
     lines.append(f"Decisions: {s.prediction_source}")

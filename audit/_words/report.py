@@ -524,6 +524,54 @@ _METRIC_PLAIN = {"auc": "ranking quality (AUC)", "accuracy": "accuracy",
                  "r2": "share of variation explained (R²)"}
 
 
+def outcome_meaning(label: object, positive_is: str | None) -> str:
+    """What the positive label means, for the scope and the console.
+
+    >>> outcome_meaning(1, "harmful"), outcome_meaning("yes", None)
+    ('1 is a harmful outcome (a risk flag: the report says “flagged”)', 'favourable outcome = yes')
+    """
+    w = outcome_words(positive_is)
+    if w.positive_is == "harmful":
+        return f"{label} is a harmful outcome (a risk flag: the report says “{w.verb}”)"
+    return f"favourable outcome = {label}"
+
+
+def positive_first_line(note: str | None, label: object, target: str | None,
+                        positive_is: str | None, how: str | None) -> str:
+    """The summary's first line on what the positive label means ('' when the user said it).
+
+    The recorded ``positive_note`` when the audit assumed a favourable positive; for a
+    harmful positive read from a name or label, what was read and how to undo it.
+    """
+    if note:
+        return note
+    if positive_is != "harmful" or not how or how.startswith("set by you") or target is None:
+        return ""
+    return (f"We read {label} as a harmful outcome (a risk flag), {how}; so the report "
+            f"says “{outcome_words('harmful').verb}”. If {label} is favourable, pass "
+            "--positive-is favourable.")
+
+
+def scores_meaning(are_probabilities: bool | None) -> str:
+    """How the audit used the model's scores, for the scope."""
+    if are_probabilities:
+        return "Read as probabilities: the average score and calibration are checked."
+    return "Used as a ranking only (ranking quality, AUC)."
+
+
+def undefined_reason(value: str, reason: str) -> str:
+    """A value that could not be given, with its reason, for a table row.
+
+    >>> undefined_reason("undefined", "not applicable (scores are not probabilities: range 1–10)")
+    'not applicable (scores are not probabilities: range 1–10)'
+    >>> undefined_reason("undefined", "no one in the group had the outcome")
+    'undefined: no one in the group had the outcome'
+    """
+    if reason.startswith("not applicable") or reason == value:
+        return reason
+    return f"{value}: {reason}"
+
+
 def baseline_not_run(why: str) -> str:
     """Why the comparison with a simple model is missing."""
     return f"The comparison with a simple model did not run: {why.strip().rstrip('.')}."
@@ -972,13 +1020,16 @@ def what_if_sentences(e: WhatIfExperiment, metric: str, verb: str, noun: str,
 # --------------------------------------------------------------------------- methodology
 
 
-def glossary(verb: str = "selected", noun: str = "people") -> list[tuple[str, str]]:
+def glossary(verb: str = "selected", noun: str = "people",
+             positive_is: str | None = None) -> list[tuple[str, str]]:
     """Short plain definitions of the technical words the report uses, alphabetically.
 
     Parameters
     ----------
     verb, noun : str
         The configured outcome verb ("approved") and subject noun ("applicants").
+    positive_is : str, optional
+        "harmful" for a risk flag: nobody "qualifies" for it, people "have the outcome".
 
     Returns
     -------
@@ -990,6 +1041,12 @@ def glossary(verb: str = "selected", noun: str = "people") -> list[tuple[str, st
     'An input that is not'
     """
     items = [*_GLOSSARY_FIXED, *_glossary_worded(verb, noun)]
+    if positive_is == "harmful":
+        items = [(term, text.replace("who truly qualify", "who truly have the outcome")
+                  .replace("truly qualify", "truly have the outcome")
+                  .replace("who qualified", "who had the outcome")
+                  .replace("do not qualify", "do not have the outcome")
+                  .replace("who qualify", "who have the outcome")) for term, text in items]
     return sorted(items, key=lambda kv: kv[0].lower())
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._result.verdict import Decision
-from .numbers import MINUS, percent
+from .numbers import percent, span
 from .text import isolate
 
 #: How each decision is named next to a check (symbol first: never colour alone).
@@ -83,11 +83,7 @@ def decided_by(lo: float | None, hi: float | None, coverage: float | None, ratio
     """
     if lo is None or hi is None:
         return ""
-    if ratio:
-        ends = f"{lo:.2f} to {hi:.2f}"
-    else:
-        ends = f"{100 * lo:.1f} to {100 * hi:.1f} points"
-    ends = ends.replace("-", MINUS)
+    ends = span(lo, hi) if ratio else f"{span(100 * lo, 100 * hi, 1)} points"
     level = percent(coverage, 1) if coverage is not None else "95%"
     kind = "simultaneous (Holm-corrected) interval" if differs else "interval"
     of = {"ratio": " of the ratio", "difference": " of the gap", "level": ""}.get(what, "")
@@ -98,16 +94,15 @@ def decided_short(lo: float | None, hi: float | None, coverage: float | None,
                   ratio: bool) -> str:
     """The interval that decided, for a table cell: 'decided on 0.60–0.71 (99.0%)'.
 
-    >>> decided_short(-0.148, -0.0445, 0.99, False)
-    'decided on −14.8 to −4.5 pts (99.0%)'
+    >>> decided_short(-0.148, -0.0445, 0.99, False), decided_short(-0.233, -0.0001, 0.99, False)
+    ('decided on −14.8 to −4.5 pts (99.0%)', 'decided on −23.3 to 0.0 pts (99.0%)')
     """
     if lo is None or hi is None:
         return ""
     level = percent(coverage, 1) if coverage is not None else "95%"
     if ratio:
         return f"decided on {lo:.2f}–{hi:.2f} ({level})"
-    ends = f"{100 * lo:.1f} to {100 * hi:.1f} pts".replace("-", MINUS)
-    return f"decided on {ends} ({level})"
+    return f"decided on {span(100 * lo, 100 * hi, 1)} pts ({level})"
 
 
 def table_caption(attribute: str, n_groups: int, n_folded: int) -> str:

@@ -278,3 +278,81 @@ def test_print_lists_folded_rows_by_group_and_size(demo, demo_html):
     assert zip_code["print_drop"] >= {"base_rate", "auc"}
     race = next(a for a in fairness_context(demo)["attributes"] if a["table"].attribute == "race")
     assert race["print_drop"] == set() and not race["folded"]
+
+
+def test_no_negative_zero_in_decided_intervals(demo_html):
+    from audit._words.verdict import decided_by, decided_short
+
+    assert not re.search(r"−0\.0+(?![\d])", demo_html)
+    assert decided_short(-0.233, -0.00002, 0.99, False) == "decided on −23.3 to 0.0 pts (99.0%)"
+    assert decided_by(-0.233, -0.00002, 0.99, False, True).endswith("−23.3 to 0.0 points")
+
+
+def test_gap_sentences_and_chart_follow_the_outcome_meaning_and_decision(demo):
+    """A harmful positive reads 'flagged' / 'truly had the outcome' in the fairness
+    sentences; a check that cannot be decided draws as undecided in the selection chart."""
+    from dataclasses import replace
+
+    from audit._report.charts.fairness import UNDECIDED_PURPLE
+    from audit._report.sections.fairness import decision, fairness_context, notable_gaps
+
+    harmful = replace(demo, spec=replace(demo.spec, positive_is="harmful"),
+                      provenance=replace(demo.provenance, config={
+                          k: v for k, v in demo.provenance.config.items() if k != "outcome_verb"}))
+    texts = [g.text for g in notable_gaps(harmful)]
+    assert not [t for t in texts if "qualified" in t or "selected" in t]
+    assert any("truly had the outcome" in t for t in texts)
+    undecided = {c.attribute for c in demo.verdict.checks if decision(c) == "undecided"
+                 and c.criterion == "demographic_parity" and " × " not in c.attribute}
+    charts = {a["table"].attribute: a["chart"]["svg"] for a in fairness_context(demo)["attributes"]
+              if a["chart"]}
+    assert undecided and all(UNDECIDED_PURPLE.lower() in charts[a].lower() for a in undecided)
+
+
+def _decile_audit(target: str) -> AuditResult:
+    """A predictions-only audit whose scores are 1-10 deciles (not probabilities)."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    race = rng.choice(["A", "B", "C"], n, p=[0.5, 0.35, 0.15])
+    risk = rng.normal(0, 1, n) + (race == "A") * 0.5
+    decile = np.clip(np.ceil(pd.Series(risk).rank(pct=True) * 10), 1, 10).astype(int)
+    df = pd.DataFrame({"race": race, "decile_score": decile,
+                       target: (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int),
+                       "high_risk": (decile >= 5).astype(int)})
+    return audit.run(None, df, predictions="high_risk", scores="decile_score", target=target,
+                     n_boot=50)
+
+
+def test_decile_scores_and_a_harmful_target_in_summary_scope_and_tables():
+    """Issue 10 items 1-2 in the report: 'flagged', what was read first, calibration not
+    applicable with its reason in the overall table, no average score in percentage points."""
+    from audit._report.console import summary_lines
+
+    result = _decile_audit("two_year_recid")
+    assert result.spec.positive_is == "harmful"
+    html = render_html(result)
+    summary = html[html.index('<section id="summary">'):html.index('<section id="scope">')]
+    assert "Read first:" in summary and "harmful outcome" in summary and "flagged" in summary
+    scope = html[html.index('<section id="scope">'):]
+    scope = scope[:scope.index("</section>")]
+    assert "1 is a harmful outcome" in scope and "Used as a ranking only" in scope
+    assert "scores are not probabilities: range 1–10" in scope
+    perf = html[html.index('<section id="performance">'):]
+    perf = perf[:perf.index("</section>")]
+    assert perf.count("not applicable (scores are not probabilities: range 1–10)") == 2
+    assert ">undefined<" not in perf
+    assert "qualif" not in visible_prose(html)
+    assert not re.search(r"\d{3} (?:percentage )?points", html)  # no '402 points'
+    console = "\n".join(summary_lines(result))
+    assert "favourable outcome = 1" not in console and "1 is a harmful outcome" in console
+    assert "Read first:" in console
+
+
+def test_an_assumed_favourable_positive_is_said_in_the_summary_first_lines():
+    result = _decile_audit("outcome")
+    assert result.spec.positive_note
+    html = render_html(result)
+    summary = html[html.index('<section id="summary">'):html.index("What we found")]
+    assert "Read first:" in summary and "as the favourable outcome" in summary
+    assert "--positive-is harmful" in summary
+    assert IDENTIFIER.findall(visible_prose(summary)) == []

@@ -107,7 +107,8 @@ def _lead(result: AuditResult, expl: Explanation) -> list[str]:
                         if p.is_model_input and p.columns]
     used = [c for c in protected_inputs if c in expl.features]
     if used:
-        lead.append(protected_inputs_lead(used))
+        lead.append(protected_inputs_lead(used, {p.columns[0]: p.family
+                                                 for p in result.spec.protected if p.columns}))
     return lead
 
 

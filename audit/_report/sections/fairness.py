@@ -71,11 +71,12 @@ def rank_key(c: CheckResult, intersection: bool) -> tuple[bool, int, float]:
     return intersection, DECISIONS.index(decision(c)), -(c.materiality or 0.0)
 
 
-def _sentence(c: CheckResult, table: AttributeTable, verb: str, noun: str) -> str:
+def _sentence(c: CheckResult, table: AttributeTable, verb: str, noun: str,
+              positive_is: str | None = None) -> str:
     """The plain sentence of one check, naming the group's and the reference's people."""
     g = people(table.family, c.group, noun, table.attribute)
     r = people(table.family, c.reference, noun, table.attribute)
-    return check_sentence(c, g, r, verb, noun)
+    return check_sentence(c, g, r, verb, noun, positive_is)
 
 
 def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSentence]:
@@ -94,7 +95,7 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
     out: list[GapSentence] = []
     seen: set[str] = set()
     for c in ordered:
-        text = _sentence(c, tables[c.attribute], verb, noun)
+        text = _sentence(c, tables[c.attribute], verb, noun, result.spec.positive_is)
         if text in seen:  # equalized odds often repeats the equal-opportunity sentence
             continue
         seen.add(text)
@@ -189,9 +190,7 @@ def _attribute(result: AuditResult, t: AttributeTable, gaps: list[GapSentence],
     """One attribute's table rows (shown and folded), selection chart, sentences and worst."""
     dp = {c.group: c for c in result.verdict.checks
           if c.attribute == t.attribute and c.criterion == "demographic_parity"}
-    outcomes: dict[str, Outcome] = {
-        g: ("insufficient_evidence" if decision(c) == "undecided" else c.outcome)
-        for g, c in dp.items()}
+    outcomes: dict[str, str] = {g: decision(c) for g, c in dp.items()}  # undecided draws as such
     chart = None
     if result.spec.task == "binary" and len(t.groups) >= 2:
         svg, alt = selection_chart(t, outcomes, result.verdict.policy.selection_rate_ratio_min,

@@ -53,4 +53,5 @@ def methodology_context(result: AuditResult) -> dict[str, Any]:
     thr = result.troublemakers.thresholds if result.troublemakers else FlagThresholds()
     return {"metrics": metrics, "criteria": criteria,
             "shap": [{"plain": a, "formula": b, "detail": c} for a, b, c in SHAP_FORMULAS],
-            **_score(result), "thresholds": flag_rules(thr), "glossary": glossary(verb, noun)}
+            **_score(result), "thresholds": flag_rules(thr),
+            "glossary": glossary(verb, noun, result.spec.positive_is)}

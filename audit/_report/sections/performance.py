@@ -19,6 +19,7 @@ from ..._words.report import (
     finite,
     fixed,
     regression_performance,
+    undefined_reason,
 )
 from ..format import cell
 from ._common import why_not_run, words
@@ -38,6 +39,8 @@ def _row(key: str, e: Estimate, binary: bool) -> dict[str, str]:
         c = cell(e, "pct")
     else:
         c = cell(e, "fixed" if binary and key != "mean_prediction" else "sig")
+    if c["reason"]:  # said in the row, not only in a tooltip
+        c["reason"] = undefined_reason(c["value"], c["reason"])
     return {"key": key, "label": md.label, "definition": md.definition, "formula": md.formula,
             **c}
 
@@ -87,6 +90,11 @@ def _baseline_rows(c: Complexity) -> list[dict[str, str]]:
         return []
     rows = [{"name": "Audited model", "what": c.model.description, "metric": fixed(c.model_metric),
              "how": MODEL_MEASURED_HOW, "score": fixed(c.model.score, 0)}]
+    if c.model_cv_metric is not None:  # the like-for-like copy the verdict used
+        folds = [v for v in c.model_cv_folds if v is not None and finite(v)]
+        rows.append({"name": "Audited model, retrained copy", "what": c.model.description,
+                     "metric": fixed(c.model_cv_metric), "how": baseline_how(c.cv, folds),
+                     "score": "–"})
     for b in c.baselines:
         folds = [v for v in b.fold_values if v is not None and finite(v)]
         rows.append({
@@ -105,8 +113,10 @@ def _baseline_sentences(c: Complexity) -> list[str]:
     if c.metric is not None and finite(c.model_metric) and base is not None \
             and finite(base.metric_value):
         assert c.model_metric is not None and base.metric_value is not None
+        model_value = (c.model_cv_metric if c.compared_on == "cross_validated"
+                       and c.model_cv_metric is not None else c.model_metric)  # what gain used
         return baseline_comparison(c.metric, c.metric_label, c.n_rows_used, base.metric_value,
-                                   c.model_metric, c.gain if c.gain is not None else 0.0,
+                                   model_value, c.gain if c.gain is not None else 0.0,
                                    c.thresholds.get("min_gain", 0.01))
     if c.reason:
         return [baseline_impossible(c.reason)]

@@ -18,8 +18,10 @@ from ..._words.report import (
     NO_DECISIVE,
     check_numbers,
     decisive_more,
+    outcome_meaning,
     policy_source,
     recommendation,
+    scores_meaning,
 )
 from ._common import criterion_title, table_of, who
 
@@ -122,4 +124,6 @@ def signed_context(result: AuditResult) -> dict[str, Any]:
         "decisions": DECISIONS,
         "policy_source": policy_source(policy.path if policy else None),
         "policy_sha256": result.provenance.policy_sha256,
+        "outcome_meaning": outcome_meaning(result.spec.positive_label, result.spec.positive_is),
+        "scores_line": scores_meaning(result.spec.scores_are_probabilities),
     }}

@@ -11,9 +11,10 @@ from ..._words.report import (
     VERDICT_TEXT,
     complexity_headline,
     direct_use_headline,
+    positive_first_line,
     proxy_headline,
 )
-from ..._words.text import isolate_names
+from ..._words.text import isolate, isolate_names
 from ..._words.verdict import counts_sentence
 from .fairness import GapSentence, decision, notable_gaps
 
@@ -74,6 +75,15 @@ def other_headlines(result: AuditResult) -> list[tuple[str, str, str]]:
     return out
 
 
+def positive_line(result: AuditResult) -> str:
+    """What the positive label was read as, when the audit assumed or inferred it."""
+    spec = result.spec
+    line = positive_first_line(spec.positive_note, spec.positive_label, spec.target,
+                               spec.positive_is, spec.positive_how)
+    # the column's name, quoted in the recorded note, becomes an isolated data value
+    return line.replace(f"'{spec.target}'", isolate(spec.target)) if spec.target else line
+
+
 def summary_context(result: AuditResult) -> dict[str, Any]:
     """What the summary section needs (also all a notebook shows): no charts."""
     return {
@@ -82,6 +92,7 @@ def summary_context(result: AuditResult) -> dict[str, Any]:
         "verdict": result.verdict.verdict,
         "verdict_text": VERDICT_TEXT[result.verdict.verdict],
         "reasons": [(code, title_of(code)) for code in result.verdict.reasons],
+        "positive_line": positive_line(result),
         "headlines": headlines(result, 5),
         "check_counts": check_counts(result) if result.verdict.checks else "",
         "other_headlines": other_headlines(result)[:2],
