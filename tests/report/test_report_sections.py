@@ -182,7 +182,7 @@ def test_flags_tables_recommendation_and_what_if(result):
     assert 'id="flags"' in html
     assert "<code>zone</code>" in html and "gives away race" in html
     assert "How strongly each input reveals a protected attribute" in html
-    assert "Why dropping a proxy rarely removes bias" in html
+    assert "Would dropping a flagged input help?" in html
     term = tm.loss_terms[0]
     assert f"{term.constraint}({term.bound_name}={term.bound:g})" in html
     assert "<pre><code>" in html and "ExponentiatedGradient" in html
