@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from .._result.tables import Estimate
 from .._words.numbers import percent as pct
-from .._words.report import ci_text, finite, fixed, num, sig
+from .._words.report import ci_text, finite, fixed, num, range_text, sig
 from .._words.text import ISOLATE_CLOSE, ISOLATE_OPEN, isolate, isolated_parts, visible
 
 __all__ = ["attr_text", "cell", "ci_text", "count", "filters", "html_text", "num", "pct",
@@ -80,7 +80,7 @@ def signed_points(x: float | None) -> str:
 def filters() -> dict[str, object]:
     """The jinja filters the templates use."""
     return {"num": num, "pct": pct, "count": count, "ci": ci_text, "points": signed_points,
-            "iso": isolate, "attr": attr_text}
+            "iso": isolate, "attr": attr_text, "upto": range_text}
 
 
 def _pct_cell(x: float | None) -> str:

@@ -172,6 +172,7 @@ def test_ranges_print_cleanly(demo_html):
     assert num(-0.0001, 3) == "0.000" and num(-0.25) == "−0.25"
     assert not re.search(r"-0\.0+\b(?!\d)", demo_html)
     assert not re.search(r"\d–-\d", demo_html)
+    assert "–−" not in demo_html  # group-table intervals: '−0.17 to −0.01', not '−0.17–−0.01'
 
 
 def test_charts_are_images_with_titles_and_badge_colours(demo_html):
