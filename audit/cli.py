@@ -99,8 +99,8 @@ def cli() -> None:
 @click.option("--no-explain", is_flag=True, default=None, help="Skip the SHAP explanations.")
 @click.option("--explain-rows", type=int,
               help="Rows in the SHAP explanation sample. Default: every row when the "
-                   "explainer's measured speed fits the SHAP stage's time budget, else as many "
-                   "as fit.")
+                   "cost model's estimate (not a timing) fits the SHAP stage's time budget, else "
+                   "as many as fit.")
 @click.option("--no-what-if", is_flag=True, default=None,
               help="Skip retraining the model under a fairness constraint.")
 @click.option("--budget", type=float, metavar="SECONDS",
