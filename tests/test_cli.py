@@ -42,7 +42,7 @@ def test_run_writes_report_and_json(capsys, tmp_path, small_files):
     code, err = run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
     assert code in (0, 1), err
     doc = json.loads((tmp_path / "r.json").read_text())
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     assert doc["spec"]["target"] == "target"
     assert {p["name"] for p in doc["spec"]["protected"]} == {"race", "gender", "geography"}
     html = (tmp_path / "r.html").read_text()
@@ -278,8 +278,30 @@ def test_render_rejects_other_schema_version(capsys, tmp_path, small_files):
     code, err = run_cli(capsys, "render", str(old), "-o", str(tmp_path / "x.html"))
     assert code == 2
     assert err.strip() == (f"audit: error: '{old}': audit JSON has schema_version '0.9' - this "
-                           "version of model-audit reads '1.0'; re-run the audit with this version")
+                           "version of model-audit reads '1.0' or '1.1'; re-run the audit with this version")
     assert not (tmp_path / "x.html").exists()
+
+
+def test_render_reads_schema_1_0(capsys, tmp_path, small_files):
+    """A 1.0 file (before the fields added in 1.1) still renders and diffs."""
+    model, data = small_files
+    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
+    doc = json.loads((tmp_path / "r.json").read_text())
+    doc["schema_version"] = "1.0"
+    for check in doc["verdict"]["checks"]:
+        for key in ("decision", "decision_interval", "decision_confidence", "materiality"):
+            check.pop(key)
+    doc["verdict"].pop("rules")
+    for key in ("positive_is", "positive_how", "positive_note", "scores_how"):
+        doc["spec"].pop(key)
+    doc["provenance"].pop("policy_sha256")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    code, err = run_cli(capsys, "render", str(old), "-o", str(tmp_path / "x.html"))
+    assert code == 0, err
+    assert doc["verdict"]["verdict"] in (tmp_path / "x.html").read_text()
+    code, err = run_cli(capsys, "diff", str(old), str(tmp_path / "r.json"))
+    assert code in (0, 1), err
 
 
 def test_policy_show_and_custom_policy(capsys, tmp_path, small_files):

@@ -16,7 +16,13 @@ from .tables import AttributeTable
 from .troublemakers import Troublemakers
 from .verdict import Verdict
 
-SCHEMA_VERSION = "1.0"
+#: 1.1 (December 2026) added fields only: each check's decision, decision interval and
+#: materiality, the verdict's rules, the scores' and the positive label's meaning, the SHAP
+#: sample's basis, the proxy rule and each flag's recommendation, the complexity's
+#: like-with-like comparison, the policy's sha256. A 1.0 file reads with those empty.
+SCHEMA_VERSION = "1.1"
+#: Versions this release reads (older minor versions lack only fields added since).
+READABLE_VERSIONS = ("1.0", SCHEMA_VERSION)
 
 
 @dataclass(frozen=True)
@@ -85,10 +91,10 @@ class AuditResult:
         """Rebuild a result from :meth:`to_dict` output; other schema versions are refused."""
 
         found = data.get("schema_version") if isinstance(data, dict) else None
-        if found != SCHEMA_VERSION:
+        if found not in READABLE_VERSIONS:
             raise InputError(
                 f"audit JSON has schema_version {found!r} - this version of model-audit reads "
-                f"{SCHEMA_VERSION!r}; re-run the audit with this version"
+                f"{' or '.join(map(repr, READABLE_VERSIONS))}; re-run the audit with this version"
             )
         try:
             result: AuditResult = from_jsonable(cls, data)

@@ -41,4 +41,4 @@ def test_wheel_installs_and_runs_from_temp_dir(tmp_path, small_files):
     assert where[1].startswith(str(env_dir)) and where[1].endswith("_templates"), where
     html = (work / "audit_report.html").read_text()
     assert "<h2>Fairness by group</h2>" in html
-    assert json.loads((work / "audit.json").read_text())["schema_version"] == "1.0"
+    assert json.loads((work / "audit.json").read_text())["schema_version"] == "1.1"
