@@ -61,6 +61,37 @@ def outcome_words(positive_is: str | None, verb: str | None = None) -> OutcomeWo
                         f"qualified but were not {v}")
 
 
+#: Check titles that name the decision, worded for the audit's outcome verb: the registry
+#: (``audit._result.checks``) keeps the stable default title for the JSON; prose shows these.
+_FAVOURABLE_TITLES = {
+    "FAIR001": "Some groups are {verb} far less or more often (four-fifths rule)",
+}
+_HARMFUL_TITLES = {
+    "FAIR001": "Some groups are {verb} far less or more often (four-fifths rule)",
+    "FAIR002": "People who had the outcome are missed more often in some groups "
+               "(equal opportunity)",
+    "FAIR004": "In some groups, fewer of the people {verb} truly had the outcome "
+               "(predictive parity)",
+}
+
+
+def worded_title(code: str, title: str, words: OutcomeWords) -> str:
+    """A check's title in the audit's own words: "approved" or "flagged" instead of the
+    registry's "selected", and no "qualified" for a harmful positive (a risk flag).
+
+    ``title`` is the registry's default, returned as it is for checks whose title does
+    not name the decision.
+
+    >>> worded_title("FAIR001", "x", outcome_words("favourable", "approved"))
+    'Some groups are approved far less or more often (four-fifths rule)'
+    >>> worded_title("FAIR002", "x", outcome_words("harmful"))[:38]
+    'People who had the outcome are missed '
+    """
+    table = _HARMFUL_TITLES if words.positive_is == "harmful" else _FAVOURABLE_TITLES
+    template = table.get(code)
+    return template.format(verb=words.verb) if template else title
+
+
 # --------------------------------------------------------------------------- tables
 
 #: Reason of an estimate whose point value exists but whose interval does not.

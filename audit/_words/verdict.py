@@ -29,6 +29,15 @@ DECISION_RULE = (
     "UNDECIDED if a protected attribute has no judged comparison; else REVIEW if any "
     "check's interval crosses a limit (whether it needs review or cannot be decided); else "
     "PASS. With --strict, REVIEW and UNDECIDED both exit 1.")
+#: The reading guide's legend of a check's marks; the verdict rule itself is printed from
+#: ``verdict.rules["decision"]`` (:data:`DECISION_RULE`), the one source of truth.
+MARKS_LEGEND = (
+    f"Each check is marked {DECISION_MARK['pass']} (the gap is inside the policy's limit, even "
+    f"allowing for uncertainty), {DECISION_MARK['review']} (a real gap that may exceed the "
+    f"limit), {DECISION_MARK['undecided']} (too little data to tell whether the gap is inside "
+    f"or beyond the limit) or {DECISION_MARK['fail']} (the gap is beyond the limit, even "
+    "allowing for uncertainty). The audit's verdict is PASS, REVIEW, UNDECIDED or FAIL by "
+    "this rule:")
 MATERIALITY_RULE = (
     "Materiality ranks checks for the summary: the gap's size in units of the policy's "
     "limit (1 = at the limit; ratios on a log scale, so 0.64 and 1/0.64 weigh the same; "
@@ -175,3 +184,13 @@ def largest_gap(group: str, kind: str, metric: str, value: float | None, referen
         return f"Largest: {g}, scores {pts} {side} the observed rate."
     side = "above" if value > 0 else "below"
     return f"Largest: {g}, {pts} {side} {r} ({metric.replace('_', ' ')})."
+
+
+def own_check(criterion: str, decision_label: str) -> str:
+    """A reference row's note for a check that compares the reference group with itself
+    (calibration: its scores against its own outcomes), not with the reference.
+
+    >>> own_check("calibration", "○ cannot be decided")
+    'its own calibration: ○ cannot be decided'
+    """
+    return f"its own {criterion}: {decision_label}"

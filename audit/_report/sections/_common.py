@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from ..._result.audit import AuditResult
 from ..._result.checks import CRITERION_CHECKS
+from ..._result.findings import title_of
 from ..._result.metrics import CRITERIA
 from ..._result.tables import AttributeTable
-from ..._words.fairness import DEFAULT_VERB, outcome_words
+from ..._words.fairness import DEFAULT_VERB, OutcomeWords, outcome_words, worded_title
 from ..._words.report import not_run, people
+
+
+def outcome_words_of(result: AuditResult) -> OutcomeWords:
+    """The audit's outcome words (its verb, 'flagged' for a harmful positive unless set)."""
+    cfg = result.provenance.config
+    positive_is = getattr(result.spec, "positive_is", None)
+    return outcome_words(positive_is, cfg.get("outcome_verb", DEFAULT_VERB))
 
 
 def words(result: AuditResult) -> tuple[str, str]:
     """The outcome verb ('approved'; 'flagged' for a harmful positive unless configured)
     and the subject noun ('applicants')."""
-    cfg = result.provenance.config
-    positive_is = getattr(result.spec, "positive_is", None)
-    verb = outcome_words(positive_is, cfg.get("outcome_verb", DEFAULT_VERB)).verb
-    return verb, cfg.get("subject_noun", "people")
+    return outcome_words_of(result).verb, result.provenance.config.get("subject_noun", "people")
+
+
+def check_title(result: AuditResult, code: str) -> str:
+    """A check's title as prose shows it: in the audit's outcome words ('approved',
+    'flagged'); the JSON and the technical details keep the registry's title."""
+    return worded_title(code, title_of(code), outcome_words_of(result))
 
 
 def why_not_run(result: AuditResult, *keys: str) -> str:
@@ -37,10 +48,11 @@ def who(result: AuditResult, attribute: str, group: str) -> str:
     return people(family, group, noun, attribute)
 
 
-def criterion_title(key: str) -> str:
-    """The title of a criterion's check, else its label, else the key in words."""
+def criterion_title(result: AuditResult, key: str) -> str:
+    """The title of a criterion's check (in the audit's outcome words), else its label,
+    else the key in words."""
     check = CRITERION_CHECKS.get(key)
     if check is not None:
-        return check.title
+        return check_title(result, check.code)
     crit = CRITERIA.get(key)
     return crit.label if crit is not None else key.replace("_", " ")

@@ -8,7 +8,7 @@ from typing import Any
 from ..._result.audit import AuditResult
 from ..._result.checks import CRITERION_CHECKS
 from ..._result.findings import Outcome
-from ..._result.metrics import METRICS
+from ..._result.metrics import CRITERIA, METRICS
 from ..._result.tables import AttributeTable
 from ..._result.verdict import DECISIONS, CheckResult, Decision, decision_of
 from ..._words.report import (
@@ -25,6 +25,7 @@ from ..._words.verdict import (
     folded_rows,
     material_review_next,
     min_group_rule,
+    own_check,
     table_caption,
     which_interval_decides,
 )
@@ -152,6 +153,12 @@ def _cell(checks: list[CheckResult]) -> dict[str, str]:
             "decided_long": _decided_text(c) if told else ""}
 
 
+def criterion_label(key: str) -> str:
+    """A criterion's short name in words ('equal opportunity', 'calibration')."""
+    crit = CRITERIA.get(key)
+    return crit.label if crit is not None else key.replace("_", " ")
+
+
 def _rows(result: AuditResult, t: AttributeTable) -> list[dict[str, Any]]:
     """Each group row with its marks: per metric column and for the whole row."""
     mine = [c for c in result.verdict.checks if c.attribute == t.attribute]
@@ -162,8 +169,13 @@ def _rows(result: AuditResult, t: AttributeTable) -> list[dict[str, Any]]:
         for c in checks:
             by_metric.setdefault(c.metric, []).append(c)
         row = _cell(checks) if checks else None
-        rows.append({"g": g, "is_ref": g.group == t.reference, "result": row,
-                     "cells": {k: _cell(v) for k, v in by_metric.items()}})
+        is_ref = g.group == t.reference
+        rows.append({"g": g, "is_ref": is_ref, "result": row,
+                     "cells": {k: _cell(v) for k, v in by_metric.items()},
+                     # the reference is not compared with itself: its row names the checks
+                     # that do apply to it (calibration compares it with its own outcomes)
+                     "ref_checks": [own_check(criterion_label(c.criterion), _cell([c])["label"])
+                                    for c in checks] if is_ref else []})
     return rows
 
 

@@ -120,14 +120,14 @@ def _drop(result: AuditResult, tm: Troublemakers) -> list[str]:
     return [*DROP_INTRO, *(advice_plain(f, can_retrain=can_retrain(result)) for f in proxies)]
 
 
-def _term_row(t: LossTerm) -> dict[str, Any]:
+def _term_row(result: AuditResult, t: LossTerm) -> dict[str, Any]:
     """One recommended constraint: the call to make and what it targets."""
     bound = "" if t.bound is None else f"{t.bound:g}"
     call = (f"{t.constraint}({t.loss}, {t.bound_name}={bound or '…'})" if t.loss
             else f"{t.constraint}({t.bound_name}={bound or '…'})")
     return {
         "attribute": t.attribute,
-        "criterion": criterion_title(t.criterion),
+        "criterion": criterion_title(result, t.criterion),
         "outcome": t.outcome,
         "call": call,
         "features": ", ".join(t.features) if t.features else "–",
@@ -159,7 +159,7 @@ def flags_context(result: AuditResult) -> dict[str, Any]:
         return {"ran": False, "why": why_not_run(result, "troublemakers", "flags"), "intro": [],
                 "flags": [], "proxies": [], "n_proxies": 0, "recover": [], "drop": [],
                 "terms": [], "more_terms": [], "top_term": None, "what_if": None, "notes": []}
-    terms = [_term_row(t) for t in tm.loss_terms]
+    terms = [_term_row(result, t) for t in tm.loss_terms]
     thr: FlagThresholds = tm.thresholds
     return {
         "ran": True,
@@ -213,7 +213,7 @@ def what_if_context(result: AuditResult, w: WhatIf,
     binary = result.spec.task == "binary"
     metric = w.performance_metric or ("accuracy" if binary else "mean absolute error")
     experiments = [{
-        "title": f"{isolate(e.attribute)}: {criterion_title(e.criterion)}",
+        "title": f"{isolate(e.attribute)}: {criterion_title(result, e.criterion)}",
         "gap_metric": e.gap_metric,
         "n_groups": len(e.groups_compared),
         "sentences": [s for s in (_target(terms, e.constraint, e.criterion, e.attribute),)

@@ -9,6 +9,7 @@ from ..._result.complexity import SCORE_FORMULA, WEIGHTS
 from ..._result.metrics import CRITERIA, METRICS
 from ..._result.troublemakers import FlagThresholds
 from ..._words.report import SHAP_FORMULAS, flag_rules, glossary, weights_text
+from ..._words.verdict import DECISION_RULE, MARKS_LEGEND
 from ._common import words
 
 
@@ -51,7 +52,9 @@ def methodology_context(result: AuditResult) -> dict[str, Any]:
     verb, noun = words(result)
     metrics, criteria = _measures(result.spec.task)
     thr = result.troublemakers.thresholds if result.troublemakers else FlagThresholds()
-    return {"metrics": metrics, "criteria": criteria,
+    return {"metrics": metrics, "criteria": criteria, "marks_legend": MARKS_LEGEND,
+            # the rule as the result recorded it (verdict.rules), the documented one if absent
+            "decision_rule": result.verdict.rules.get("decision") or DECISION_RULE,
             "shap": [{"plain": a, "formula": b, "detail": c} for a, b, c in SHAP_FORMULAS],
             **_score(result), "thresholds": flag_rules(thr),
             "glossary": glossary(verb, noun, result.spec.positive_is)}

@@ -98,7 +98,7 @@ def _blocks(result: AuditResult, checks: list[CheckResult]) -> list[dict[str, An
         if key not in blocks:
             table = table_of(result, c.attribute)
             blocks[key] = {
-                "outcome": c.outcome, "what": criterion_title(c.criterion),
+                "outcome": c.outcome, "what": criterion_title(result, c.criterion),
                 "attribute": c.attribute, "anchor": _anchor(result, c.attribute),
                 "combination": table is not None and table.family == "intersection",
                 "reference": who(result, c.attribute, c.reference), "limit": limit, "rows": []}

@@ -16,6 +16,7 @@ from ..._words.report import (
 )
 from ..._words.text import isolate, isolate_names
 from ..._words.verdict import counts_sentence
+from ._common import check_title
 from .fairness import GapSentence, decision, notable_gaps
 
 #: Most gap findings of one attribute in the summary (so one attribute cannot fill it).
@@ -91,7 +92,8 @@ def summary_context(result: AuditResult) -> dict[str, Any]:
         "spec": result.spec,
         "verdict": result.verdict.verdict,
         "verdict_text": VERDICT_TEXT[result.verdict.verdict],
-        "reasons": [(code, title_of(code)) for code in result.verdict.reasons],
+        "reasons": [(code, check_title(result, code)) for code in result.verdict.reasons],
+        "reason_codes": [(code, title_of(code)) for code in result.verdict.reasons],
         "positive_line": positive_line(result),
         "headlines": headlines(result, 5),
         "check_counts": check_counts(result) if result.verdict.checks else "",

@@ -1,0 +1,157 @@
+"""The compliance reviewer's finishing pass (issue 10): titles in the audit's own words, the
+reference row, the verdict rule read from the result, captions in every section, the
+retrained copy named apart, clean minus signs and the recoverability the rule uses."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from audit._report import render_html
+from audit._report.sections.flags import flags_context
+from audit._result.audit import AuditResult
+from audit._result.findings import REGISTRY
+from audit._words.explain import driver_sentence
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "tests" / "data" / "demo_full.json.gz"
+
+
+@pytest.fixture(scope="module")
+def demo() -> AuditResult:
+    return AuditResult.from_dict(json.loads(gzip.open(DEMO, "rt", encoding="utf-8").read()))
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo) -> str:
+    return render_html(demo)
+
+
+def _section(page: str, name: str) -> str:
+    start = page.index(f'<section id="{name}"')
+    return page[start:page.index("</section>", start)]
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<(style|svg|script|title|pre)\b.*?</\1>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"\s+", " ", text).replace("\u2068", "").replace("\u2069", "")
+
+
+def _harmful(demo: AuditResult) -> AuditResult:
+    config = {k: v for k, v in demo.provenance.config.items() if k != "outcome_verb"}
+    return replace(demo, spec=replace(demo.spec, positive_is="harmful"),
+                   provenance=replace(demo.provenance, config=config))
+
+
+# ------------------------------------------------------------------ 1. titles in the audit's words
+
+
+def test_titles_use_the_outcome_verb_in_prose_and_the_registry_title_in_details(demo,
+                                                                                 demo_html):
+    assert "FAIR001" in demo.verdict.reasons and demo.provenance.config["outcome_verb"] == "approved"
+    summary = _text(_section(demo_html, "summary"))
+    reasons = summary[summary.index("Reasons:"):summary.index("Check codes")]
+    assert "Some groups are approved far less or more often (four-fifths rule)" in reasons
+    assert "selected" not in reasons
+    # the stable code and the registry's title stay, as technical details (and in the JSON)
+    assert f"FAIR001 {REGISTRY['FAIR001'].title}" in summary
+    signoff = _text(_section(demo_html, "signoff"))
+    assert "approved far less or more often" in signoff and "selected" not in signoff
+
+
+def test_titles_of_a_harmful_positive_say_flagged_and_never_qualified(demo):
+    harmful = _harmful(demo)
+    page = render_html(harmful)
+    prose = " ".join(_text(_section(page, s)) for s in ("summary", "decisive", "signoff"))
+    prose = prose.replace(REGISTRY["FAIR001"].title, "")  # the technical-details line
+    assert "flagged far less or more often" in prose
+    assert "selected" not in prose and "Qualified" not in prose and "qualified" not in prose
+    flags = flags_context(harmful)
+    titles = [t["criterion"] for t in flags["terms"]] + [
+        e["title"] for e in (flags["what_if"] or {}).get("experiments", [])]
+    assert titles and not [t for t in titles if "ualified" in t or "selected" in t]
+
+
+# ------------------------------------------------------------------ 2. the reference row
+
+
+def test_reference_row_is_not_judged_against_itself(demo_html):
+    fairness = _section(demo_html, "fairness")
+    refs = re.findall(r'<tr class="ref[^"]*">(.*?)</tr>', fairness, re.S)
+    assert refs
+    for row in refs:
+        result = _text(re.search(r'<td class="result">(.*?)</td>', row, re.S).group(1))
+        assert result.startswith("reference"), result
+        # a check that does apply to the reference (calibration) is worded as its own
+        assert "cannot be decided" not in result or "its own calibration" in result
+    assert any("its own calibration" in _text(r) for r in refs)
+
+
+# ------------------------------------------------------------------ 3. the verdict rule
+
+
+def test_reading_guide_states_the_recorded_verdict_rule(demo, demo_html):
+    guide = _text(_section(demo_html, "methodology"))
+    from audit._words.verdict import DECISION_RULE
+
+    rule = demo.verdict.rules.get("decision", DECISION_RULE)  # an older JSON: the documented
+    assert rule in guide
+    for word in ("UNDECIDED", "REVIEW", "cannot be decided", "needs review", "may exceed"):
+        assert word in guide, word
+    # one source of truth: a different recorded rule is what the guide prints
+    other = replace(demo, verdict=replace(demo.verdict, rules={
+        **demo.verdict.rules, "decision": "A rule recorded in this audit.json."}))
+    assert "A rule recorded in this audit.json." in _text(_section(render_html(other),
+                                                                 "methodology"))
+
+
+# ------------------------------------------------------------------ 4. captions and row headers
+
+
+@pytest.mark.parametrize("name", ["complexity", "flags"])
+def test_complexity_and_troublemaker_tables_have_captions_and_row_headers(demo_html, name):
+    tables = re.findall(r"<table[^>]*>(.*?)</table>", _section(demo_html, name), re.S)
+    assert tables
+    assert [t[:120] for t in tables if "<caption>" not in t] == []
+    assert [t[:120] for t in tables if 'scope="row"' not in t and "<tbody" in t] == []
+
+
+# ------------------------------------------------------------------ 5. the retrained copy
+
+
+def test_retrained_copy_is_named_apart_from_the_audited_model(demo):
+    c = demo.complexity
+    assert c is not None
+    retrained = replace(demo, complexity=replace(
+        c, compared_on="cross_validated", model_cv_metric=0.795, model_cv_folds=(0.79, 0.8),
+        gain=0.795 - next(b.metric_value for b in c.baselines if b.key == c.compared_with)))
+    text = _text(_section(render_html(retrained), "performance"))
+    assert "the audited model's was 0.795" not in text
+    assert "a retrained copy of the audited model scored 0.795 on rows it did not see" in text
+    assert f"the audited model itself: {c.model_metric:.3f} on the audit rows" in text
+
+
+# ------------------------------------------------------------------ 6. minus signs
+
+
+def test_driver_sentence_prints_true_minus_signs():
+    from audit._result.explanation import DriverItem
+
+    d = DriverItem("income", -0.7401, -0.799, -0.681, 0.8, -3.14, "lowers")
+    s = driver_sentence(attribute="race", group="B", reference="A", units="log-odds",
+                        gap=-0.5, gap_pp=-4.0, direction="lower", drivers=[d])
+    assert "income −0.74 (95% interval −0.799 to −0.681), about −3.1 pp" in s
+    assert not re.search(r"(?<![\w-])-\d", s)
+
+
+def test_no_ascii_minus_or_negative_zero_in_the_visible_text(demo_html):
+    text = _text(demo_html)
+    assert not re.search(r"(?<![\w/.-])-\d", text), re.findall(r".{40}(?<![\w/.-])-\d.{20}", text)
+    assert not re.search(r"[−-]0\.0+(?![\d])", text)
