@@ -7,6 +7,7 @@ import re
 from markupsafe import Markup, escape
 
 from .._result.tables import Estimate
+from .._words.numbers import MINUS, signed
 from .._words.numbers import percent as pct
 from .._words.report import ci_text, finite, fixed, num, range_text, sig
 from .._words.text import ISOLATE_CLOSE, ISOLATE_OPEN, isolate, isolated_parts, visible
@@ -73,8 +74,9 @@ def count(n: int | float) -> str:
 
 
 def signed_points(x: float | None) -> str:
-    """A difference of proportions as signed points: 0.12 -> '+12.0', '–' if undefined."""
-    return "–" if x is None else f"{100 * x:+.1f}"
+    """A difference of proportions as signed points: 0.12 -> '+12.0', -0.12 -> '−12.0'
+    (true minus, never '−0.0'), '–' if undefined."""
+    return "–" if x is None else _pts_cell(x)
 
 
 def filters() -> dict[str, object]:
@@ -88,14 +90,14 @@ def _pct_cell(x: float | None) -> str:
 
 
 def _pp_cell(x: float | None) -> str:
-    return f"{100 * x:.1f}" if finite(x) else "–"  # type: ignore[operator]
+    return signed(100 * x, 1) if finite(x) else "–"  # type: ignore[operator]
 
 
 def _pts_cell(x: float | None) -> str:
     if not finite(x):
         return "–"
     text = f"{100 * x:+.1f}"  # type: ignore[operator]
-    return "0.0" if text in ("+0.0", "-0.0") else text
+    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", MINUS)
 
 
 def cell(e: Estimate | None, fmt: str = "fixed", digits: int = 3) -> dict[str, str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._result.explanation import DriverItem
+from .numbers import sig, sig_span
 
 # --------------------------------------------------------------------------- sampling
 
@@ -223,18 +224,14 @@ def side_not_sampled(label: str, is_reference: bool) -> str:
 # --------------------------------------------------------------------------- drivers
 
 
-def _signed(x: float) -> str:
-    """A contribution with its sign, 3 significant digits."""
-    return f"{x:+.3g}"
-
-
 def _driver_part(d: DriverItem) -> str:
-    """One driver in the technical sentence: value, interval, percentage points."""
-    txt = f"{d.feature} {_signed(d.contribution)}"
+    """One driver in the technical sentence: value, interval, percentage points (true
+    minus signs, no negative zero)."""
+    txt = f"{d.feature} {sig(d.contribution, 3, plus=True)}"
     if d.lo is not None and d.hi is not None:
-        txt += f" (95% interval {d.lo:.3g} to {d.hi:.3g})"
+        txt += f" (95% interval {sig_span(d.lo, d.hi)})"
     if d.pp is not None:
-        txt += f", about {d.pp:+.2g} pp"
+        txt += f", about {sig(d.pp, 2, plus=True)} pp"
     return txt
 
 
@@ -258,8 +255,8 @@ def driver_sentence(
     >>> driver_sentence(attribute="sex", group="f", reference="m", units="log-odds",
     ...     gap=-0.5, gap_pp=-4.0, direction="lower", drivers=[d])  # doctest: +NORMALIZE_WHITESPACE
     "On sex, the mean model output for 'f' is 0.5 lower than for 'm' (log-odds), 4 percentage
-     points of average score (mean predicted probability). Largest drivers: income -0.4 (95%
-     interval -0.5 to -0.3), about -3.1 pp."
+     points of average score (mean predicted probability). Largest drivers: income −0.4 (95%
+     interval −0.5 to −0.3), about −3.1 pp."
     """
     head = (
         f"On {attribute}, the mean model output for '{group}' is "

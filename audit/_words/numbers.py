@@ -58,3 +58,26 @@ def span(lo: float, hi: float, digits: int = 2) -> str:
     ('−0.11 to −0.01', '0.00 to 0.02')
     """
     return f"{signed(lo, digits)} to {signed(hi, digits)}"
+
+
+def sig(x: float, digits: int = 3, plus: bool = False) -> str:
+    """A number to ``digits`` significant digits, a true minus sign, never a negative zero;
+    ``plus`` marks positive numbers with '+'.
+
+    >>> sig(-0.799), sig(0.0004321), sig(-0.0), sig(0.4, plus=True), sig(-3.14, 2, True)
+    ('−0.799', '0.000432', '0', '+0.4', '−3.1')
+    """
+    text = f"{x:.{digits}g}"
+    if text.startswith("-"):
+        body = text[1:]
+        return body if float(body) == 0 else MINUS + body
+    return f"+{text}" if plus and float(text) != 0 else text
+
+
+def sig_span(lo: float, hi: float, digits: int = 3) -> str:
+    """An interval as 'lo to hi' to ``digits`` significant digits, clean signs on both ends.
+
+    >>> sig_span(-0.799, -0.681)
+    '−0.799 to −0.681'
+    """
+    return f"{sig(lo, digits)} to {sig(hi, digits)}"

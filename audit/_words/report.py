@@ -29,6 +29,7 @@ from . import complexity as complexity_words
 from .fairness import outcome_words
 from .inputs import age_people
 from .numbers import MINUS, percent, signed, span
+from .numbers import sig as signed_sig
 from .text import ISOLATE_OPEN, isolate
 from .troublemakers import advice_next, labelled_inputs, proxy_rule
 
@@ -578,16 +579,37 @@ def baseline_not_run(why: str) -> str:
 
 
 def baseline_comparison(metric: str, metric_label: str, n_rows: int, baseline_value: float,
-                        model_value: float, gain: float, tolerance: float) -> list[str]:
-    """Two sentences comparing the audited model with the simple one on the same rows."""
+                        model_value: float, gain: float, tolerance: float,
+                        audit_value: float | None = None) -> list[str]:
+    """Two sentences comparing the audited model with the simple one on the same rows.
+
+    With ``audit_value`` (the audited model's own value on the audit rows), ``model_value``
+    is its retrained copy's cross-validated value, which the comparison used; the two are
+    named apart.
+
+    >>> baseline_comparison("roc_auc", "AUC", 6000, 0.77, 0.795, 0.025, 0.01, 0.81)[0]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'We also trained a simple model that a person can read in full. On the same 6,000 rows,
+    its AUC was 0.770 on rows it did not see; a retrained copy of the audited model scored
+    0.795 on rows it did not see (the audited model itself: 0.810 on the audit rows).'
+    """
     label = _METRIC_PLAIN.get(metric, metric_label)
-    out = [f"We also trained a simple model that a person can read in full. On the same "
-           f"{n_rows:,} rows, its {label} was {fixed(baseline_value)}; the audited "
-           f"model's was {fixed(model_value)}."]
+    if audit_value is None:
+        out = [f"We also trained a simple model that a person can read in full. On the same "
+               f"{n_rows:,} rows, its {label} was {fixed(baseline_value)}; the audited "
+               f"model's was {fixed(model_value)}."]
+        who = "the audited model"
+    else:
+        out = [f"We also trained a simple model that a person can read in full. On the same "
+               f"{n_rows:,} rows, its {label} was {fixed(baseline_value)} on rows it did not "
+               f"see; a retrained copy of the audited model scored {fixed(model_value)} on "
+               f"rows it did not see (the audited model itself: {fixed(audit_value)} on the "
+               f"audit rows)."]
+        who = "the audited model's retrained copy"
     if abs(gain) < tolerance:
-        out.append("So the audited model is about as good as the simple one.")
+        out.append(f"So {who} is about as good as the simple one.")
     elif gain > 0:
-        out.append(f"So the audited model is better, by {gain:.3f}.")
+        out.append(f"So {who} is better, by {gain:.3f}.")
     else:
         out.append(f"So the simple model is better, by {-gain:.3f}.")
     return out
@@ -1215,10 +1237,12 @@ def gap_drivers_alt(units: str, attribute: str, group: str, reference: str,
     if reason is not None or gap is None:
         return (f"Chart of the drivers of the gap between {isolate(group)} and "
                 f"{isolate(reference)} on {isolate(attribute)}; no decomposition: {reason}.")
-    names = ", ".join(f"{isolate(name)} ({value:+.3g})" for name, value in lead[:3])
+    names = ", ".join(f"{isolate(name)} ({signed_sig(value, plus=True)})"
+                      for name, value in lead[:3] if value is not None)
     pp = ("" if gap_pp is None
-          else f" ({gap_pp:+.3g} percentage points of predicted probability)")
-    return (f"Bar chart of how much each input contributes to the gap of {gap:+.3g} "
+          else f" ({signed_sig(gap_pp, plus=True)} percentage points of predicted probability)")
+    return (f"Bar chart of how much each input contributes to the gap of "
+            f"{signed_sig(gap, plus=True)} "
             f"{units}{pp} between {isolate(group)} and {isolate(reference)} on "
             f"{isolate(attribute)}, with 95% "
             f"bootstrap intervals; the largest contributions are {names}.")

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..._result.audit import AuditResult
 from ..._result.explanation import DriverSummary, Explanation, GapDecomposition
+from ..._words.explain import driver_sentence
 from ..._words.report import (
     BEESWARM_CAPTION,
     CHARTS_LEFT_OUT,
@@ -130,7 +131,10 @@ def _gap_sentences(result: AuditResult, expl: Explanation, attribute: str,
         s = _summary(expl, attribute, group)
         if s is not None:
             plain.append(gap_text(result, s, expl.output_space))
-            technical.append(s.sentence)
+            # worded again from its facts, so a stored audit.json prints clean minus signs too
+            technical.append(driver_sentence(
+                attribute=s.attribute, group=s.group, reference=s.reference, units=s.units,
+                gap=s.gap, gap_pp=s.gap_pp, direction=s.direction, drivers=s.drivers))
         else:
             d = _decomposition(expl, attribute, group)
             reason = d.reason if d is not None and d.reason else NO_ROWS_SAMPLED

@@ -113,11 +113,13 @@ def _baseline_sentences(c: Complexity) -> list[str]:
     if c.metric is not None and finite(c.model_metric) and base is not None \
             and finite(base.metric_value):
         assert c.model_metric is not None and base.metric_value is not None
-        model_value = (c.model_cv_metric if c.compared_on == "cross_validated"
-                       and c.model_cv_metric is not None else c.model_metric)  # what gain used
+        retrained = c.compared_on == "cross_validated" and c.model_cv_metric is not None
+        model_value = c.model_cv_metric if retrained else c.model_metric  # what gain used
+        assert model_value is not None
         return baseline_comparison(c.metric, c.metric_label, c.n_rows_used, base.metric_value,
                                    model_value, c.gain if c.gain is not None else 0.0,
-                                   c.thresholds.get("min_gain", 0.01))
+                                   c.thresholds.get("min_gain", 0.01),
+                                   c.model_metric if retrained else None)
     if c.reason:
         return [baseline_impossible(c.reason)]
     return []
