@@ -66,3 +66,65 @@ def test_recoverability_fits_are_bounded() -> None:
     rows = proxies._recover_rows(target, seed=0)
     assert len(rows) == proxies.RECOVER_MAX_ROWS
     assert np.bincount(target[rows]).min() >= 190  # every group kept in proportion
+
+
+@pytest.mark.parametrize("k", [2, 5, 50])
+def test_ovr_aucs_equal_roc_auc_score(k: int) -> None:
+    rng = np.random.default_rng(k)
+    target = rng.integers(0, k, 4000)
+    proba = rng.random((4000, k)).round(2)  # ties on purpose
+    want = [roc_auc_score(target == j, proba[:, j]) for j in range(k)]
+    np.testing.assert_allclose(proxies._ovr_aucs(target, proba, k), want, rtol=0, atol=1e-12)
+
+
+def _fitted_iterations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record n_iter_ of every recoverability fit."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    seen: list[int] = []
+    fit = HistGradientBoostingClassifier.fit
+
+    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = fit(self, *args, **kwargs)
+        seen.append(int(self.n_iter_))
+        return out
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", recording)
+    return seen
+
+
+def test_recoverability_stops_early_when_the_features_reveal_nothing(monkeypatch) -> None:
+    """Noise features: a few boosting iterations per fold, not the cap (the fixed cost)."""
+    rng = np.random.default_rng(0)
+    n = 6000
+    X = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(6)})
+    state = rng.integers(0, 20, n)
+    seen = _fitted_iterations(monkeypatch)
+    auc, _ = proxies._reveal(X, list(X.columns), state, tuple(f"s{i}" for i in range(20)), 0, None)
+    assert len(seen) == proxies._RECOVER_SPLITS
+    assert max(seen) <= 8 < proxies._recover_iterations(20)
+    assert auc.value is not None and abs(auc.value - 0.5) < 0.03
+
+
+def test_recoverability_still_finds_a_strong_signal_and_is_deterministic(monkeypatch) -> None:
+    rng = np.random.default_rng(1)
+    n = 6000
+    race = rng.integers(0, 3, n)
+    X = pd.DataFrame({"income": rng.normal(size=n) + 1.5 * race, "noise": rng.normal(size=n)})
+    seen = _fitted_iterations(monkeypatch)
+    first = proxies._reveal(X, ["income", "noise"], race, ("a", "b", "c"), 0, None)
+    assert max(seen) > 8  # a signal keeps the boosting going
+    assert first[0].value is not None and first[0].value > 0.85
+    assert proxies._reveal(X, ["income", "noise"], race, ("a", "b", "c"), 0, None) == first
+
+
+def test_tiny_groups_fit_without_early_stopping() -> None:
+    """A group with one row in a training fold cannot be split off for validation."""
+    target = np.array([0] * 50 + [1] * 50 + [2])
+    assert not proxies._can_stop_early(target)
+    assert proxies._can_stop_early(target[:100])
+    rng = np.random.default_rng(2)
+    codes = np.concatenate([rng.integers(0, 2, 300), [2, 2, 2, 2]])
+    X = pd.DataFrame({"a": rng.normal(size=len(codes))})
+    auc, _ = proxies._reveal(X, ["a"], codes, ("x", "y", "z"), 0, None)
+    assert auc.value is not None
