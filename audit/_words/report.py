@@ -876,15 +876,25 @@ def flags_intro(thresholds: FlagThresholds) -> list[str]:
 
 
 def recoverability_reading(attribute: str, auc: float | None, note: str | None,
-                           proxy_auc: float) -> str:
-    """What the all-inputs AUC says about an attribute."""
+                           proxy_auc: float, strength: float | None = None) -> str:
+    """What the inputs together say about an attribute, by the value the proxy rule uses:
+    ``strength``, the larger of the all-groups AUC and any group's one-vs-rest AUC (the
+    all-groups ``auc`` when no strength was recorded).
+
+    >>> recoverability_reading("age", 0.62, None, 0.7, 0.859)[-92:]
+    'pick out one of its groups (AUC 0.86 for that group against the rest; 0.62 over all groups).'
+    """
     if auc is None:
         return f"Could not be measured{': ' + note if note else ''}."
-    if auc >= proxy_auc:
-        return f"The inputs together reveal {isolate(attribute)}."
-    if auc >= 0.6:
-        return f"The inputs together reveal a little about {isolate(attribute)}."
-    return f"The inputs together reveal next to nothing about {isolate(attribute)}."
+    value = auc if strength is None else max(strength, auc)
+    one_group = value - auc >= 0.005
+    why = (f": they pick out one of its groups (AUC {value:.2f} for that group against the "
+           f"rest; {auc:.2f} over all groups)" if one_group else "")
+    if value >= proxy_auc:
+        return f"The inputs together reveal {isolate(attribute)}{why}."
+    if value >= 0.6:
+        return f"The inputs together reveal a little about {isolate(attribute)}{why}."
+    return f"The inputs together reveal next to nothing about {isolate(attribute)}{why}."
 
 
 DROP_INTRO = [

@@ -10,6 +10,7 @@ from ..._result.troublemakers import (
     Flag,
     FlagThresholds,
     LossTerm,
+    Recoverability,
     Troublemakers,
     WhatIf,
     WhatIfRun,
@@ -104,11 +105,21 @@ def _proxy_rows(tm: Troublemakers) -> list[dict[str, Any]]:
     return rows
 
 
+def _rule_value(rc: Recoverability) -> float | None:
+    """The recoverability the proxy rule uses: the larger of the all-groups AUC and the
+    best group's one-vs-rest AUC (``strength``), else the all-groups AUC."""
+    if rc.auc.value is None:
+        return None
+    return rc.auc.value if rc.strength is None else max(rc.strength, rc.auc.value)
+
+
 def _recover_rows(tm: Troublemakers) -> list[dict[str, Any]]:
     """How well all inputs together reveal each attribute (those with inputs to use)."""
     return [{"attribute": rc.attribute, "auc": cell(rc.auc, "fixed", 2), "n": f"{rc.n:,}",
+             # the value the proxy rule (and so the flags' drop advice) uses
+             "strength": fixed(_rule_value(rc), 2),
              "reading": recoverability_reading(rc.attribute, rc.auc.value, rc.note,
-                                               tm.thresholds.proxy_auc),
+                                               tm.thresholds.proxy_auc, rc.strength),
              "note": rc.note or ""} for rc in tm.recoverability if rc.features]
 
 
