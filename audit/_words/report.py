@@ -161,6 +161,9 @@ def people(family: str, label: str, noun: str, attribute: str = "") -> str:
     True
     >>> people("gender", "Female", "applicants")
     'women'
+    >>> people("geography", "CA", "applicants", "geography: state") == (
+    ...     "applicants from state " + isolate("CA"))
+    True
     """
     low = label.strip().lower()
     if low == "unknown":
@@ -171,8 +174,9 @@ def people(family: str, label: str, noun: str, attribute: str = "") -> str:
         return _GENDER_PLURAL[low]
     if family == "age":
         return age_people(noun, label)  # "aged 25–34", "in age band 'Greater than 45'"
-    if family == "geography":
-        return f"{noun} from {isolate(label)}"
+    if family == "geography":  # "applicants from zip code 90001", not "from 90001"
+        place = attribute.split(":", 1)[-1].strip().replace("_", " ") if attribute else ""
+        return f"{noun} from {place + ' ' if place else ''}{isolate(label)}"
     if family == "intersection":
         return f"{noun} in the group {isolate(label)}"
     return f"{isolate(label)} {noun}"
@@ -277,6 +281,21 @@ def confidence_text(level: float) -> str:
     """
     text = f"{100 * level:.1f}"
     return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+#: What a calibration check compares (no reference group: each group's own outcomes).
+CALIBRATION_COMPARED = "each group's average score against its own outcome rate"
+
+
+def compared_with(criterion: str, reference: str) -> str:
+    """What a check compares a group with, for the checks behind the verdict.
+
+    >>> compared_with("calibration", "White applicants")
+    "each group's average score against its own outcome rate"
+    >>> compared_with("demographic_parity", "White applicants")
+    'compared with White applicants'
+    """
+    return CALIBRATION_COMPARED if criterion == "calibration" else f"compared with {reference}"
 
 
 def check_numbers(check: CheckResult) -> tuple[str, str, str]:

@@ -176,3 +176,18 @@ def test_recoverability_table_shows_the_value_the_proxy_rule_uses(demo):
     assert "0.86" in row["reading"] and "0.62 over all groups" in row["reading"]
     page = _section(render_html(result), "flags")
     assert "AUC the rule uses" in page and "0.859" not in page
+
+
+# ------------------------------------------------------------------ 8. read as a reviewer
+
+
+def test_geography_groups_are_named_by_their_column(demo_html):
+    summary = _text(_section(demo_html, "summary"))
+    assert "applicants from zip code " in summary
+    assert not re.search(r"applicants from \d", summary)
+
+
+def test_calibration_is_not_said_to_compare_with_a_reference(demo_html):
+    decisive = _text(_section(demo_html, "decisive"))
+    block = decisive[decisive.index("Scores run too high"):][:200]
+    assert "against its own outcome rate" in block and "compared with" not in block

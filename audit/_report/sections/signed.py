@@ -17,6 +17,7 @@ from ..._words.report import (
     DECISIVE_INTRO,
     NO_DECISIVE,
     check_numbers,
+    compared_with,
     decisive_more,
     outcome_meaning,
     policy_source,
@@ -101,7 +102,9 @@ def _blocks(result: AuditResult, checks: list[CheckResult]) -> list[dict[str, An
                 "outcome": c.outcome, "what": criterion_title(result, c.criterion),
                 "attribute": c.attribute, "anchor": _anchor(result, c.attribute),
                 "combination": table is not None and table.family == "intersection",
-                "reference": who(result, c.attribute, c.reference), "limit": limit, "rows": []}
+                "reference": who(result, c.attribute, c.reference),
+                "compared": compared_with(c.criterion, who(result, c.attribute, c.reference)),
+                "limit": limit, "rows": []}
         blocks[key]["rows"].append({"group": who(result, c.attribute, c.group),
                                     "value": value, "ci": ci})
     return list(blocks.values())
