@@ -28,6 +28,7 @@ from .._words import explain as words
 from .explainers import _additivity_error, _attribute, _Raw, _tolerance
 from .mapping import _flatten_pipeline
 from .output import _ModelOutput, _output_and_values
+from .split import Split, _wmean
 
 #: features shown in the beeswarm plot data
 BEESWARM_TOP = 10
@@ -107,11 +108,6 @@ def compute_attributions(
 # --------------------------------------------------------------------------- weighted summaries
 
 
-def _wmean(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted mean over the rows (axis 0)."""
-    return np.asarray((w @ a) / w.sum())
-
-
 def _probabilities(space: OutputSpace, fx: np.ndarray) -> np.ndarray | None:
     """Predicted probability of each row, when the output space has one."""
     if space == "log-odds":
@@ -135,26 +131,29 @@ def _global_importance(
 
 
 def _group_attribution(
-    grouping: Grouping, codes: np.ndarray, phi: np.ndarray, fx: np.ndarray,
-    prob: np.ndarray | None, w: np.ndarray, features: Sequence[str], order: list[int],
+    grouping: Grouping, sp: Split, prob_col: int | None, features: Sequence[str],
+    order: list[int],
 ) -> GroupingAttribution:
-    """Mean output and mean (absolute) SHAP values of each group of one grouping."""
+    """Mean output and mean (absolute) SHAP values of each group of one grouping.
+
+    ``sp`` holds the grouping's rows split by group (:mod:`.split`); ``prob_col`` is the
+    column of ``sp.V`` with the probability (``None``: the output has none).
+    """
+    p = sp.p
     groups: list[GroupAttribution] = []
     for gi, label in enumerate(grouping.labels):
-        m = codes == gi
-        n = int(m.sum())
+        n = sp.size(gi)
         if n == 0:
             groups.append(GroupAttribution(label, 0, None, None, {}, {}, words.GROUP_NOT_SAMPLED))
             continue
-        wg = w[m]
-        ms = _wmean(phi[m], wg)
-        ma = _wmean(np.abs(phi[m]), wg)
+        rows, ms = sp.rows(gi), sp.means[gi]
+        ma = _wmean(np.abs(sp.V[rows, :p]), sp.w[rows])
         groups.append(
             GroupAttribution(
                 group=label,
                 n=n,
-                mean_output=float(_wmean(fx[m], wg)),
-                mean_probability=float(_wmean(prob[m], wg)) if prob is not None else None,
+                mean_output=float(ms[p]),
+                mean_probability=float(ms[prob_col]) if prob_col is not None else None,
                 mean_shap={features[j]: float(ms[j]) for j in order},
                 mean_abs_shap={features[j]: float(ma[j]) for j in order},
             )

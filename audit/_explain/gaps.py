@@ -31,24 +31,13 @@ from .._result.explanation import (
 )
 from .._result.tables import Estimate
 from .._words import explain as words
-from .attributions import _wmean
+from .split import Split, _wmean
 
 #: top drivers listed in the sentence-ready summaries
 SUMMARY_TOP = 3
 #: a side with more explained rows than this gets its resampled means from their normal
 #: approximation (a row bootstrap costs resamples x rows; at this size the two agree)
 BOOT_MAX_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class _Sample:
-    """The explained sample: attributions, outputs, probabilities (or None) and weights."""
-
-    phi: np.ndarray
-    fx: np.ndarray
-    prob: np.ndarray | None
-    w: np.ndarray
-    features: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -84,14 +73,6 @@ def _not_sampled(grouping: Grouping, label: str, ng: int, nr: int) -> GapDecompo
         residual=None,
         reason=reason,
     )
-
-
-def _columns(s: _Sample, mask: np.ndarray) -> np.ndarray:
-    """One side's rows of the bootstrapped columns: SHAP values, output, probability."""
-    cols = [s.phi[mask], s.fx[mask][:, None]]
-    if s.prob is not None:
-        cols.append(s.prob[mask][:, None])
-    return np.hstack(cols)
 
 
 def _side(V: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -139,29 +120,31 @@ def _contributions(
 
 
 def _gap(
-    grouping: Grouping, label: str, gmask: np.ndarray, rmask: np.ndarray, s: _Sample,
-    boot: _Boot | None,
+    grouping: Grouping, label: str, gi: int, sp: Split, pp: bool, boot: _Boot | None,
+    features: Sequence[str],
 ) -> GapDecomposition:
-    """The decomposition of one group's gap to the reference, with bootstrap intervals."""
-    ng, nr = int(gmask.sum()), int(rmask.sum())
-    wg, wr = s.w[gmask], s.w[rmask]
-    contrib = _wmean(s.phi[gmask], wg) - _wmean(s.phi[rmask], wr)
-    gap = float(_wmean(s.fx[gmask], wg) - _wmean(s.fx[rmask], wr))
+    """The decomposition of group ``gi``'s gap to the reference, with bootstrap intervals.
+
+    ``pp``: the split's last column is the probability (the gap in points is reported).
+    """
+    ri, p = grouping.reference, sp.p
+    d = sp.means[gi] - sp.means[ri]
+    contrib, gap = d[:p], float(d[p])
     no_ci = None if boot is not None else words.NO_INTERVAL_FEW_ROWS
     glo, ghi = _ci(boot.gap) if boot is not None else (None, None)
     gap_pp = None
-    if s.prob is not None:
-        value = float(100 * (_wmean(s.prob[gmask], wg) - _wmean(s.prob[rmask], wr)))
+    if pp:
+        value = float(100 * d[p + 1])
         plo, phi_ = _ci(boot.gap_pp) if boot is not None and boot.gap_pp is not None else (None, None)
         gap_pp = Estimate(value, plo, phi_, no_ci)
     return GapDecomposition(
         attribute=grouping.name,
         group=label,
-        reference=grouping.labels[grouping.reference],
-        n_group=ng,
-        n_reference=nr,
+        reference=grouping.labels[ri],
+        n_group=sp.size(gi),
+        n_reference=sp.size(ri),
         gap=Estimate(gap, glo, ghi, no_ci),
-        contributions=_contributions(contrib, gap, boot, s.features, no_ci),
+        contributions=_contributions(contrib, gap, boot, features, no_ci),
         residual=float(gap - contrib.sum()),
         gap_pp=gap_pp,
     )
@@ -169,32 +152,35 @@ def _gap(
 
 def _decompose(
     grouping: Grouping,
-    codes: np.ndarray,
-    s: _Sample,
+    sp: Split,
+    pp: bool,
+    features: Sequence[str],
     n_boot: int,
     rng: np.random.Generator,
 ) -> list[GapDecomposition]:
     """The gap decomposition of every non-reference group of one grouping.
 
-    The reference's resampled means are drawn once and shared by every group.
+    ``sp`` holds the grouping's rows split by group, with the columns the bootstrap
+    resamples (:mod:`.split`); ``pp``: its last column is the probability.  The
+    reference's resampled means are drawn once and shared by every group.
     """
-    rmask = codes == grouping.reference
-    nr = int(rmask.sum())
-    p = s.phi.shape[1]
-    ref = _side(_columns(s, rmask), s.w[rmask], n_boot, rng) if n_boot > 0 and nr >= 2 else None
+    ri = grouping.reference
+    nr = sp.size(ri)
+    rows = sp.rows(ri)
+    ref = _side(sp.V[rows], sp.w[rows], n_boot, rng) if n_boot > 0 and nr >= 2 else None
     out: list[GapDecomposition] = []
     for gi, label in enumerate(grouping.labels):
-        if gi == grouping.reference:
+        if gi == ri:
             continue
-        gmask = codes == gi
-        ng = int(gmask.sum())
+        ng = sp.size(gi)
         if ng == 0 or nr == 0:
             out.append(_not_sampled(grouping, label, ng, nr))
             continue
         boot = None
         if ref is not None and ng >= 2:
-            boot = _boot(_side(_columns(s, gmask), s.w[gmask], n_boot, rng), ref, p)
-        out.append(_gap(grouping, label, gmask, rmask, s, boot))
+            rows = sp.rows(gi)
+            boot = _boot(_side(sp.V[rows], sp.w[rows], n_boot, rng), ref, sp.p)
+        out.append(_gap(grouping, label, gi, sp, pp, boot, features))
     return out
 
 

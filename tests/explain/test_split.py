@@ -1,0 +1,58 @@
+"""The per-group summaries: rows split by group once, same values as masked copies, one BLAS thread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from audit._explain import entry, explain
+from audit._explain.split import _wmean, columns, split
+from audit._inputs.model import ModelAdapter
+from audit._inputs.prepared import Grouping
+
+
+@pytest.mark.parametrize("with_prob", [True, False])
+def test_split_means_equal_the_masked_means_to_the_bit(with_prob: bool) -> None:
+    rng = np.random.default_rng(0)
+    n, p, k = 3000, 5, 7
+    phi, fx, prob = rng.normal(size=(n, p)), rng.normal(size=n), rng.uniform(size=n)
+    w = rng.uniform(0.5, 2.0, n)
+    codes = rng.integers(0, k - 1, n)  # the last group has no rows
+    sp = split(codes, k, columns(phi, fx, prob if with_prob else None), w, p)
+    for gi in range(k):
+        m = codes == gi
+        assert sp.size(gi) == m.sum()
+        if not m.any():
+            assert np.isnan(sp.means[gi]).all()
+            continue
+        rows = sp.rows(gi)
+        assert np.array_equal(sp.V[rows, :p], phi[m])  # same rows, same order
+        assert np.array_equal(sp.means[gi, :p], _wmean(phi[m], w[m]))
+        assert sp.means[gi, p] == _wmean(fx[m], w[m])
+        if with_prob:
+            assert sp.means[gi, p + 1] == _wmean(prob[m], w[m])
+
+
+def test_the_group_summaries_run_with_one_blas_thread(monkeypatch) -> None:
+    # with the cores busy, OpenBLAS's waiting threads made each skinny product of the
+    # summaries up to 1,000x slower; one thread gives the same values
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    by_group = entry._by_group
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return by_group(*args, **kwargs)
+
+    monkeypatch.setattr(entry, "_by_group", spy)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (X["a"] + rng.normal(size=400) > 0).astype(int)
+    model = ModelAdapter(LogisticRegression().fit(X, y), "classification", ("a", "b"))
+    g = Grouping("g", "other", ("g",), rng.integers(0, 2, 400).astype(np.int64), ("x", "y"), 0)
+    e = explain(model, X, [g], n_boot=20)
+    assert seen and set(seen) == {1}
+    assert e.gaps and e.gaps[0].gap.value is not None
