@@ -31,6 +31,12 @@ SHARE_ZERO = 0.5
 REFERENCE_MIN_R2 = 0.5
 #: Fewest rows needed to fit and evaluate the surrogates.
 MIN_ROWS = 40
+#: The shape surrogates' boosting: learning rate and the iterations without improvement on
+#: their 15% validation split after which they stop.  0.1 and 20 cost 1.4-2.1 s per audit
+#: (six fits of 70-500 iterations); 0.2 and 10 halve the iterations and moved the demo's
+#: shares by under 0.004 and its score by 0.2 points, with the same outcome.
+SURROGATE_LEARNING_RATE = 0.2
+SURROGATE_NO_CHANGE = 10
 
 # --------------------------------------------------------------------------------------
 # Sub-scores and the combined score
@@ -210,11 +216,11 @@ def _fit_shape_surrogates(
     p = coded.ordinal.shape[1]
     common: dict[str, Any] = {
         "max_iter": 500,
-        "learning_rate": 0.1,
+        "learning_rate": SURROGATE_LEARNING_RATE,
         "max_leaf_nodes": 15,
         "early_stopping": True,
         "validation_fraction": 0.15,
-        "n_iter_no_change": 20,
+        "n_iter_no_change": SURROGATE_NO_CHANGE,
         "random_state": seed,
         "categorical_features": coded.is_cat if coded.is_cat.any() else None,
     }
