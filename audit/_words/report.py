@@ -599,12 +599,14 @@ def baseline_not_run(why: str) -> str:
 
 def baseline_comparison(metric: str, metric_label: str, n_rows: int, baseline_value: float,
                         model_value: float, gain: float, tolerance: float,
-                        audit_value: float | None = None) -> list[str]:
+                        audit_value: float | None = None,
+                        all_rows: tuple[int, float] | None = None) -> list[str]:
     """Two sentences comparing the audited model with the simple one on the same rows.
 
     With ``audit_value`` (the audited model's own value on the audit rows), ``model_value``
     is its retrained copy's cross-validated value, which the comparison used; the two are
-    named apart.
+    named apart. ``all_rows`` (the audited rows and the model's value on all of them) says
+    when the comparison ran on a sample, so its number is not read as the overall one.
 
     >>> baseline_comparison("roc_auc", "AUC", 6000, 0.77, 0.795, 0.025, 0.01, 0.81)[0]
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -625,6 +627,12 @@ def baseline_comparison(metric: str, metric_label: str, n_rows: int, baseline_va
                f"rows it did not see (the audited model itself: {fixed(audit_value)} on the "
                f"audit rows)."]
         who = "the audited model's retrained copy"
+    if all_rows is not None and all_rows[0] > n_rows:
+        out[0] = out[0].replace(f"On the same {n_rows:,} rows",
+                                f"On a sample of {n_rows:,} of the {all_rows[0]:,} "
+                                "audited rows")
+        out[0] += (f" (On all {all_rows[0]:,} rows the audited model's {label} is "
+                   f"{fixed(all_rows[1])}, as above.)")
     if abs(gain) < tolerance:
         out.append(f"So {who} is about as good as the simple one.")
     elif gain > 0:

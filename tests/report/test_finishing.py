@@ -191,3 +191,13 @@ def test_calibration_is_not_said_to_compare_with_a_reference(demo_html):
     decisive = _text(_section(demo_html, "decisive"))
     block = decisive[decisive.index("Scores run too high"):][:200]
     assert "against its own outcome rate" in block and "compared with" not in block
+
+
+def test_baseline_comparison_on_a_sample_says_so_beside_the_overall_value(demo):
+    c = demo.complexity
+    assert c.n_rows_used < demo.spec.n_rows
+    text = _text(_section(render_html(demo), "performance"))
+    overall = demo.overall.groups[0].metrics["auc"].value
+    assert f"On a sample of {c.n_rows_used:,} of the {demo.spec.n_rows:,} audited rows" in text
+    assert f"On all {demo.spec.n_rows:,} rows the audited model's ranking quality (AUC) is " \
+           f"{overall:.3f}" in text

@@ -107,7 +107,16 @@ def _baseline_rows(c: Complexity) -> list[dict[str, str]]:
     return rows
 
 
-def _baseline_sentences(c: Complexity) -> list[str]:
+def _all_rows(result: AuditResult, metric: str) -> tuple[int, float] | None:
+    """(audited rows, the model's value of ``metric`` on all of them), when recorded."""
+    key = {"roc_auc": "auc"}.get(metric, metric)
+    e = result.overall.groups[0].metrics.get(key) if result.overall.groups else None
+    if e is None or e.value is None or not finite(e.value):
+        return None
+    return result.spec.n_rows, e.value
+
+
+def _baseline_sentences(c: Complexity, result: AuditResult) -> list[str]:
     """The comparison with the baseline the verdict used, or why there is none."""
     base = next((b for b in c.baselines if b.key == c.compared_with), None)
     if c.metric is not None and finite(c.model_metric) and base is not None \
@@ -119,7 +128,8 @@ def _baseline_sentences(c: Complexity) -> list[str]:
         return baseline_comparison(c.metric, c.metric_label, c.n_rows_used, base.metric_value,
                                    model_value, c.gain if c.gain is not None else 0.0,
                                    c.thresholds.get("min_gain", 0.01),
-                                   c.model_metric if retrained else None)
+                                   c.model_metric if retrained else None,
+                                   _all_rows(result, c.metric))
     if c.reason:
         return [baseline_impossible(c.reason)]
     return []
@@ -133,5 +143,5 @@ def _baseline_compare(result: AuditResult) -> dict[str, Any] | None:
         if not why:
             return None
         return {"sentences": [], "rows": [], "note": "", "why": baseline_not_run(why)}
-    return {"sentences": _baseline_sentences(c), "rows": _baseline_rows(c),
+    return {"sentences": _baseline_sentences(c, result), "rows": _baseline_rows(c),
             "note": c.model_metric_note, "why": "", "metric_label": c.metric_label}
