@@ -101,17 +101,20 @@ def decided_by(lo: float | None, hi: float | None, coverage: float | None, ratio
 
 def decided_short(lo: float | None, hi: float | None, coverage: float | None,
                   ratio: bool) -> str:
-    """The interval that decided, for a table cell: 'decided on 0.60–0.71 (99.0%)'.
+    """The interval that decided, for a table cell: 'ratio decided on 0.60–0.71 (99.0%)'.
 
-    >>> decided_short(-0.148, -0.0445, 0.99, False), decided_short(-0.233, -0.0001, 0.99, False)
-    ('decided on −14.8 to −4.5 pts (99.0%)', 'decided on −23.3 to 0.0 pts (99.0%)')
+    It is the interval of the ratio to (or the gap from) the reference group, not of the
+    group's own value printed above it, so it says which.
+
+    >>> decided_short(-0.148, -0.0445, 0.99, False), decided_short(0.6, 0.71, 0.99, True)
+    ('gap decided on −14.8 to −4.5 pts (99.0%)', 'ratio decided on 0.60–0.71 (99.0%)')
     """
     if lo is None or hi is None:
         return ""
     level = percent(coverage, 1) if coverage is not None else "95%"
     if ratio:
-        return f"decided on {lo:.2f}–{hi:.2f} ({level})"
-    return f"decided on {span(100 * lo, 100 * hi, 1)} pts ({level})"
+        return f"ratio decided on {lo:.2f}–{hi:.2f} ({level})"
+    return f"gap decided on {span(100 * lo, 100 * hi, 1)} pts ({level})"
 
 
 def table_caption(attribute: str, n_groups: int, n_folded: int) -> str:
@@ -130,7 +133,9 @@ def which_interval_decides(n_groups: int, holm: bool) -> str:
     return ("The marks (✖ fails, ◆ needs review, ○ cannot be decided) were decided with "
             f"Holm's correction across the {n_groups:,} groups: each compared to the reference "
             "group, at a stricter level than the 95% intervals shown. The interval that decided "
-            "is given beside each mark.")
+            "is given beside each mark: of the ratio to the reference group's value, or of the "
+            "gap from it in percentage points (for the calibration gap, the group's average "
+            "score minus its own outcome rate), not of the group's value printed above it.")
 
 
 def min_group_rule(min_group_size: str, max_ci_width: str) -> str:
