@@ -239,17 +239,48 @@ _NEXT_PREDICTIONS_ONLY = ("Next: this audit saw only the decisions, not the mode
                           "and fix it, then audit the new decisions.")
 
 
+def ratio_meaning(ratio: float, threshold: float, positive_is: str | None = None) -> str:
+    """What a failing ratio of selection (or flag) rates means, by its direction.
+
+    Below the four-fifths line a favourable outcome reaches the group too rarely; above
+    1/threshold it reaches the reference too rarely. For a harmful outcome (a risk flag)
+    being flagged more often is the adverse side.
+
+    >>> ratio_meaning(2.19, 0.8, "harmful")[:60]
+    'For a harmful outcome, being flagged more often is the adver'
+    >>> ratio_meaning(0.67, 0.8, "harmful")[-60:]
+    'group is flagged 1.49 times as often, beyond the 1.25 limit.'
+    """
+    upper = f"{1 / threshold:.2f}"
+    if positive_is == "harmful":
+        if ratio > 1:
+            return (f"For a harmful outcome, being flagged more often is the adverse side; "
+                    f"this is beyond the policy's {upper} limit (the four-fifths rule read "
+                    "for a harmful outcome).")
+        return (f"For a harmful outcome, being flagged less often favours this group: the "
+                f"reference group is flagged {1 / ratio:.2f} times as often, beyond the "
+                f"{upper} limit.")
+    if ratio > 1:
+        return (f"This is above the policy's {upper} limit: the four-fifths rule read the "
+                "other way, a warning sign of unfair impact on the reference group.")
+    return _MEANING[("demographic_parity", "fail")]
+
+
 def next_step(criterion: str, outcome: str, point_inside: bool = False,
-              mode: str = "model") -> str:
+              mode: str = "model", ratio: tuple[float, float] | None = None,
+              positive_is: str | None = None) -> str:
     """What a finding means and what to do about it, in one or two short sentences.
 
     ``mode`` is the audit's (``"model"`` or ``"predictions"``): with decisions only there is
-    no explanation section to point to and no model to retrain.
+    no explanation section to point to and no model to retrain. ``ratio`` (the failing
+    ratio and the policy's minimum) words a failing selection-rate ratio by its direction.
     """
     if outcome == "review" and point_inside:
         return ("No clear gap shows, but there are too few people here to be sure. Next: a "
                 "reviewer should decide whether this group needs more data before release.")
     meaning = _MEANING.get((criterion, outcome)) or _MEANING.get((outcome, ""), "")
+    if criterion == "demographic_parity" and outcome == "fail" and ratio is not None:
+        meaning = ratio_meaning(ratio[0], ratio[1], positive_is)
     step = (_NEXT_PREDICTIONS_ONLY if mode == "predictions" and outcome == "fail"
             else _NEXT.get(outcome, ""))
     return f"{meaning} {step}".strip()

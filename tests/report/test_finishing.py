@@ -201,3 +201,26 @@ def test_baseline_comparison_on_a_sample_says_so_beside_the_overall_value(demo):
     assert f"On a sample of {c.n_rows_used:,} of the {demo.spec.n_rows:,} audited rows" in text
     assert f"On all {demo.spec.n_rows:,} rows the audited model's ranking quality (AUC) is " \
            f"{overall:.3f}" in text
+
+
+def test_a_failing_ratio_is_worded_by_its_direction_and_the_outcome_meaning(demo):
+    from audit._report.sections.fairness import notable_gaps
+
+    def steps(result):
+        return {round(c.estimate.value, 6): g.next_step for g in notable_gaps(result)
+                for c in result.verdict.checks
+                if g.decision == "fail" and g.criterion == "demographic_parity"
+                and c.attribute == g.attribute and c.group == g.group
+                and c.criterion == "demographic_parity"}
+
+    below = {v: s for v, s in steps(demo).items() if v < 0.8}
+    assert below and all("below the four-fifths line" in s for s in below.values())
+    flipped = replace(demo, verdict=replace(demo.verdict, checks=tuple(
+        replace(c, estimate=replace(c.estimate, value=1 / c.estimate.value))
+        if c.criterion == "demographic_parity" and c.outcome == "fail" and c.estimate.value
+        else c for c in demo.verdict.checks)))
+    above = steps(flipped)
+    assert above and not [s for s in above.values() if "below the four-fifths" in s]
+    assert all("above the policy's 1.25 limit" in s for s in above.values())
+    harmful = steps(_harmful(demo))
+    assert harmful and all("reference group is flagged" in s for s in harmful.values())

@@ -101,7 +101,10 @@ def notable_gaps(result: AuditResult, limit: int | None = None) -> list[GapSente
             continue
         seen.add(text)
         d = decision(c)
-        step = (next_step(c.criterion, "fail", mode=result.spec.mode) if d == "fail"
+        ratio = ((c.estimate.value, c.threshold)
+                 if c.kind == "ratio" and c.estimate.value and c.threshold else None)
+        step = (next_step(c.criterion, "fail", mode=result.spec.mode, ratio=ratio,
+                          positive_is=result.spec.positive_is) if d == "fail"
                 else material_review_next())
         out.append(GapSentence(c.attribute, c.criterion, c.group, c.outcome, text, step, d,
                                c.materiality or 0.0,
