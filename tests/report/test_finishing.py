@@ -224,3 +224,10 @@ def test_a_failing_ratio_is_worded_by_its_direction_and_the_outcome_meaning(demo
     assert all("above the policy's 1.25 limit" in s for s in above.values())
     harmful = steps(_harmful(demo))
     assert harmful and all("reference group is flagged" in s for s in harmful.values())
+
+
+def test_equalized_odds_rows_behind_the_verdict_name_their_rate(demo_html):
+    decisive = _text(_section(demo_html, "decisive"))
+    assert "(equalized odds)" in decisive
+    block = decisive[decisive.index("(equalized odds)"):][:400]
+    assert "points (true positive rate)" in block or "points (false positive rate)" in block

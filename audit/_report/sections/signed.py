@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..._result.audit import AuditResult
+from ..._result.metrics import METRICS
 from ..._result.verdict import CheckResult, decision_of
 from ..._words.report import (
     DECISIONS,
@@ -105,6 +106,8 @@ def _blocks(result: AuditResult, checks: list[CheckResult]) -> list[dict[str, An
                 "reference": who(result, c.attribute, c.reference),
                 "compared": compared_with(c.criterion, who(result, c.attribute, c.reference)),
                 "limit": limit, "rows": []}
+        if c.criterion == "equalized_odds" and c.metric in METRICS:  # two rates: say which
+            value = f"{value} ({METRICS[c.metric].label})"
         blocks[key]["rows"].append({"group": who(result, c.attribute, c.group),
                                     "value": value, "ci": ci})
     return list(blocks.values())
