@@ -232,7 +232,7 @@ def _run_exact(
     out: _ModelOutput, kind: ExactKind, pre: list[Any], Xs: pd.DataFrame, Xb: pd.DataFrame
 ) -> _Raw:
     """The exact explainer's values on the original columns (errors propagate)."""
-    Z = _transform(pre, Xs)
+    Z = out.transformed(Xs)
     M = _sum_back_matrix(pre, Xs, Z.shape[1])
     if kind == "tree":
         return _tree(out, Z, M)

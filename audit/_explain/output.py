@@ -8,7 +8,7 @@ space, ``predict_proba`` in probability space, ``predict`` for regression
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -92,6 +92,19 @@ class _ModelOutput:
     kind: OutputKind
     class_idx: int  # column of predict_proba for the positive label
     sign: float  # -1 when the positive label is classes_[0] for margins
+    #: the last rows a margin was computed on and their preprocessed form, kept for the
+    #: explainer (:meth:`transformed`) so a big sample is not preprocessed twice
+    _last: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
+
+    def transformed(self, X: pd.DataFrame) -> Any:
+        """``X`` through the preprocessing steps: the one the margin used when it ran on ``X``.
+
+        The kept copy is handed over once (and forgotten), so it does not outlive its use.
+        """
+        last, self._last = self._last, None
+        if last is not None and last[0] is X:
+            return last[1]
+        return _transform(self.pre, X)
 
     def __call__(self, X: pd.DataFrame) -> np.ndarray:
         try:
@@ -112,7 +125,12 @@ class _ModelOutput:
         if self.kind == "proba":
             return np.asarray(est.predict_proba(X), dtype=float)[:, self.class_idx]
         if self.kind == "decision":
-            return self.sign * np.asarray(est.decision_function(X), dtype=float).ravel()
+            if not _plain_pipeline(est, self.pre):
+                return self.sign * np.asarray(est.decision_function(X), dtype=float).ravel()
+            # what Pipeline.decision_function does, keeping the preprocessed rows
+            Z = _transform(self.pre, X)
+            self._last = (X, Z)
+            return self.sign * np.asarray(self.final.decision_function(Z), dtype=float).ravel()
         if self.kind == "lgbm":
             Z = _transform(self.pre, X)
             return self.sign * np.asarray(self.final.predict(Z, raw_score=True), dtype=float).ravel()
@@ -124,6 +142,15 @@ class _ModelOutput:
             )
         p = np.asarray(est.predict_proba(X), dtype=float)[:, self.class_idx]
         return _logit(p)
+
+
+def _plain_pipeline(est: Any, pre: list[Any]) -> bool:
+    """Whether ``est`` predicts as ``final`` on ``pre``'s transforms (a scikit-learn Pipeline)."""
+    if not pre:
+        return True
+    from sklearn.pipeline import Pipeline
+
+    return isinstance(est, Pipeline)
 
 
 def _positive_class(model: ModelAdapter, final: Any) -> tuple[int, float]:
