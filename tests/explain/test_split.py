@@ -82,3 +82,29 @@ def test_a_pipelines_explained_rows_are_preprocessed_once() -> None:
     e = explain(model, X, [], n_sample=700, n_background=50, n_boot=0)
     assert e.n_sample == 700 and e.additivity_ok
     assert _CountingScaler.seen.count(700) == 1
+
+
+def test_the_output_on_a_small_sample_is_computed_with_one_openmp_thread(monkeypatch) -> None:
+    # a parallel region per tree costs more than it saves on a few thousand rows
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_info
+
+    from audit._explain import output
+
+    seen: list[int] = []
+    compute = output._ModelOutput._compute
+
+    def spy(self, X):  # type: ignore[no-untyped-def]
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+        return compute(self, X)
+
+    monkeypatch.setattr(output._ModelOutput, "_compute", spy)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+    y = (X["a"] + rng.normal(size=500) > 0).astype(int)
+    hgb = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
+    model = ModelAdapter(hgb, "classification", ("a", "b"))
+    expected = hgb.decision_function(X)
+    out, fx = output._output_and_values(model, [], hgb, X)
+    assert seen and set(seen) == {1}
+    assert np.array_equal(fx, expected)
