@@ -300,7 +300,8 @@ def test_render_reads_schema_1_0(capsys, tmp_path, small_files):
     code, err = run_cli(capsys, "render", str(old), "-o", str(tmp_path / "x.html"))
     assert code == 0, err
     assert doc["verdict"]["verdict"] in (tmp_path / "x.html").read_text()
-    code, err = run_cli(capsys, "diff", str(old), str(tmp_path / "r.json"))
+    code, err = run_cli(capsys, "diff", str(old), str(tmp_path / "r.json"), "-o",
+                        str(tmp_path / "d.html"))
     assert code in (0, 1), err
 
 
