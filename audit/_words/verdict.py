@@ -101,20 +101,20 @@ def decided_by(lo: float | None, hi: float | None, coverage: float | None, ratio
 
 def decided_short(lo: float | None, hi: float | None, coverage: float | None,
                   ratio: bool) -> str:
-    """The interval that decided, for a table cell: 'ratio decided on 0.60–0.71 (99.0%)'.
+    """The interval that decided, for a table cell: 'decided: ratio 0.60–0.71 (99.0%)'.
 
     It is the interval of the ratio to (or the gap from) the reference group, not of the
     group's own value printed above it, so it says which.
 
     >>> decided_short(-0.148, -0.0445, 0.99, False), decided_short(0.6, 0.71, 0.99, True)
-    ('gap decided on −14.8 to −4.5 pts (99.0%)', 'ratio decided on 0.60–0.71 (99.0%)')
+    ('decided: gap −14.8 to −4.5 pts (99.0%)', 'decided: ratio 0.60–0.71 (99.0%)')
     """
     if lo is None or hi is None:
         return ""
     level = percent(coverage, 1) if coverage is not None else "95%"
     if ratio:
-        return f"ratio decided on {lo:.2f}–{hi:.2f} ({level})"
-    return f"gap decided on {span(100 * lo, 100 * hi, 1)} pts ({level})"
+        return f"decided: ratio {lo:.2f}–{hi:.2f} ({level})"
+    return f"decided: gap {span(100 * lo, 100 * hi, 1)} pts ({level})"
 
 
 def table_caption(attribute: str, n_groups: int, n_folded: int) -> str:
@@ -131,11 +131,10 @@ def which_interval_decides(n_groups: int, holm: bool) -> str:
         return ("The marks (✖ fails, ◆ needs review, ○ cannot be decided) were decided on the "
                 "95% intervals shown.")
     return ("The marks (✖ fails, ◆ needs review, ○ cannot be decided) were decided with "
-            f"Holm's correction across the {n_groups:,} groups: each compared to the reference "
-            "group, at a stricter level than the 95% intervals shown. The interval that decided "
-            "is given beside each mark: of the ratio to the reference group's value, or of the "
-            "gap from it in percentage points (for the calibration gap, the group's average "
-            "score minus its own outcome rate), not of the group's value printed above it.")
+            f"Holm's correction across the {n_groups:,} groups, at a stricter level than the "
+            "95% intervals shown. Beside each mark is the interval that decided it: of the "
+            "ratio to, or gap from, the reference group (calibration: score minus the group's "
+            "own outcome rate), not of the value above it.")
 
 
 def min_group_rule(min_group_size: str, max_ci_width: str) -> str:

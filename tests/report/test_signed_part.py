@@ -285,7 +285,7 @@ def test_no_negative_zero_in_decided_intervals(demo_html):
     from audit._words.verdict import decided_by, decided_short
 
     assert not re.search(r"−0\.0+(?![\d])", demo_html)
-    assert decided_short(-0.233, -0.00002, 0.99, False) == "gap decided on −23.3 to 0.0 pts (99.0%)"
+    assert decided_short(-0.233, -0.00002, 0.99, False) == "decided: gap −23.3 to 0.0 pts (99.0%)"
     assert decided_by(-0.233, -0.00002, 0.99, False, True).endswith("−23.3 to 0.0 points")
 
 

@@ -87,7 +87,7 @@ def test_the_interval_that_decided_is_shown(demo):
     c = inside[0]
     e = c["decision_interval"]
     assert e["lo"] < 0.8 or e["hi"] > 1.25
-    assert f"ratio decided on {e['lo']:.2f}–{e['hi']:.2f} (" in fairness
+    assert f"decided: ratio {e['lo']:.2f}–{e['hi']:.2f} (" in fairness
     assert "were decided with Holm's correction" in fairness
 
 

@@ -177,8 +177,10 @@ def _rows(result: AuditResult, t: AttributeTable) -> list[dict[str, Any]]:
                      "cells": {k: _cell(v) for k, v in by_metric.items()},
                      # the reference is not compared with itself: its row names the checks
                      # that do apply to it (calibration compares it with its own outcomes)
+                     # when they do not pass (a pass shows in the cell's own column)
                      "ref_checks": [own_check(criterion_label(c.criterion), _cell([c])["label"])
-                                    for c in checks] if is_ref else []})
+                                    for c in checks if decision(c) != "pass"]
+                     if is_ref else []})
     return rows
 
 
