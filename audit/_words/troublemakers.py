@@ -117,7 +117,8 @@ DROP_INTRO = (
 RECOVERABILITY_DEFINITION = (
     "Recoverability is the 3-fold cross-validated AUC of a small gradient-boosting model "
     "predicting the attribute from all other model features, fitted on at most 10,000 rows "
-    "(drawn per group in proportion) with at most 300 trees per fold."
+    "(drawn per group in proportion) with at most 300 trees per fold, stopping early once "
+    "15% of the training fold held out for it stops improving."
 )
 NO_FOLD = "no fold could be scored"
 ONE_FOLD = "only one fold could be scored: no interval"
