@@ -55,7 +55,7 @@ class AuditConfig:
     explain: bool = True
     explain_rows: int | None = None  # None: every row if the SHAP stage's time budget allows
     what_if: bool = True
-    what_if_seconds: float | None = None  # None: scaled to this run's core (what_if_allowance)
+    what_if_seconds: float = 60.0
     budget: float | None = None  # seconds for the optional stages together (STAGE_SHARES)
     trust_types: tuple[str, ...] = ()  # extra types to trust when loading .skops files
     trust_model: bool = False  # load a model file that names code outside the allow-list
@@ -90,34 +90,13 @@ _DICT_FIELDS = {"protected", "reference"}
 #: it as a deadline of its own (time one stage leaves unused is not passed on, so a stage's
 #: result never depends on how fast another ran). SHAP and the what-if are the long ones.
 #: Without a budget: explain and complexity are not timed, the proxy search is not timed,
-#: and the what-if has ``what_if_seconds`` (by default :func:`what_if_allowance`).
+#: and the what-if has ``what_if_seconds``.
 STAGE_SHARES = {"explain": 0.35, "complexity": 0.15, "proxies": 0.15, "what-if": 0.35}
 
 
 def stage_seconds(cfg: AuditConfig, stage: str) -> float | None:
     """Seconds ``stage`` may take under ``cfg.budget`` (``None``: no budget given)."""
     return None if cfg.budget is None else cfg.budget * STAGE_SHARES[stage]
-
-
-#: The what-if's default time cap (no ``what_if_seconds``, no ``--budget``): this share of
-#: the seconds the audit's core -- group metrics with their bootstrap, and SHAP -- took in
-#: this run, at least ``WHAT_IF_MIN_SECONDS`` (time for a first constrained fit) and at
-#: most ``WHAT_IF_MAX_SECONDS`` (the former fixed cap).  Measured at 100k rows with the
-#: fixed 60 s cap the whole audit took 2.0-4.5x its core; the what-if stopped at the cap.
-#: The other stages take about 0.25x the core, so 0.75 keeps a capped audit near 2x.
-#: A time cap makes the what-if depend on the machine's speed: set ``what_if_seconds`` for
-#: a result that does not (an explicit value always wins over this default).
-WHAT_IF_CORE_SHARE = 0.75
-WHAT_IF_MIN_SECONDS = 10.0
-WHAT_IF_MAX_SECONDS = 60.0
-
-
-def what_if_allowance(cfg: AuditConfig, core_seconds: float) -> float:
-    """The what-if's time cap without ``--budget``: ``what_if_seconds`` if given, else
-    ``WHAT_IF_CORE_SHARE`` of the core's seconds within [WHAT_IF_MIN_SECONDS, WHAT_IF_MAX_SECONDS]."""
-    if cfg.what_if_seconds is not None:
-        return float(cfg.what_if_seconds)
-    return min(WHAT_IF_MAX_SECONDS, max(WHAT_IF_MIN_SECONDS, WHAT_IF_CORE_SHARE * core_seconds))
 
 
 def budget_text() -> str:

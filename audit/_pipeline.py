@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._complexity import REFIT_SECONDS, assess_complexity
-from ._config import AuditConfig, stage_seconds, what_if_allowance
+from ._config import AuditConfig, stage_seconds
 from ._errors import AuditError
 from ._explain import driver_shares, explain
 from ._fairness.calibration import without_probability_metrics
@@ -168,11 +168,10 @@ def _audit(
         protected_cols = sorted({c for p in spec.protected for c in p.columns})
         sanity = sanity_checks(prepared.data, target=spec.target, protected=protected_cols,
                                source=data_source, model_features=spec.features or None)
-    t_core = time.perf_counter()
     with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
         overall, tables, replicates = _fairness_core(prepared, cfg)
     verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task, replicates)
-    sections = _Sections(core_seconds=time.perf_counter() - t_core)
+    sections = _Sections()
     _explain_and_score(sections, prepared, cfg, step)
     _troublemakers(sections, prepared, cfg, verdict, step)
     return AuditResult(
@@ -232,7 +231,6 @@ class _Sections:
     troublemakers: Troublemakers | None = None
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)
     failures: list[Finding] = dataclasses.field(default_factory=list)
-    core_seconds: float = 0.0  # group metrics + SHAP in this run: the what-if's default cap
 
     def guarded(self, section: str, fn: Callable[[], T]) -> T | None:
         """Run an optional section; if it fails, the report says so instead of not existing."""
@@ -269,12 +267,10 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
         secs = stage_seconds(cfg, "explain")
         rows = (f"{min(cfg.explain_rows, len(X))} rows" if cfg.explain_rows is not None
                 else f"all {len(X)} rows if they fit the time budget")
-        t_shap = time.perf_counter()
         with step(f"Explaining the model with SHAP on {rows}{words.budget_label(secs)}"):
             sections.explanation = _within(sections, "explanations", "explain", secs, explain,
                                            model, X, singles, seed=cfg.seed,
                                            n_sample=cfg.explain_rows, budget_seconds=secs)
-        sections.core_seconds += time.perf_counter() - t_shap
     explanation = sections.explanation
     if "complexity" in cfg.skip:
         sections.skipped["complexity"] = words.stage_off("complexity")
@@ -333,17 +329,16 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
         sections.skipped["what-if"] = words.stage_off("what-if")
     running = what_if and model is not None and prepared.y is not None
     proxy_secs, wi_secs = stage_seconds(cfg, "proxies"), stage_seconds(cfg, "what-if")
-    if wi_secs is None:
-        wi_secs = what_if_allowance(cfg, sections.core_seconds)
     label = (f"Looking for proxy features{words.budget_label(proxy_secs)}"
-             + (f" and running the what-if{words.budget_label(wi_secs)}" if running else ""))
+             + (f" and running the what-if{words.budget_label(wi_secs or cfg.what_if_seconds)}"
+                if running else ""))
     with step(label):
         sections.troublemakers = sections.guarded("troublemakers", lambda: assess_troublemakers(
             model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
             singles, y=prepared.y, task=prepared.task,
             criterion_outcomes={a: dict(v) for a, v in verdict.criterion_outcomes.items()},
             driver_shares=_material_shares(sections.explanation, verdict),
-            seed=cfg.seed, what_if=what_if, what_if_seconds=wi_secs,
+            seed=cfg.seed, what_if=what_if, what_if_seconds=wi_secs or cfg.what_if_seconds,
             importance=_importance(sections.explanation), proxy_seconds=proxy_secs))
 
 

@@ -107,8 +107,7 @@ def cli() -> None:
               help="Time for the optional stages together, split as deadlines: "
                    f"{budget_text()}. A stage that reaches its deadline is stopped and "
                    "reported (the what-if keeps the runs that finished). Default: no budget; "
-                   "the what-if alone is capped: what_if_seconds, by default 3/4 of the "
-                   "time the group metrics and SHAP took, at least 10 s and at most 60 s.")
+                   "the what-if alone is capped (what_if_seconds, 60).")
 @click.option("--skip", "skip", multiple=True, metavar="STAGE[,STAGE]",
               help="Stages not to run: explain, complexity, proxies, what-if (e.g. --skip "
                    "proxies,what-if); recorded in the report.")

@@ -92,7 +92,7 @@ def _same(a: Any, b: Any) -> bool:
 def test_every_numeric_option_has_a_case():
     numeric = {k for k, v in AuditConfig().to_dict().items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)} | {"threshold", "budget",
-                                                                   "explain_rows", "what_if_seconds"}
+                                                                   "explain_rows"}
     assert numeric == set(RANGES) == set(IDS)
 
 
