@@ -64,7 +64,7 @@ class AuditResult:
     --------
     >>> from audit import AuditResult
     >>> AuditResult.SCHEMA_VERSION
-    '1.0'
+    '1.1'
     """
 
     schema_version: str
