@@ -97,17 +97,11 @@ def _pvalues(point: float, reps: np.ndarray | None, lo: float, hi: float, log: b
     """
     from statistics import NormalDist
 
-    if reps is None:
+    se = _wald_se(point, reps, log)
+    if se is None:
         return None
-    r = reps[np.isfinite(reps)]
     if log:
-        r = r[r > 0]
-        if point <= 0:
-            return None
-        point, r, lo, hi = math.log(point), np.log(r), math.log(lo), math.log(hi)
-    if len(r) < 10:
-        return None
-    se = float(np.std(r, ddof=1))
+        point, lo, hi = math.log(point), math.log(lo), math.log(hi)
     if se <= 0:
         inside = lo <= point <= hi
         return (1.0, 0.0) if inside else (0.0, 1.0)
