@@ -80,9 +80,11 @@ SANITY_CHECKS: tuple[Check, ...] = (
 # --- Inputs (SPEC) ---
 
 SPEC_DIRECT_USE = register(
-    "SPEC001", "warning", "Protected attribute used by the model",
-    "The model takes a protected attribute (such as age or gender) as an input. Decisions can "
-    "then depend on it directly, which many rules forbid or require you to justify.",
+    "SPEC001", "warning", "An audited attribute is a model input",
+    "The model takes an audited attribute as an input: a protected one (such as age or "
+    "gender) or a geography column (such as a zip code, which can stand in for race). "
+    "Decisions can then depend on it directly, which many rules forbid or require you to "
+    "justify.",
 )
 SPEC_UNLABELLED = register(
     "SPEC002", "info", "Rows without a known outcome left out",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._result.explanation import CANCEL_SHARE
+from .._result.metrics import CRITERIA
 from .._result.tables import Estimate
 from .._result.troublemakers import (
     DriverShare,
@@ -48,14 +49,19 @@ def auc_text(est: Estimate) -> str:
     return f"AUC {est.value:.2f} (0.5 = chance)"
 
 
+def _criterion_label(key: str) -> str:
+    """A criterion in words ('demographic parity'), never its code name."""
+    return CRITERIA[key].label if key in CRITERIA else key.replace("_", " ")
+
+
 def criteria_text(attribute: str, pairs: Sequence[tuple[str, str]]) -> str:
-    """'race fails demographic_parity and needs review on equal_opportunity'.
+    """'race fails demographic parity and needs review on equal opportunity'.
 
     >>> criteria_text("race", [("demographic_parity", "fail"), ("accuracy", "review")])
-    'race fails demographic_parity and needs review on accuracy'
+    'race fails demographic parity and needs review on accuracy'
     """
-    fails = [c for c, o in pairs if o == "fail"]
-    reviews = [c for c, o in pairs if o == "review"]
+    fails = [_criterion_label(c) for c, o in pairs if o == "fail"]
+    reviews = [_criterion_label(c) for c, o in pairs if o == "review"]
     parts = []
     if fails:
         parts.append("fails " + ", ".join(fails))

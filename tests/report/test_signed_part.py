@@ -208,12 +208,18 @@ def test_predictions_only_advice_fits_the_mode():
 
 
 def test_gap_in_scores_is_named_an_average_score_with_its_sample(demo, demo_html):
-    expl = demo.explanation
-    assert expl.n_sample < demo.spec.n_rows  # the demo explains a sample
+    from dataclasses import replace
+
+    assert demo.explanation.n_sample == demo.spec.n_rows  # the demo explains every row
     assert "chance of being approved than" not in demo_html  # read as a gap in decisions
-    assert (f"average score for <bdi>Black</bdi> applicants (its predicted chance of being "
-            f"approved, over a sample of {expl.n_sample:,} of {demo.spec.n_rows:,} rows) was"
-            in demo_html)
+    assert ("average score for <bdi>Black</bdi> applicants (its predicted chance of being "
+            "approved) was" in demo_html)
+    assert "over a sample of" not in demo_html
+    # an audit that explained a sample says so beside the gap
+    sampled = replace(demo, explanation=replace(demo.explanation, n_sample=2000))
+    assert ("average score for <bdi>Black</bdi> applicants (its predicted chance of being "
+            f"approved, over a sample of 2,000 of {demo.spec.n_rows:,} rows) was"
+            in render_html(sampled))
 
 
 def test_harmful_positive_is_flagged_not_selected(demo):
