@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from .._result.explanation import CANCEL_SHARE, DriverItem, DriverSummary
 from .._result.tables import Estimate
-from .._result.troublemakers import Flag, FlagThresholds, LossTerm, WhatIfExperiment, WhatIfRun
+from .._result.troublemakers import Flag, FlagThresholds, WhatIfExperiment, WhatIfRun
 from .._result.verdict import CheckResult
 from . import complexity as complexity_words
 from .fairness import outcome_words
@@ -899,14 +899,6 @@ def gap_sentence(s: DriverSummary, output_space: str, *, who: str, ref: str, ver
 
 # --------------------------------------------------------------------------- complexity
 
-COMPLEXITY_HEADLINE = {
-    "pays_for_itself": "The model is not more complex than it needs to be.",
-    "review": "A person should check whether the model's complexity is worth it.",
-    "does_not_pay": "A simpler model that people can read would do about as well.",
-    "not_applicable": "This comparison could not be made.",
-}
-
-
 def surrogate_output_note(output_used: str) -> str:
     """What the surrogate models were fitted to."""
     return f"The model's output used for the surrogate models: {output_used}."
@@ -914,23 +906,8 @@ def surrogate_output_note(output_used: str) -> str:
 
 # --------------------------------------------------------------------------- troublemakers
 
-FLAG_KIND = {
-    "direct_use": "the protected attribute itself",
-    "proxy_driver": "stands in for it and drives a gap",
-    "proxy_unconfirmed": "stands in for it (effect on gaps not measured)",
-}
 NO_FLAGS = ("No input was flagged: none both stands in for a protected attribute and drives a "
             "gap that fails or needs review.")
-
-
-def flags_intro(thresholds: FlagThresholds) -> list[str]:
-    """What a troublemaker and a proxy are, with the recorded AUC threshold."""
-    return [
-        "A troublemaker is an input that stands in for a protected attribute and drives a "
-        "gap that fails or needs review.",
-        f"We call an input a proxy when, on its own, it can tell the groups apart with an "
-        f"AUC of at least {thresholds.proxy_auc:.2f}. An AUC of 0.5 is a coin toss; 1 is perfect.",
-    ]
 
 
 def recoverability_reading(attribute: str, auc: float | None, note: str | None,
@@ -953,52 +930,6 @@ def recoverability_reading(attribute: str, auc: float | None, note: str | None,
     if value >= 0.6:
         return f"The inputs together reveal a little about {isolate(attribute)}{why}."
     return f"The inputs together reveal next to nothing about {isolate(attribute)}{why}."
-
-
-DROP_INTRO = [
-    "The other inputs often carry the same signal as the proxy. A model retrained "
-    "without it then finds the signal again, and the gap comes back.",
-    "A better fix is to put the fairness rule into the training itself, as a constraint "
-    "the model must keep while it learns. That is what the recommendation below does.",
-]
-
-
-def still_revealed(feature: str, items: Sequence[str]) -> str:
-    """Without the feature, the other inputs still reveal the attributes."""
-    return (f"Without {isolate(feature)}, the other inputs still reveal {join(items)}. "
-            "Dropping it would not help.")
-
-
-def little_revealed(feature: str, items: Sequence[str]) -> str:
-    """Without the feature, the other inputs reveal little about the attributes."""
-    return (f"Without {isolate(feature)}, the other inputs reveal little about "
-            f"{' or '.join(items)}. "
-            "Here dropping it might help, but check the what-if below.")
-
-
-def revealed_item(attribute: str, auc: float) -> str:
-    """'race (AUC 0.52)'."""
-    return f"{isolate(attribute)} (AUC {auc:.2f})"
-
-
-_TERM_WHAT = {
-    "DemographicParity": "the share {verb}",
-    "TruePositiveRateParity": "the share of qualified {noun} {verb}",
-    "EqualizedOdds": "both kinds of error",
-    "ErrorRateParity": "error rates",
-}
-
-
-def term_sentence(t: LossTerm, verb: str, noun: str) -> str:
-    """The top recommendation in plain words."""
-    if t.constraint == "BoundedGroupLoss":
-        bound = f" below {sig(t.bound)}" if t.bound is not None else ""
-        return (f"Retrain the model with a rule that keeps the average error of every "
-                f"{isolate(t.attribute)} group{bound}.")
-    what = _TERM_WHAT.get(t.constraint, "the outcome").format(verb=verb, noun=noun)
-    bound = f" under {100 * t.bound:g} points" if t.bound is not None else " small"
-    return (f"Retrain the model with a rule that keeps the gap between {isolate(t.attribute)} groups "
-            f"in {what}{bound}.")
 
 
 # --------------------------------------------------------------------------- what-if
