@@ -74,6 +74,37 @@ def golden_json(tmp_path_factory) -> Path:
     return out
 
 
+def read_stored_demo(name: str = "demo_full"):
+    """The demo's pinned audit.json (tests/data) as a result: renders in seconds, no model."""
+    import gzip
+    import json
+
+    from audit._result.audit import AuditResult
+
+    packed = ROOT / "tests" / "data" / f"{name}.json.gz"
+    return AuditResult.from_dict(json.loads(gzip.open(packed, "rt", encoding="utf-8").read()))
+
+
+@pytest.fixture(scope="session")
+def stored_demo():
+    """:func:`read_stored_demo`, read once per test process."""
+    return read_stored_demo()
+
+
+@pytest.fixture(scope="session")
+def stored_demo_html(stored_demo) -> str:
+    """The stored demo's report page."""
+    from audit._report import render_html
+
+    return render_html(stored_demo)
+
+
+def section(page: str, name: str) -> str:
+    """The HTML of one ``<section id=name>`` of a report page."""
+    start = page.index(f'<section id="{name}"')
+    return page[start:page.index("</section>", start)]
+
+
 # --------------------------------------------------------------------------- the bad-input matrix
 
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import read_stored_demo
 
 import audit
 from audit._report import render_html
@@ -64,17 +65,11 @@ def test_demo_pdf_signed_part_is_short_and_appendix_prints_complete(tmp_path):
     A failing row that the screen shows only inside a closed <details> (a combination of
     two attributes) must be in the PDF text, after the signed part.
     """
-    import gzip
-    import json
-
     pypdf = pytest.importorskip("pypdf")
     from audit._report.pdf import html_to_pdf
-    from audit._result.audit import AuditResult
     from audit._result.metrics import METRICS
 
-    root = Path(__file__).resolve().parents[2]
-    doc = gzip.open(root / "tests" / "data" / "demo_full.json.gz", "rt", encoding="utf-8").read()
-    result = AuditResult.from_dict(json.loads(doc))
+    result = read_stored_demo()
     html = render_html(result)
     folded = next(c for c in result.verdict.checks if c.outcome == "fail" and " × " in c.attribute)
     closed = html[html.index('<details class="intersection">'):]

@@ -4,38 +4,18 @@ retrained copy named apart, clean minus signs and the recoverability the rule us
 
 from __future__ import annotations
 
-import gzip
 import html
-import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from conftest import section
 
 from audit._report import render_html
 from audit._report.sections.flags import flags_context
 from audit._result.audit import AuditResult
 from audit._result.findings import REGISTRY
 from audit._words.explain import driver_sentence
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "tests" / "data" / "demo_full.json.gz"
-
-
-@pytest.fixture(scope="module")
-def demo() -> AuditResult:
-    return AuditResult.from_dict(json.loads(gzip.open(DEMO, "rt", encoding="utf-8").read()))
-
-
-@pytest.fixture(scope="module")
-def demo_html(demo) -> str:
-    return render_html(demo)
-
-
-def _section(page: str, name: str) -> str:
-    start = page.index(f'<section id="{name}"')
-    return page[start:page.index("</section>", start)]
 
 
 def _text(page: str) -> str:
@@ -44,32 +24,33 @@ def _text(page: str) -> str:
     return re.sub(r"\s+", " ", text).replace("\u2068", "").replace("\u2069", "")
 
 
-def _harmful(demo: AuditResult) -> AuditResult:
-    config = {k: v for k, v in demo.provenance.config.items() if k != "outcome_verb"}
-    return replace(demo, spec=replace(demo.spec, positive_is="harmful"),
-                   provenance=replace(demo.provenance, config=config))
+def _harmful(stored_demo: AuditResult) -> AuditResult:
+    config = {k: v for k, v in stored_demo.provenance.config.items() if k != "outcome_verb"}
+    return replace(stored_demo, spec=replace(stored_demo.spec, positive_is="harmful"),
+                   provenance=replace(stored_demo.provenance, config=config))
 
 
 # ------------------------------------------------------------------ 1. titles in the audit's words
 
 
-def test_titles_use_the_outcome_verb_in_prose_and_the_registry_title_in_details(demo,
-                                                                                 demo_html):
-    assert "FAIR001" in demo.verdict.reasons and demo.provenance.config["outcome_verb"] == "approved"
-    summary = _text(_section(demo_html, "summary"))
+def test_titles_use_the_outcome_verb_in_prose_and_the_registry_title_in_details(stored_demo,
+                                                                                 stored_demo_html):
+    assert "FAIR001" in stored_demo.verdict.reasons
+    assert stored_demo.provenance.config["outcome_verb"] == "approved"
+    summary = _text(section(stored_demo_html, "summary"))
     reasons = summary[summary.index("Reasons:"):summary.index("Check codes")]
     assert "Some groups are approved far less or more often (four-fifths rule)" in reasons
     assert "selected" not in reasons
     # the stable code and the registry's title stay, as technical details (and in the JSON)
     assert f"FAIR001 {REGISTRY['FAIR001'].title}" in summary
-    signoff = _text(_section(demo_html, "signoff"))
+    signoff = _text(section(stored_demo_html, "signoff"))
     assert "approved far less or more often" in signoff and "selected" not in signoff
 
 
-def test_titles_of_a_harmful_positive_say_flagged_and_never_qualified(demo):
-    harmful = _harmful(demo)
+def test_titles_of_a_harmful_positive_say_flagged_and_never_qualified(stored_demo):
+    harmful = _harmful(stored_demo)
     page = render_html(harmful)
-    prose = " ".join(_text(_section(page, s)) for s in ("summary", "decisive", "signoff"))
+    prose = " ".join(_text(section(page, s)) for s in ("summary", "decisive", "signoff"))
     prose = prose.replace(REGISTRY["FAIR001"].title, "")  # the technical-details line
     assert "flagged far less or more often" in prose
     assert "selected" not in prose and "Qualified" not in prose and "qualified" not in prose
@@ -82,8 +63,8 @@ def test_titles_of_a_harmful_positive_say_flagged_and_never_qualified(demo):
 # ------------------------------------------------------------------ 2. the reference row
 
 
-def test_reference_row_is_not_judged_against_itself(demo_html):
-    fairness = _section(demo_html, "fairness")
+def test_reference_row_is_not_judged_against_itself(stored_demo_html):
+    fairness = section(stored_demo_html, "fairness")
     refs = re.findall(r'<tr class="ref[^"]*">(.*?)</tr>', fairness, re.S)
     assert refs
     for row in refs:
@@ -97,18 +78,18 @@ def test_reference_row_is_not_judged_against_itself(demo_html):
 # ------------------------------------------------------------------ 3. the verdict rule
 
 
-def test_reading_guide_states_the_recorded_verdict_rule(demo, demo_html):
-    guide = _text(_section(demo_html, "methodology"))
+def test_reading_guide_states_the_recorded_verdict_rule(stored_demo, stored_demo_html):
+    guide = _text(section(stored_demo_html, "methodology"))
     from audit._words.verdict import DECISION_RULE
 
-    rule = demo.verdict.rules.get("decision", DECISION_RULE)  # an older JSON: the documented
+    rule = stored_demo.verdict.rules.get("decision", DECISION_RULE)  # an older JSON: the documented
     assert rule in guide
     for word in ("UNDECIDED", "REVIEW", "cannot be decided", "needs review", "may exceed"):
         assert word in guide, word
     # one source of truth: a different recorded rule is what the guide prints
-    other = replace(demo, verdict=replace(demo.verdict, rules={
-        **demo.verdict.rules, "decision": "A rule recorded in this audit.json."}))
-    assert "A rule recorded in this audit.json." in _text(_section(render_html(other),
+    other = replace(stored_demo, verdict=replace(stored_demo.verdict, rules={
+        **stored_demo.verdict.rules, "decision": "A rule recorded in this audit.json."}))
+    assert "A rule recorded in this audit.json." in _text(section(render_html(other),
                                                                  "methodology"))
 
 
@@ -116,8 +97,8 @@ def test_reading_guide_states_the_recorded_verdict_rule(demo, demo_html):
 
 
 @pytest.mark.parametrize("name", ["complexity", "flags"])
-def test_complexity_and_troublemaker_tables_have_captions_and_row_headers(demo_html, name):
-    tables = re.findall(r"<table[^>]*>(.*?)</table>", _section(demo_html, name), re.S)
+def test_complexity_and_troublemaker_tables_have_captions_and_row_headers(stored_demo_html, name):
+    tables = re.findall(r"<table[^>]*>(.*?)</table>", section(stored_demo_html, name), re.S)
     assert tables
     assert [t[:120] for t in tables if "<caption>" not in t] == []
     assert [t[:120] for t in tables if 'scope="row"' not in t and "<tbody" in t] == []
@@ -126,13 +107,13 @@ def test_complexity_and_troublemaker_tables_have_captions_and_row_headers(demo_h
 # ------------------------------------------------------------------ 5. the retrained copy
 
 
-def test_retrained_copy_is_named_apart_from_the_audited_model(demo):
-    c = demo.complexity
+def test_retrained_copy_is_named_apart_from_the_audited_model(stored_demo):
+    c = stored_demo.complexity
     assert c is not None
-    retrained = replace(demo, complexity=replace(
+    retrained = replace(stored_demo, complexity=replace(
         c, compared_on="cross_validated", model_cv_metric=0.795, model_cv_folds=(0.79, 0.8),
         gain=0.795 - next(b.metric_value for b in c.baselines if b.key == c.compared_with)))
-    text = _text(_section(render_html(retrained), "performance"))
+    text = _text(section(render_html(retrained), "performance"))
     assert "the audited model's was 0.795" not in text
     assert "a retrained copy of the audited model scored 0.795 on rows it did not see" in text
     assert f"the audited model itself: {c.model_metric:.3f} on the audit rows" in text
@@ -151,8 +132,8 @@ def test_driver_sentence_prints_true_minus_signs():
     assert not re.search(r"(?<![\w-])-\d", s)
 
 
-def test_no_ascii_minus_or_negative_zero_in_the_visible_text(demo_html):
-    text = _text(demo_html)
+def test_no_ascii_minus_or_negative_zero_in_the_visible_text(stored_demo_html):
+    text = _text(stored_demo_html)
     assert not re.search(r"(?<![\w/.-])-\d", text), re.findall(r".{40}(?<![\w/.-])-\d.{20}", text)
     assert not re.search(r"[−-]0\.0+(?![\d])", text)
 
@@ -160,51 +141,51 @@ def test_no_ascii_minus_or_negative_zero_in_the_visible_text(demo_html):
 # ------------------------------------------------------------------ 7. recoverability by the rule
 
 
-def test_recoverability_table_shows_the_value_the_proxy_rule_uses(demo):
-    tm = demo.troublemakers
+def test_recoverability_table_shows_the_value_the_proxy_rule_uses(stored_demo):
+    tm = stored_demo.troublemakers
     age = next(rc for rc in tm.recoverability if rc.attribute == "age")
     assert age.auc.value is not None and age.auc.value < tm.thresholds.proxy_auc
     # one age group stands out (its one-vs-rest AUC above the rule's 0.70) while the
     # all-groups AUC stays below it: the flags use the larger, so the table must too
     overall = f"{age.auc.value:.2f}"
     picked = replace(age, strength=0.859)
-    result = replace(demo, troublemakers=replace(tm, recoverability=tuple(
+    result = replace(stored_demo, troublemakers=replace(tm, recoverability=tuple(
         picked if rc is age else rc for rc in tm.recoverability)))
     row = next(r for r in flags_context(result)["recover"] if r["attribute"] == "age")
     assert row["strength"] == "0.86" and row["auc"]["value"] == overall
     reading = row["reading"].replace("\u2068", "").replace("\u2069", "")
     assert reading.startswith("The inputs together reveal age: they pick out one")
     assert "0.86" in row["reading"] and f"{overall} over all groups" in row["reading"]
-    page = _section(render_html(result), "flags")
+    page = section(render_html(result), "flags")
     assert "AUC the rule uses" in page and "0.859" not in page
 
 
 # ------------------------------------------------------------------ 8. read as a reviewer
 
 
-def test_geography_groups_are_named_by_their_column(demo_html):
-    summary = _text(_section(demo_html, "summary"))
+def test_geography_groups_are_named_by_their_column(stored_demo_html):
+    summary = _text(section(stored_demo_html, "summary"))
     assert "applicants from zip code " in summary
     assert not re.search(r"applicants from \d", summary)
 
 
-def test_calibration_is_not_said_to_compare_with_a_reference(demo_html):
-    decisive = _text(_section(demo_html, "decisive"))
+def test_calibration_is_not_said_to_compare_with_a_reference(stored_demo_html):
+    decisive = _text(section(stored_demo_html, "decisive"))
     block = decisive[decisive.index("Scores run too high"):][:200]
     assert "against its own outcome rate" in block and "compared with" not in block
 
 
-def test_baseline_comparison_on_a_sample_says_so_beside_the_overall_value(demo):
-    c = demo.complexity
-    assert c.n_rows_used < demo.spec.n_rows
-    text = _text(_section(render_html(demo), "performance"))
-    overall = demo.overall.groups[0].metrics["auc"].value
-    assert f"On a sample of {c.n_rows_used:,} of the {demo.spec.n_rows:,} audited rows" in text
-    assert f"On all {demo.spec.n_rows:,} rows the audited model's ranking quality (AUC) is " \
+def test_baseline_comparison_on_a_sample_says_so_beside_the_overall_value(stored_demo):
+    c = stored_demo.complexity
+    assert c.n_rows_used < stored_demo.spec.n_rows
+    text = _text(section(render_html(stored_demo), "performance"))
+    overall = stored_demo.overall.groups[0].metrics["auc"].value
+    assert f"On a sample of {c.n_rows_used:,} of the {stored_demo.spec.n_rows:,} audited rows" in text
+    assert f"On all {stored_demo.spec.n_rows:,} rows the audited model's ranking quality (AUC) is " \
            f"{overall:.3f}" in text
 
 
-def test_a_failing_ratio_is_worded_by_its_direction_and_the_outcome_meaning(demo):
+def test_a_failing_ratio_is_worded_by_its_direction_and_the_outcome_meaning(stored_demo):
     from audit._report.sections.fairness import notable_gaps
 
     def steps(result):
@@ -214,21 +195,21 @@ def test_a_failing_ratio_is_worded_by_its_direction_and_the_outcome_meaning(demo
                 and c.attribute == g.attribute and c.group == g.group
                 and c.criterion == "demographic_parity"}
 
-    below = {v: s for v, s in steps(demo).items() if v < 0.8}
+    below = {v: s for v, s in steps(stored_demo).items() if v < 0.8}
     assert below and all("below the four-fifths line" in s for s in below.values())
-    flipped = replace(demo, verdict=replace(demo.verdict, checks=tuple(
+    flipped = replace(stored_demo, verdict=replace(stored_demo.verdict, checks=tuple(
         replace(c, estimate=replace(c.estimate, value=1 / c.estimate.value))
         if c.criterion == "demographic_parity" and c.outcome == "fail" and c.estimate.value
-        else c for c in demo.verdict.checks)))
+        else c for c in stored_demo.verdict.checks)))
     above = steps(flipped)
     assert above and not [s for s in above.values() if "below the four-fifths" in s]
     assert all("above the policy's 1.25 limit" in s for s in above.values())
-    harmful = steps(_harmful(demo))
+    harmful = steps(_harmful(stored_demo))
     assert harmful and all("reference group is flagged" in s for s in harmful.values())
 
 
-def test_equalized_odds_rows_behind_the_verdict_name_their_rate(demo_html):
-    decisive = _text(_section(demo_html, "decisive"))
+def test_equalized_odds_rows_behind_the_verdict_name_their_rate(stored_demo_html):
+    decisive = _text(section(stored_demo_html, "decisive"))
     assert "(equalized odds)" in decisive
     block = decisive[decisive.index("(equalized odds)"):][:400]
     assert "points (true positive rate)" in block or "points (false positive rate)" in block

@@ -1,22 +1,18 @@
 """The report as a document to sign (issue 10): a short signed part, then a lettered appendix.
 
-The demo is rendered from its stored audit.json (tests/data/demo_full.json.gz), so these
+The stored_demo is rendered from its stored audit.json (tests/data/demo_full.json.gz), so these
 tests take seconds; the browser test prints it to PDF and counts pages.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import html
-import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import audit
 from audit._fairness.policy import policy_toml
@@ -24,19 +20,6 @@ from audit._report import render_html
 from audit._report.sections.signed import APPENDIX, SIGNED
 from audit._result.audit import AuditResult
 from audit._words.report import next_step, num, range_text
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "tests" / "data" / "demo_full.json.gz"
-
-
-@pytest.fixture(scope="module")
-def demo() -> AuditResult:
-    return AuditResult.from_dict(json.loads(gzip.open(DEMO, "rt", encoding="utf-8").read()))
-
-
-@pytest.fixture(scope="module")
-def demo_html(demo) -> str:
-    return render_html(demo)
 
 
 class _Prose(HTMLParser):
@@ -77,36 +60,36 @@ def visible_prose(html: str) -> str:
 IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b\w+\(\)|\b[A-Z]{3,5}\d{3}\b")
 
 
-def test_signed_part_first_then_lettered_appendix(demo_html):
-    ids = re.findall(r'<section id="([a-z]+)"', demo_html)
+def test_signed_part_first_then_lettered_appendix(stored_demo_html):
+    ids = re.findall(r'<section id="([a-z]+)"', stored_demo_html)
     assert ids == [i for i, _ in SIGNED] + [i for i, _ in APPENDIX]
-    signed, appendix = demo_html.split('id="end-of-signed-part"')
+    signed, appendix = stored_demo_html.split('id="end-of-signed-part"')
     assert '<section id="signoff">' in signed and '<section id="data">' in appendix
 
 
-def test_contents_link_to_every_section_with_its_heading(demo_html):
+def test_contents_link_to_every_section_with_its_heading(stored_demo_html):
     for sid, title in SIGNED + APPENDIX:
-        assert f'<li><a href="#{sid}">{title.replace(chr(39), "&#39;")}</a></li>' in demo_html
-        heading = re.search(rf'<section id="{sid}">\s*<h2>(.*?)</h2>', demo_html, re.S)
+        assert f'<li><a href="#{sid}">{title.replace(chr(39), "&#39;")}</a></li>' in stored_demo_html
+        heading = re.search(rf'<section id="{sid}">\s*<h2>(.*?)</h2>', stored_demo_html, re.S)
         assert heading and heading.group(1).replace("&#39;", "'") == title, sid
 
 
-def test_every_in_page_link_has_a_target(demo_html):
-    ids = set(re.findall(r'\bid="([^"]+)"', demo_html))
-    targets = set(re.findall(r'href="#([^"]+)"', demo_html))
+def test_every_in_page_link_has_a_target(stored_demo_html):
+    ids = set(re.findall(r'\bid="([^"]+)"', stored_demo_html))
+    targets = set(re.findall(r'href="#([^"]+)"', stored_demo_html))
     assert targets and targets <= ids, targets - ids
 
 
-def test_cross_references_are_links(demo_html):
-    assert '<a href="#gap-drivers">“What drives each gap”</a>' in demo_html
-    assert '<a href="#flags">“Troublemaker features”</a>' in demo_html
-    assert "“What drives each gap”" not in re.sub(r"<a [^>]*>“[^”]*”</a>", "", demo_html)
+def test_cross_references_are_links(stored_demo_html):
+    assert '<a href="#gap-drivers">“What drives each gap”</a>' in stored_demo_html
+    assert '<a href="#flags">“Troublemaker features”</a>' in stored_demo_html
+    assert "“What drives each gap”" not in re.sub(r"<a [^>]*>“[^”]*”</a>", "", stored_demo_html)
 
 
-def test_decisive_checks_list_every_fail_with_numbers(demo, demo_html):
-    signed = demo_html.split('id="end-of-signed-part"')[0]
+def test_decisive_checks_list_every_fail_with_numbers(stored_demo, stored_demo_html):
+    signed = stored_demo_html.split('id="end-of-signed-part"')[0]
     part = signed[signed.index('<section id="decisive">'):]
-    fails = [c for c in demo.verdict.checks if c.outcome == "fail"]
+    fails = [c for c in stored_demo.verdict.checks if c.outcome == "fail"]
     assert fails
     assert part.count("✖ fail") == len({(c.attribute, c.criterion) for c in fails})
     for c in fails:
@@ -116,8 +99,8 @@ def test_decisive_checks_list_every_fail_with_numbers(demo, demo_html):
             assert range_text(i.lo, i.hi) in part
 
 
-def test_signoff_offers_decisions_long_lines_and_the_policy(demo_html):
-    part = demo_html[demo_html.index('<section id="signoff">'):]
+def test_signoff_offers_decisions_long_lines_and_the_policy(stored_demo_html):
+    part = stored_demo_html[stored_demo_html.index('<section id="signoff">'):]
     part = part[:part.index("</section>")]
     for decision in ("Approve", "Approve with conditions", "Reject"):
         assert f"</span> {decision}</li>" in part
@@ -139,10 +122,10 @@ def test_policy_hash_is_recorded_and_shown(tmp_path, small_df, small_model):
     assert default.provenance.policy_sha256 == hashlib.sha256(policy_toml().encode()).hexdigest()
 
 
-def test_title_is_the_model_name(demo, demo_html):
-    title = re.search(r"<title>(.*?)</title>", demo_html).group(1)
+def test_title_is_the_model_name(stored_demo, stored_demo_html):
+    title = re.search(r"<title>(.*?)</title>", stored_demo_html).group(1)
     assert title.startswith("model.skops") and "Pipeline(" not in title
-    named = dataclass_replace_config(demo, model_name="Credit model 7")
+    named = dataclass_replace_config(stored_demo, model_name="Credit model 7")
     assert "<title>Credit model 7 – model audit" in render_html(named)
 
 
@@ -153,33 +136,33 @@ def dataclass_replace_config(result: AuditResult, **config: str) -> AuditResult:
     return replace(result, provenance=prov)
 
 
-def test_signed_prose_has_no_code_identifiers(demo, demo_html):
+def test_signed_prose_has_no_code_identifiers(stored_demo, stored_demo_html):
     # from the summary (its reasons by their titles; codes only in technical details) to the
     # sign-off
-    start, end = demo_html.index('<section id="summary">'), demo_html.index('id="end-of-signed')
-    prose = visible_prose(demo_html[start:end])
+    start, end = stored_demo_html.index('<section id="summary">'), stored_demo_html.index('id="end-of-signed')
+    prose = visible_prose(stored_demo_html[start:end])
     assert "Checks behind the verdict" in prose and "Sign-off" in prose and "Reasons:" in prose
     assert IDENTIFIER.findall(prose) == []
-    summary = demo_html[start:demo_html.index('<section id="scope">')]
-    for code in demo.verdict.reasons:  # the codes are still there, as technical details
+    summary = stored_demo_html[start:stored_demo_html.index('<section id="scope">')]
+    for code in stored_demo.verdict.reasons:  # the codes are still there, as technical details
         assert re.search(rf'<p class="tech">[^<]*{code}', summary), code
 
 
-def test_ranges_print_cleanly(demo_html):
+def test_ranges_print_cleanly(stored_demo_html):
     assert range_text(-0.114, -0.0149) == "−0.11 to −0.01"
     from audit._words.report import gap_drivers_title
     assert gap_drivers_title("B", "A", "race", -1.0768).endswith("gap −1.08")
     assert num(-0.0001, 3) == "0.000" and num(-0.25) == "−0.25"
-    assert not re.search(r"-0\.0+\b(?!\d)", demo_html)
-    assert not re.search(r"\d–-\d", demo_html)
-    assert "–−" not in demo_html  # group-table intervals: '−0.17 to −0.01', not '−0.17–−0.01'
+    assert not re.search(r"-0\.0+\b(?!\d)", stored_demo_html)
+    assert not re.search(r"\d–-\d", stored_demo_html)
+    assert "–−" not in stored_demo_html  # group-table intervals: '−0.17 to −0.01', not '−0.17–−0.01'
 
 
-def test_charts_are_images_with_titles_and_badge_colours(demo_html):
-    svgs = re.findall(r"<svg[^>]*>", demo_html)
+def test_charts_are_images_with_titles_and_badge_colours(stored_demo_html):
+    svgs = re.findall(r"<svg[^>]*>", stored_demo_html)
     assert svgs and all('role="img"' in s and "aria-label=" in s for s in svgs)
-    assert demo_html.count("<title>") == 1 + len(svgs)
-    fairness = demo_html[demo_html.index('<section id="fairness">'):]
+    assert stored_demo_html.count("<title>") == 1 + len(svgs)
+    fairness = stored_demo_html[stored_demo_html.index('<section id="fairness">'):]
     fairness = fairness[:fairness.index("</section>")]
     assert "#e69f00" not in fairness.lower()  # 2.25:1 on white, below 3:1 for graphics
     assert "#8a5a00" in fairness.lower()  # the REVIEW badge's amber
@@ -207,45 +190,45 @@ def test_predictions_only_advice_fits_the_mode():
     assert "owner" in rec[:rec.index("</section>")]
 
 
-def test_gap_in_scores_is_named_an_average_score_with_its_sample(demo, demo_html):
+def test_gap_in_scores_is_named_an_average_score_with_its_sample(stored_demo, stored_demo_html):
     from dataclasses import replace
 
-    assert demo.explanation.n_sample == demo.spec.n_rows  # the demo explains every row
-    assert "chance of being approved than" not in demo_html  # read as a gap in decisions
+    assert stored_demo.explanation.n_sample == stored_demo.spec.n_rows  # the stored_demo explains every row
+    assert "chance of being approved than" not in stored_demo_html  # read as a gap in decisions
     assert ("average score for <bdi>Black</bdi> applicants (its predicted chance of being "
-            "approved) was" in demo_html)
-    assert "over a sample of" not in demo_html
+            "approved) was" in stored_demo_html)
+    assert "over a sample of" not in stored_demo_html
     # an audit that explained a sample says so beside the gap
-    sampled = replace(demo, explanation=replace(demo.explanation, n_sample=2000))
+    sampled = replace(stored_demo, explanation=replace(stored_demo.explanation, n_sample=2000))
     assert ("average score for <bdi>Black</bdi> applicants (its predicted chance of being "
-            f"approved, over a sample of 2,000 of {demo.spec.n_rows:,} rows) was"
+            f"approved, over a sample of 2,000 of {stored_demo.spec.n_rows:,} rows) was"
             in render_html(sampled))
 
 
-def test_harmful_positive_is_flagged_not_selected(demo):
+def test_harmful_positive_is_flagged_not_selected(stored_demo):
     from dataclasses import replace
 
     from audit._report.sections._common import words
     from audit._words.report import binary_performance, check_sentence
 
-    harmful = replace(demo, spec=replace(demo.spec, positive_is="harmful"),
-                      provenance=replace(demo.provenance, config={
-                          k: v for k, v in demo.provenance.config.items() if k != "outcome_verb"}))
+    harmful = replace(stored_demo, spec=replace(stored_demo.spec, positive_is="harmful"),
+                      provenance=replace(stored_demo.provenance, config={
+                          k: v for k, v in stored_demo.provenance.config.items() if k != "outcome_verb"}))
     assert words(harmful)[0] == "flagged"
-    assert words(demo)[0] == "approved"  # a verb the user chose stays
-    text = " ".join(binary_performance(demo.overall.groups[0].metrics, "selected", "people",
+    assert words(stored_demo)[0] == "approved"  # a verb the user chose stays
+    text = " ".join(binary_performance(stored_demo.overall.groups[0].metrics, "selected", "people",
                                        "harmful"))
     assert "flagged" in text and "qualif" not in text and "selected" not in text
-    tpr = next(c for c in demo.verdict.checks if c.metric == "tpr" and c.estimate.value)
+    tpr = next(c for c in stored_demo.verdict.checks if c.metric == "tpr" and c.estimate.value)
     sentence = check_sentence(tpr, "group B", "group A", "selected", "people", "harmful")
     assert sentence.startswith("Among people who truly had the outcome, group B were flagged")
     favourable = check_sentence(tpr, "group B", "group A", "selected", "people")
     assert favourable.startswith("Among people who truly qualified, group B were selected")
 
 
-def test_every_table_has_a_caption_and_row_headers(demo_html):
+def test_every_table_has_a_caption_and_row_headers(stored_demo_html):
     # the complexity and troublemaker sections are checked with their own templates
-    parts = re.split(r'(?=<section id="(?:complexity|flags|methodology)">)', demo_html)
+    parts = re.split(r'(?=<section id="(?:complexity|flags|methodology)">)', stored_demo_html)
     html = "".join(p for p in parts if not p.startswith(('<section id="complexity"',
                                                           '<section id="flags"')))
     tables = re.findall(r"<table[^>]*>(.*?)</table>", html, re.S)
@@ -264,16 +247,16 @@ def test_predictions_only_scope_names_the_decisions_once():
     assert model.count("predictions in") == 1, model
 
 
-def test_print_lists_folded_rows_by_group_and_size(demo, demo_html):
+def test_print_lists_folded_rows_by_group_and_size(stored_demo, stored_demo_html):
     """Print shortens large tables: folded rows are listed by name and size, not dropped."""
     from audit._report.sections.fairness import fairness_context
 
-    fairness = demo_html[demo_html.index('<section id="fairness">'):]
+    fairness = stored_demo_html[stored_demo_html.index('<section id="fairness">'):]
     fairness = fairness[:fairness.index("</section>")]
     assert '<details class="folded-rows screen-only">' in fairness
     assert 'class="print-only print-note">In print, this section is shortened' in fairness
     printed = re.findall(r'<p class="print-only folded-print">(.*?)</p>', fairness, re.S)
-    attributes = [a for a in fairness_context(demo)["attributes"] if a["folded"]]
+    attributes = [a for a in fairness_context(stored_demo)["attributes"] if a["folded"]]
     assert attributes and len(printed) == len(attributes)
     for a, text in zip(attributes, printed, strict=True):
         for row in a["folded"]:
@@ -283,19 +266,19 @@ def test_print_lists_folded_rows_by_group_and_size(demo, demo_html):
     # shortened tables print only the columns a check uses; small tables print complete
     zip_code = next(a for a in attributes if a["table"].attribute == "geography: zip_code")
     assert zip_code["print_drop"] >= {"base_rate", "auc"}
-    race = next(a for a in fairness_context(demo)["attributes"] if a["table"].attribute == "race")
+    race = next(a for a in fairness_context(stored_demo)["attributes"] if a["table"].attribute == "race")
     assert race["print_drop"] == set() and not race["folded"]
 
 
-def test_no_negative_zero_in_decided_intervals(demo_html):
+def test_no_negative_zero_in_decided_intervals(stored_demo_html):
     from audit._words.verdict import decided_by, decided_short
 
-    assert not re.search(r"−0\.0+(?![\d])", demo_html)
+    assert not re.search(r"−0\.0+(?![\d])", stored_demo_html)
     assert decided_short(-0.233, -0.00002, 0.99, False) == "decided: gap −23.3 to 0.0 pts (99.0%)"
     assert decided_by(-0.233, -0.00002, 0.99, False, True).endswith("−23.3 to 0.0 points")
 
 
-def test_gap_sentences_and_chart_follow_the_outcome_meaning_and_decision(demo):
+def test_gap_sentences_and_chart_follow_the_outcome_meaning_and_decision(stored_demo):
     """A harmful positive reads 'flagged' / 'truly had the outcome' in the fairness
     sentences; a check that cannot be decided draws as undecided in the selection chart."""
     from dataclasses import replace
@@ -303,15 +286,15 @@ def test_gap_sentences_and_chart_follow_the_outcome_meaning_and_decision(demo):
     from audit._report.charts.fairness import UNDECIDED_PURPLE
     from audit._report.sections.fairness import decision, fairness_context, notable_gaps
 
-    harmful = replace(demo, spec=replace(demo.spec, positive_is="harmful"),
-                      provenance=replace(demo.provenance, config={
-                          k: v for k, v in demo.provenance.config.items() if k != "outcome_verb"}))
+    harmful = replace(stored_demo, spec=replace(stored_demo.spec, positive_is="harmful"),
+                      provenance=replace(stored_demo.provenance, config={
+                          k: v for k, v in stored_demo.provenance.config.items() if k != "outcome_verb"}))
     texts = [g.text for g in notable_gaps(harmful)]
     assert not [t for t in texts if "qualified" in t or "selected" in t]
     assert any("truly had the outcome" in t for t in texts)
-    undecided = {c.attribute for c in demo.verdict.checks if decision(c) == "undecided"
+    undecided = {c.attribute for c in stored_demo.verdict.checks if decision(c) == "undecided"
                  and c.criterion == "demographic_parity" and " × " not in c.attribute}
-    charts = {a["table"].attribute: a["chart"]["svg"] for a in fairness_context(demo)["attributes"]
+    charts = {a["table"].attribute: a["chart"]["svg"] for a in fairness_context(stored_demo)["attributes"]
               if a["chart"]}
     assert undecided and all(UNDECIDED_PURPLE.lower() in charts[a].lower() for a in undecided)
 
