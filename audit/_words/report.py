@@ -922,7 +922,8 @@ def recoverability_reading(attribute: str, auc: float | None, note: str | None,
     if auc is None:
         return f"Could not be measured{': ' + note if note else ''}."
     value = auc if strength is None else max(strength, auc)
-    one_group = value - auc >= 0.005
+    # one group named only when it lifts the reading above "next to nothing"
+    one_group = value - auc >= 0.005 and value >= 0.6
     why = (f": they pick out one of its groups (AUC {value:.2f} for that group against the "
            f"rest; {auc:.2f} over all groups)" if one_group else "")
     if value >= proxy_auc:

@@ -447,7 +447,7 @@ def no_loss_term_note(attribute: str, criterion: str, outcome: str) -> str | Non
     advice = NO_CONSTRAINT_ADVICE.get(criterion)
     if advice is None:
         return None
-    return f"{attribute}: {criterion} {outcome}s; no loss term - {advice}"
+    return f"{attribute}: {_criterion_label(criterion)} {_outcome_verb(outcome)}; no loss term - {advice}"
 
 
 def no_regression_bound_note(error_type: str) -> str:
@@ -465,7 +465,7 @@ def bounded_loss_rationale(
 ) -> str:
     """Why to retrain with BoundedGroupLoss(AbsoluteLoss) (regression)."""
     return (
-        f"{attribute}: {criterion} {_outcome_verb(outcome)}. "
+        f"{attribute}: {_criterion_label(criterion)} {_outcome_verb(outcome)}. "
         "Train with BoundedGroupLoss(AbsoluteLoss): the optimiser keeps every "
         f"{attribute} group's mean absolute error below "
         + (f"{bound:.4g} (today's overall error)" if bound is not None else "the upper bound")
@@ -493,7 +493,7 @@ def parity_rationale(
              else "the model's owner should, after retraining")
     what = GAP_WORDS[criterion]
     return (
-        f"{attribute}: {criterion} {_outcome_verb(outcome)}. "
+        f"{attribute}: {_criterion_label(criterion)} {_outcome_verb(outcome)}. "
         f"Train with {constraint}(difference_bound={bound:g}): the optimiser keeps every "
         f"{attribute} group's {what} within {bound:g} of the overall {what} on the training "
         f"rows, so any two {attribute} groups end at most {2 * bound:g} apart, and the model "

@@ -247,7 +247,7 @@ def test_loss_term_matches_failing_criterion(planted: dict, criterion: str, cons
     assert term.features == ("zip_code",)
     assert f"{constraint}(difference_bound=0.025)" in term.snippet
     # predictive parity has no reductions constraint: said so in the notes
-    assert any("predictive_parity" in n and "no loss term" in n for n in tm.notes)
+    assert any("predictive parity" in n and "no loss term" in n for n in tm.notes)
 
 
 def test_fail_terms_come_before_review_terms(planted: dict) -> None:
