@@ -30,9 +30,10 @@ from .._result.checks import (
     PROTECTED_MOSTLY_MISSING,
     SANITY_CHECKS,
 )
-from .._result.findings import Finding, Outcome, finding
+from .._result.findings import Check, Finding, Outcome, finding
 from .._words import inputs as W
 from .._words.verdict import unused_column
+from .sanity_counts import SanityCounts
 
 __all__ = [
     "CONSTANT_COLUMNS",
@@ -43,7 +44,9 @@ __all__ = [
     "NUMBERS_AS_TEXT",
     "PROTECTED_MOSTLY_MISSING",
     "SANITY_CHECKS",
+    "SanityCounts",
     "sanity_checks",
+    "sanity_from_counts",
 ]
 
 #: Share of non-missing values that must parse for a "stored as text" finding.
@@ -153,8 +156,24 @@ def _parsed_share(col: pd.Series, parse: Callable[[pd.Series], np.ndarray]
         return None
     return parsed, total, str(values[ok].iloc[int(np.argmax(counts[ok]))])
 
-def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[Finding]:
-    """DATA001: text columns whose values (nearly) all read as numbers."""
+def _text_finding(check: Check, message: str, name: str, share: tuple[int, int, str],
+                  sample_rows: int | None, n_rows: int, **extra: str) -> Finding:
+    """A DATA001/DATA002 finding; its counts are over ``sample_rows`` sampled rows if given."""
+    parsed, total, example = share
+    details = {"parsed": str(parsed), "non_missing": str(total),
+               "share": f"{parsed / total:.4f}", **extra, "example": example}
+    if sample_rows is not None:
+        message = W.counted_in_sample(message, sample_rows, n_rows)
+        details["sample_rows"] = str(sample_rows)
+    return finding(check, "review", message, subject=str(name), details=details)
+
+
+def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int,
+                     sample_rows: int | None = None, n_rows: int = 0) -> list[Finding]:
+    """DATA001: text columns whose values (nearly) all read as numbers.
+
+    ``df`` is the whole table, or a sample of ``sample_rows`` of its ``n_rows`` rows.
+    """
     rng = np.random.default_rng(seed)
     out: list[Finding] = []
     for name in text_cols:
@@ -167,21 +186,8 @@ def _numbers_as_text(df: pd.DataFrame, text_cols: list[str], seed: int) -> list[
         share = _parsed_share(col, _parse_numbers)
         if share is None:
             continue
-        parsed, total, example = share
-        out.append(
-            finding(
-                NUMBERS_AS_TEXT,
-                "review",
-                W.numbers_as_text(name, parsed, total, example),
-                subject=str(name),
-                details={
-                    "parsed": str(parsed),
-                    "non_missing": str(total),
-                    "share": f"{parsed / total:.4f}",
-                    "example": example,
-                },
-            )
-        )
+        message = W.numbers_as_text(name, *share)
+        out.append(_text_finding(NUMBERS_AS_TEXT, message, name, share, sample_rows, n_rows))
     if not out:
         out.append(finding(NUMBERS_AS_TEXT, "pass", W.MSG_NUMBERS_PASS.format(n=len(text_cols))))
     return out
@@ -213,7 +219,8 @@ def _date_format_of(sample: pd.Series) -> str | None:
 
 
 def _dates_as_text(
-    df: pd.DataFrame, text_cols: list[str], number_cols: set[str], seed: int
+    df: pd.DataFrame, text_cols: list[str], number_cols: set[str], seed: int,
+    sample_rows: int | None = None, n_rows: int = 0,
 ) -> list[Finding]:
     """DATA002: text columns whose values (nearly) all read as dates in one format."""
     rng = np.random.default_rng(seed + 1)
@@ -230,73 +237,40 @@ def _dates_as_text(
         if share is None:
             continue
         parsed, total, example = share
-        out.append(
-            finding(
-                DATES_AS_TEXT,
-                "review",
-                W.dates_as_text(name, parsed, total, fmt, example),
-                subject=str(name),
-                details={
-                    "parsed": str(parsed),
-                    "non_missing": str(total),
-                    "share": f"{parsed / total:.4f}",
-                    "format": fmt,
-                    "example": example,
-                },
-            )
-        )
+        message = W.dates_as_text(name, parsed, total, fmt, example)
+        out.append(_text_finding(DATES_AS_TEXT, message, name, share, sample_rows, n_rows,
+                                 format=fmt))
     if not out:
         out.append(finding(DATES_AS_TEXT, "pass", W.MSG_DATES_PASS.format(n=len(text_cols))))
     return out
 
 
-def _missing_values(df: pd.DataFrame, threshold: float) -> list[Finding]:
+def _missing_values(counts: SanityCounts, threshold: float) -> list[Finding]:
     """DATA003: columns with more than ``threshold`` missing values."""
-    shares = df.isna().mean() if len(df) else pd.Series(0.0, index=df.columns)
+    n_columns = len(counts.columns)
+    rows = counts.rows
+    shares = pd.Series([m / rows if rows else 0.0 for m in counts.missing],
+                       index=list(counts.columns), dtype=float)
     over = shares[shares > threshold].sort_values(ascending=False, kind="stable")
     if over.empty:
-        return [finding(MISSING_VALUES, "pass", W.missing_values_pass(df.shape[1], threshold))]
+        return [finding(MISSING_VALUES, "pass", W.missing_values_pass(n_columns, threshold))]
     listed = [(str(name), float(share)) for name, share in over.items()]
     return [
         finding(
             MISSING_VALUES,
             "review",
-            W.missing_values(listed, df.shape[1], threshold),
+            W.missing_values(listed, n_columns, threshold),
             subject=", ".join(str(c) for c in over.index),
             details={str(name): f"{float(share):.4f}" for name, share in over.items()},
         )
     ]
 
 
-def _count_duplicates(df: pd.DataFrame) -> int:
-    """Exact number of rows that repeat an earlier row in every column.
-
-    Row hashes find the candidates cheaply; only rows whose hash repeats are
-    compared exactly, so hash collisions cannot create false duplicates.
-    """
-    if df.shape[1] == 0:
-        return max(len(df) - 1, 0)
-    hashes = pd.util.hash_pandas_object(df, index=False)
-    suspects = hashes.duplicated(keep=False).to_numpy()
-    if not suspects.any():
-        return 0
-    return int(df[suspects].duplicated(keep="first").sum())
-
-
-def _duplicate_rows(df: pd.DataFrame) -> list[Finding]:
-    """DATA004: rows that repeat an earlier row exactly."""
-    n_rows = len(df)
-    try:
-        count = _count_duplicates(df)
-    except TypeError:
-        bad = next(
-            (
-                str(c)
-                for c in df.columns
-                if df[c].map(lambda v: isinstance(v, (list, dict, set))).any()
-            ),
-            "?",
-        )
+def _duplicate_rows(counts: SanityCounts) -> list[Finding]:
+    """DATA004: rows that repeat an earlier row (equal row hashes: see ``sanity_counts``)."""
+    n_rows = counts.rows
+    if counts.unhashable is not None:
+        bad = counts.unhashable
         return [
             finding(
                 DUPLICATE_ROWS,
@@ -305,6 +279,7 @@ def _duplicate_rows(df: pd.DataFrame) -> list[Finding]:
                 subject=bad,
             )
         ]
+    count = counts.duplicates
     if count == 0:
         return [finding(DUPLICATE_ROWS, "pass", W.MSG_DUPLICATES_PASS.format(n_rows=n_rows))]
     return [
@@ -317,72 +292,50 @@ def _duplicate_rows(df: pd.DataFrame) -> list[Finding]:
     ]
 
 
-def _is_constant(col: pd.Series) -> bool:
-    """True when every value of ``col`` is the same (all missing counts as the same)."""
-    if len(col) <= 1:
-        return True
-    missing = col.isna()
-    if bool(missing.iloc[0]):
-        return bool(missing.all())
-    if bool(missing.any()):
-        return False
-    first = col.iloc[0]
-    try:
-        return bool((col == first).all())
-    except (TypeError, ValueError):
-        try:
-            return bool(col.nunique(dropna=False) <= 1)
-        except TypeError:  # unhashable values such as lists: compare their text form
-            return bool(col.map(repr).nunique(dropna=False) <= 1)
-
-
-def _constant_columns(df: pd.DataFrame) -> list[Finding]:
+def _constant_columns(counts: SanityCounts) -> list[Finding]:
     """DATA005: columns with the same value in every row."""
-    if len(df) == 0:
+    if counts.rows == 0:
         return [finding(CONSTANT_COLUMNS, "not_applicable", W.MSG_CONSTANT_NO_ROWS)]
-    const = [str(c) for c in df.columns if _is_constant(df[c])]
-    if not const:
-        return [
-            finding(CONSTANT_COLUMNS, "pass", W.MSG_CONSTANT_PASS.format(n_columns=df.shape[1]))
-        ]
     details: dict[str, str] = {}
-    for name in const:
-        value = df[name].iloc[0]
-        details[name] = "missing" if pd.isna(value) else str(value)
+    for name, state in zip(counts.columns, counts.constant):
+        if state[0] == "missing":
+            details[name] = "missing"
+        elif state[0] == "value":
+            details[name] = str(state[1])
+    if not details:
+        n_columns = len(counts.columns)
+        return [finding(CONSTANT_COLUMNS, "pass", W.MSG_CONSTANT_PASS.format(n_columns=n_columns))]
     return [
         finding(
             CONSTANT_COLUMNS,
             "review",
-            W.constant_columns([(n, details[n]) for n in const]),
-            subject=", ".join(const),
+            W.constant_columns(list(details.items())),
+            subject=", ".join(details),
             details=details,
         )
     ]
 
 
-def _label_imbalance(df: pd.DataFrame, target: str | None) -> list[Finding]:
+def _label_imbalance(counts: SanityCounts, target: str | None) -> list[Finding]:
     """DATA006: whether the rarest label of the target is too rare (or the only one)."""
-    if target is None or target not in df.columns:
+    if target is None or target not in counts.columns:
         return [finding(LABEL_IMBALANCE, "not_applicable", W.MSG_IMBALANCE_NO_TARGET)]
-    y = df[target].dropna()
-    if y.empty:
+    if counts.label_values is not None:
+        n_values = len(counts.label_values)
+        message = W.MSG_IMBALANCE_NUMERIC.format(target=target, n_values=n_values)
+        return [finding(LABEL_IMBALANCE, "not_applicable", message, subject=target)]
+    if not any(count for _, count in counts.labels):  # a category target lists unused labels
         message = W.MSG_IMBALANCE_EMPTY.format(target=target)
         return [finding(LABEL_IMBALANCE, "not_applicable", message, subject=target)]
-    counts = y.value_counts(sort=True)
-    if pd.api.types.is_float_dtype(y.dtype) and len(counts) > 20:
-        message = W.MSG_IMBALANCE_NUMERIC.format(target=target, n_values=len(counts))
-        return [finding(LABEL_IMBALANCE, "not_applicable", message, subject=target)]
-    return [_label_balance(target, counts)]
+    return [_label_balance(target, counts.labels)]
 
 
-def _label_balance(target: str, counts: pd.Series) -> Finding:
+def _label_balance(target: str, counts: Sequence[tuple[object, int]]) -> Finding:
     """DATA006 on a target's label counts (most frequent first)."""
-    total = int(counts.sum())
-    label = counts.index[-1]
-    label = label.item() if hasattr(label, "item") else label
-    count = int(counts.iloc[-1])
+    total = sum(int(c) for _, c in counts)
+    label, count = counts[-1]
     share = count / total
-    details = {str(k): str(int(v)) for k, v in counts.items()}
+    details = {str(k): str(int(v)) for k, v in counts}
     outcome: Outcome = "review"
     if len(counts) == 1:
         message = W.MSG_IMBALANCE_ONE.format(target=target, label=label, total=total)
@@ -393,16 +346,16 @@ def _label_balance(target: str, counts: pd.Series) -> Finding:
     return finding(LABEL_IMBALANCE, outcome, message, subject=target, details=details)
 
 
-def _protected_missing(df: pd.DataFrame, protected: Sequence[str]) -> list[Finding]:
+def _protected_missing(counts: SanityCounts, protected: Sequence[str]) -> list[Finding]:
     """DATA007: protected attributes missing for more than half of the rows."""
-    present = [p for p in protected if p in df.columns]
+    present = [p for p in protected if p in counts.columns]
     if not present:
         return [finding(PROTECTED_MOSTLY_MISSING, "not_applicable", W.MSG_PROTECTED_NONE)]
-    n_rows = len(df)
+    n_rows = counts.rows
     out: list[Finding] = []
     shares: dict[str, float] = {}
     for name in present:
-        missing = int(df[name].isna().sum())
+        missing = counts.missing[counts.columns.index(name)]
         share = missing / n_rows if n_rows else 0.0
         shares[name] = share
         if share > PROTECTED_MISSING_SHARE:
@@ -432,7 +385,10 @@ def sanity_checks(
     seed: int = 0,
     model_features: Sequence[str] | None = None,
 ) -> tuple[Finding, ...]:
-    """Run every data sanity check on ``df``.
+    """Run every data sanity check on ``df`` (the whole table in memory).
+
+    The same as :func:`sanity_from_counts` on ``SanityCounts.of(df, ...)`` with ``df``
+    itself as the sample: there is one implementation of the checks.
 
     Parameters
     ----------
@@ -473,17 +429,76 @@ def sanity_checks(
     ...  if f.outcome == "review"]
     ['DATA001']
     """
-    text_cols = [str(c) for c in df.columns if _is_text(df[c])]
-    numbers = _numbers_as_text(df, text_cols, seed)
+    counts = SanityCounts.of(df, target=target, protected=protected)
+    return sanity_from_counts(counts, df, target=target, protected=protected, source=source,
+                              missing_threshold=missing_threshold, seed=seed,
+                              model_features=model_features)
+
+
+def sanity_from_counts(
+    counts: SanityCounts,
+    sample: pd.DataFrame,
+    *,
+    target: str | None,
+    protected: Sequence[str],
+    source: str,
+    missing_threshold: float = 0.05,
+    seed: int = 0,
+    model_features: Sequence[str] | None = None,
+) -> tuple[Finding, ...]:
+    """Run every data sanity check from merged counts and a sample of rows.
+
+    The count-based checks (missing values, duplicate rows, constant columns, label
+    balance, protected attributes' completeness) read ``counts``; the "stored as text"
+    checks read ``sample``.  When ``sample`` has fewer rows than ``counts`` their
+    numbers are counted in the sample, and their messages say so.
+
+    Parameters
+    ----------
+    counts : SanityCounts
+        The merged counts of every row (:meth:`SanityCounts.of` per batch, then
+        :meth:`SanityCounts.merge`), built with the same ``target``.
+    sample : pandas.DataFrame
+        Sampled rows with every column (the whole table in memory).
+    target, protected, source, missing_threshold, seed, model_features
+        As for :func:`sanity_checks`.
+
+    Returns
+    -------
+    tuple of Finding
+        The findings :func:`sanity_checks` gives on the whole table, in its order.
+
+    Raises
+    ------
+    ValueError
+        When ``counts`` was built for another target.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"years": ["1", "2", "3", "3"], "y": [0, 1, 0, 0]})
+    >>> parts = [SanityCounts.of(df.iloc[i:i + 2], target="y", protected=()) for i in (0, 2)]
+    >>> found = sanity_from_counts(parts[0].merge(parts[1]), df.iloc[:3], target="y",
+    ...                            protected=(), source="demo")
+    >>> [f.code for f in found if f.outcome == "review"]  # the last two rows are copies
+    ['DATA001', 'DATA004']
+    >>> found[0].message.endswith("These counts are in a sample of 3 of the 4 rows.")
+    True
+    """
+    if counts.target != target:
+        raise ValueError(f"SanityCounts were built for target {counts.target!r}, not {target!r}")
+    sample_rows = len(sample) if len(sample) != counts.rows else None
+    text_cols = [str(c) for c in sample.columns if _is_text(sample[c])]
+    numbers = _numbers_as_text(sample, text_cols, seed, sample_rows, counts.rows)
     number_cols = {f.subject for f in numbers if f.outcome == "review"}
     results = [
         *numbers,
-        *_dates_as_text(df, text_cols, number_cols, seed),
-        *_missing_values(df, missing_threshold),
-        *_duplicate_rows(df),
-        *_constant_columns(df),
-        *_label_imbalance(df, target),
-        *_protected_missing(df, protected),
+        *_dates_as_text(sample, text_cols, number_cols, seed, sample_rows, counts.rows),
+        *_missing_values(counts, missing_threshold),
+        *_duplicate_rows(counts),
+        *_constant_columns(counts),
+        *_label_imbalance(counts, target),
+        *_protected_missing(counts, protected),
     ]
     if model_features is not None:
         used = {*map(str, model_features), *map(str, protected), *([target] if target else [])}

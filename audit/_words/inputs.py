@@ -368,6 +368,15 @@ def dates_as_text(column: str, parsed: int, total: int, fmt: str, example: str) 
                             pattern=date_pattern(fmt), fmt=fmt, example=example)
 
 
+def counted_in_sample(message: str, sample_rows: int, n_rows: int) -> str:
+    """DATA001/DATA002 counted in a sample of the rows, not in every row.
+
+    >>> counted_in_sample("Column 'x' holds numbers stored as text.", 100_000, 2_000_000)
+    "Column 'x' holds numbers stored as text. These counts are in a sample of 100,000 of the 2,000,000 rows."
+    """
+    return f"{message} These counts are in a sample of {sample_rows:,} of the {n_rows:,} rows."
+
+
 def missing_values(shares: Sequence[tuple[str, float]], n_columns: int, threshold: float) -> str:
     """DATA003: columns (with their missing shares) over the threshold."""
     items = [f"{name} ({row_percent(share)})" for name, share in shares]
