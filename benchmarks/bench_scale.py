@@ -31,7 +31,8 @@ For each size, each measured thing runs as its own child process under
   only, since holding 10M rows in pandas is what the streaming engine avoids; at 10M with
   ``--pandas-10m``): ``audit run MODEL DIR --engine ENGINE --target approved
   --explain-rows SHAP_ROWS --no-what-if --quiet --exit-zero`` (the same number of rows
-  explained as the bare minimum).  A build whose CLI has no such engine prints "not
+  explained as the bare minimum; the pandas engine reads one file, so it gets the
+  directory's only file, or at 10M a one-file copy).  A build whose CLI has no such engine prints "not
   available in this build" for that row.
 
 Wall time is the child's, imports included (the same for all).  Memory: "largest
@@ -39,7 +40,8 @@ process" is ``/usr/bin/time -v``'s "Maximum resident set size", the peak of the 
 largest process in the tree (exact); "tree" is the peak of the sum of the resident sizes
 of every process under it, sampled every ``POLL_SECONDS`` from ``/proc`` (Spark's JVM
 and its Python workers are children of the driver, so only this sum counts them all).
-"Peak RSS" in the tables is the larger of the two.
+"Peak RSS" in the tables is the larger of the two.  (The largest-process figure can miss
+Spark's JVM: ``time`` only sees the processes its child waits for.)
 
 Results are kept in ``WORKDIR/results.json`` (per size and engine, with the time, load
 and commit they were measured at), so a later run that measures only some engines (for
@@ -202,6 +204,28 @@ def write_data(work: Path, spec: DataSpec) -> Path:
 
 def dir_mib(path: Path) -> float:
     return sum(f.stat().st_size for f in path.glob("*.parquet")) / 2**20
+
+
+def one_file(data: Path) -> Path:
+    """The directory's rows as one parquet file (the pandas engine reads one file).
+
+    The directory's only file if it has one, else a copy written batch by batch beside it
+    (flat memory), reused while it holds as many rows as the directory.
+    """
+    files = data_files(data)
+    if len(files) == 1:
+        return files[0]
+    total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    out = data.with_name(data.name + "_one_file.parquet")
+    if out.exists() and pq.ParquetFile(out).metadata.num_rows == total:
+        return out
+    schema = pq.ParquetFile(files[0]).schema_arrow
+    with pq.ParquetWriter(out, schema) as writer:
+        for path in files:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    log(f"{total:,} rows copied into one file for the pandas engine: {out}")
+    return out
 
 
 def train_model(work: Path, train_rows: int, seed: int) -> Path:
@@ -481,7 +505,8 @@ def bench_size(rows: int, data: Path, model: Path, s: Settings) -> list[Row]:
         else:
             res = s.work / f"out_{rows}_{engine}"
             res.mkdir(exist_ok=True)
-            row, run = measure(engine, audit_argv(engine, model, data, res, s.shap_rows,
+            source = one_file(data) if engine == "pandas" else data
+            row, run = measure(engine, audit_argv(engine, model, source, res, s.shap_rows,
                                                   s.seed), rows, s.commit)
             row.shap_rows = explained_rows(res) if row.status == "ok" else 0
         log(f"  {rows:,} {engine}: {row.status}, {row.wall:.1f} s, largest process "

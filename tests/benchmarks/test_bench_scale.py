@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pandas as pd
 import pytest
 
 _BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scale.py"
@@ -55,6 +56,11 @@ def test_bare_minimum_counts_every_row_once_per_grouping(tmp_path: Path) -> None
     # race, sex, age band, state, and race x sex, race x age, sex x age
     assert facts["groupings"] == 7
     assert facts["shap_shape"] == [100, len(bench.FEATURES) + 1]
+    one = bench.one_file(data)  # what the pandas engine reads
+    whole = pd.read_parquet(one)
+    assert len(whole) == 2500 and whole["grade"].dtype == "category"
+    assert whole.equals(pd.concat([pd.read_parquet(f) for f in bench.data_files(data)],
+                                  ignore_index=True))
 
 
 def test_an_engine_the_cli_rejects_is_not_available_not_a_crash() -> None:
