@@ -36,11 +36,11 @@ def _column(kind: str, values: list[int]) -> pd.Series:
     if kind == "int":
         return pd.Series(values, dtype="int64")
     if kind == "float":  # NaN and -0.0 next to 0.0
-        pool = [0.0, -0.0, 1.5, np.nan, 2.0]
-        return pd.Series([pool[v % 5] for v in values], dtype="float64")
+        floats = [0.0, -0.0, 1.5, np.nan, 2.0]
+        return pd.Series([floats[v % 5] for v in values], dtype="float64")
     if kind == "text":  # NaN and None in one object column
-        pool: list[object] = ["a", "b", None, np.nan, "12"]
-        return pd.Series([pool[v % 5] for v in values], dtype=object)
+        texts: list[object] = ["a", "b", None, np.nan, "12"]
+        return pd.Series([texts[v % 5] for v in values], dtype=object)
     if kind == "string":
         return pd.Series([None if v % 4 == 3 else f"s{v % 3}" for v in values], dtype="string")
     if kind == "bool":
