@@ -60,6 +60,9 @@ class AuditConfig:
     trust_types: tuple[str, ...] = ()  # extra types to trust when loading .skops files
     trust_model: bool = False  # load a model file that names code outside the allow-list
     skip: tuple[str, ...] = ()  # stages not to run (see STAGES), e.g. ("proxies", "what-if")
+    engine: str | None = None  # "pandas", "stream" or "spark"; None: by size (see ENGINES)
+    spark_master: str | None = None  # Spark master URL for engine "spark" (local[*] if None)
+    sample_rows: int | None = None  # streaming/Spark: rows sampled for SHAP etc. (100,000)
     # Sign-off block: left blank to fill in by hand when not given.
     model_name: str | None = None
     model_version: str | None = None
@@ -151,7 +154,14 @@ RANGES: dict[str, _Range] = {
     "budget": _Range(0, None, True, "a finite number of seconds above 0 (to skip stages, use "
                      "skip = [...])", "budget = 600"),
     "threshold": _Range(0, 1, False, "a probability between 0 and 1", "threshold = 0.5"),
+    "sample_rows": _Range(1, None, False, "a whole number of at least 1", "sample_rows = 100000"),
 }
+#: The engines (``engine``, ``--engine``): a table in memory, parquet/CSV streamed in
+#: batches, or Spark. Unset: a DataFrame or a file under ``STREAM_ABOVE_ROWS`` rows (CSV:
+#: ``STREAM_ABOVE_BYTES``) is read into memory; a directory, a glob or a larger file streams.
+ENGINES = ("pandas", "stream", "spark")
+STREAM_ABOVE_ROWS = 2_000_000
+STREAM_ABOVE_BYTES = 512 << 20
 
 
 #: ``threshold`` on a ``scores`` column (decile scores 1-10 are not probabilities).
@@ -214,6 +224,9 @@ def _validate(cfg: AuditConfig, source: str) -> AuditConfig:
             f"{source}: age_bands must be increasing positive whole years, found {list(bands)} "
             "- e.g. age_bands = [25, 35, 45, 55, 65]"
         )
+    if cfg.engine is not None and cfg.engine not in ENGINES:
+        raise ConfigError(f"{source}: engine must be one of {', '.join(ENGINES)}, found "
+                          f"{cfg.engine!r} - e.g. engine = \"stream\" (or leave it unset)")
     cfg = replace(cfg, skip=_stages(cfg.skip, source),
                   positive_is=read_positive_is(cfg.positive_is, source))
     if cfg.scores is not None and cfg.predictions is None and cfg.threshold is None:

@@ -15,10 +15,12 @@ import pandas as pd
 
 from ._complexity import REFIT_SECONDS, assess_complexity
 from ._config import AuditConfig, stage_seconds
+from ._engines.sources import RowSource
 from ._errors import AuditError
 from ._explain import driver_shares, explain
 from ._fairness.calibration import without_probability_metrics
-from ._fairness.tables import fairness_tables
+from ._fairness.stats import BinaryStats
+from ._fairness.tables import binary_attribute_table, fairness_tables
 from ._fairness.verdict import evaluate
 from ._inputs.prepared import Grouping, Prepared
 from ._inputs.sanity import sanity_checks
@@ -102,7 +104,7 @@ def library_versions() -> dict[str, str]:
 
 def run_audit(
     estimator: Any | None,
-    data: pd.DataFrame,
+    data: pd.DataFrame | RowSource,
     config: AuditConfig | None = None,
     *,
     policy: Policy | None = None,
@@ -148,7 +150,7 @@ def summarise_warnings(caught: Sequence[warnings.WarningMessage]) -> tuple[str, 
 
 def _audit(
     estimator: Any | None,
-    data: pd.DataFrame,
+    data: pd.DataFrame | RowSource,
     cfg: AuditConfig,
     *,
     policy: Policy | None,
@@ -161,15 +163,25 @@ def _audit(
 ) -> AuditResult:
     """The audit itself (see :func:`run_audit`)."""
     step = progress or _quiet
-    with step("Checking inputs and predicting"):
-        prepared, spec, spec_findings = resolve(data, estimator, cfg, source=data_source,
-                                                model_source=model_source)
-    with step("Checking data sanity"):
-        protected_cols = sorted({c for p in spec.protected for c in p.columns})
-        sanity = sanity_checks(prepared.data, target=spec.target, protected=protected_cols,
-                               source=data_source, model_features=spec.features or None)
+    stats: dict[str, BinaryStats] | None = None
+    if isinstance(data, pd.DataFrame):
+        with step("Checking inputs and predicting"):
+            prepared, spec, spec_findings = resolve(data, estimator, cfg, source=data_source,
+                                                    model_source=model_source)
+        with step("Checking data sanity"):
+            protected_cols = sorted({c for p in spec.protected for c in p.columns})
+            sanity = sanity_checks(prepared.data, target=spec.target, protected=protected_cols,
+                                   source=data_source, model_features=spec.features or None)
+    else:
+        from ._engines.scan import SAMPLE_ROWS, scan  # the streaming and Spark engines
+
+        scanned = scan(data, estimator, cfg, model_source=model_source, step=step,
+                       tick=getattr(progress, "tick", lambda label, total: None),
+                       sample_rows=cfg.sample_rows or SAMPLE_ROWS)
+        prepared, spec, spec_findings = scanned.prepared, scanned.spec, scanned.findings
+        sanity, stats = scanned.sanity, scanned.stats
     with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
-        overall, tables, replicates = _fairness_core(prepared, cfg)
+        overall, tables, replicates = _fairness_core(prepared, cfg, stats)
     verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task, replicates)
     sections = _Sections()
     _explain_and_score(sections, prepared, cfg, step)
@@ -190,20 +202,32 @@ def _audit(
     )
 
 
-def _fairness_core(prepared: Prepared, cfg: AuditConfig
+def _fairness_core(prepared: Prepared, cfg: AuditConfig, stats: dict[str, BinaryStats] | None
                    ) -> tuple[AttributeTable, list[AttributeTable], dict[tuple[str, str], np.ndarray]]:
-    """The whole population as one group, and every grouping's table with its resamples."""
+    """The whole population as one group, and every grouping's table with its resamples.
+
+    ``stats``: whole-table statistics per grouping name, when ``prepared`` holds a sample
+    (the streaming and Spark engines); else they are counted from ``prepared``'s rows.
+    """
     everyone = Grouping(name="everyone", family="overall", columns=(),
                         codes=np.zeros(len(prepared.y_pred), dtype=np.int64),
                         labels=("everyone",), reference=0, how_found=words.EVERYONE_HOW)
-    overall = fairness_tables([everyone], prepared.y, prepared.y_pred, prepared.scores,
-                              prepared.task, n_boot=cfg.n_boot, seed=cfg.seed,
-                              min_group_size=1, max_ci_width=1.0)[0]
     replicates: dict[tuple[str, str], np.ndarray] = {}
-    tables = fairness_tables(prepared.groupings, prepared.y, prepared.y_pred,
-                             prepared.scores, prepared.task, n_boot=cfg.n_boot,
-                             seed=cfg.seed, min_group_size=cfg.min_group_size,
-                             max_ci_width=cfg.max_ci_width, replicates=replicates)
+    if stats is None:
+        overall = fairness_tables([everyone], prepared.y, prepared.y_pred, prepared.scores,
+                                  prepared.task, n_boot=cfg.n_boot, seed=cfg.seed,
+                                  min_group_size=1, max_ci_width=1.0)[0]
+        tables = fairness_tables(prepared.groupings, prepared.y, prepared.y_pred,
+                                 prepared.scores, prepared.task, n_boot=cfg.n_boot,
+                                 seed=cfg.seed, min_group_size=cfg.min_group_size,
+                                 max_ci_width=cfg.max_ci_width, replicates=replicates)
+    else:
+        overall = binary_attribute_table(everyone, stats["everyone"], n_boot=cfg.n_boot,
+                                         seed=cfg.seed, min_group_size=1, max_ci_width=1.0)
+        tables = tuple(binary_attribute_table(
+            g, stats[g.name], n_boot=cfg.n_boot, seed=cfg.seed,
+            min_group_size=cfg.min_group_size, max_ci_width=cfg.max_ci_width,
+            replicates=replicates) for g in prepared.groupings)
     why = prepared.scores_not_probabilities
     if why is not None:  # a ranking, not probabilities: no average score, no calibration
         overall = without_probability_metrics(overall, why, keep_rows=True)

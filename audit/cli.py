@@ -13,7 +13,7 @@ import shlex
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from rich.console import Console
 from ._config import budget_text
 from ._errors import AuditError, ConfigError
 from ._version import __version__
-from ._words.text import printable
+from ._words.text import printable, rows_progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -55,11 +55,26 @@ class _Progress:
         if self.quiet:
             yield
             return
-        with self.console.status(f"{label}…", spinner="dots"):
+        with self.console.status(f"{label}…", spinner="dots") as status:
+            self._status: Any = status
             yield
+        self._status = None
         took = time.perf_counter() - start
         if took >= 1.0:
             self.console.print(f"[dim]  {label}: {took:.1f} s[/dim]", highlight=False)
+
+
+    def tick(self, label: str, total: int | None) -> Callable[[int], None] | None:
+        """A callback showing rows done (of ``total``), their rate and the time left."""
+        if self.quiet:
+            return None
+        start = time.perf_counter()
+
+        def show(done: int) -> None:
+            status = getattr(self, "_status", None)
+            if status is not None:
+                status.update(f"{label}… {rows_progress(done, total, time.perf_counter() - start)}")
+        return show
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,6 +129,15 @@ def cli() -> None:
 @click.option("--no-proxies", is_flag=True, default=None,
               help="Skip the proxy search and with it the loss terms and what-if "
                    "(= --skip proxies).")
+@click.option("--engine", type=click.Choice(["pandas", "stream", "spark"]),
+              help="How the data is read: pandas (in memory), stream (parquet/CSV in batches, "
+                   "flat memory) or spark. Default: pandas for a file of up to 2,000,000 rows "
+                   "(CSV: 512 MB), stream for larger files, directories and globs.")
+@click.option("--spark-master", metavar="URL",
+              help="Spark master for --engine spark: local[*] (default), yarn, spark://HOST:PORT.")
+@click.option("--sample-rows", type=int,
+              help="stream/spark: rows sampled for SHAP, complexity and proxies (default "
+                   "100,000, plus 200 of every group); fairness counts every row.")
 @click.option("--emit-loss-config", type=click.Path(dir_okay=False),
               help="Write the recommended fairlearn constraints to this JSON file.")
 @click.option("--outcome-verb", help="Plain word for the favourable outcome, e.g. approved.")
@@ -208,7 +232,8 @@ def _split_inputs(inputs: tuple[str, ...], predictions: str | None) -> tuple[str
 _SAME_NAME = ("target", "positive_label", "positive_is", "threshold", "predictions", "scores",
               "scores_are_probabilities", "seed", "n_boot",
               "min_group_size", "outcome_verb", "subject_noun", "model_name", "model_version",
-              "signoff_by", "signoff_date", "signoff_decision", "signoff_notes", "budget")
+              "signoff_by", "signoff_date", "signoff_decision", "signoff_notes", "budget",
+              "engine", "spark_master", "sample_rows")
 #: Flags that switch a part of the audit off.
 _SWITCHED_OFF = {"no_intersections": "intersections", "no_explain": "explain",
                  "no_what_if": "what_if"}

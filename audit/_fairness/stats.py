@@ -175,6 +175,28 @@ class BinaryStats:
     def __add__(self, other: BinaryStats) -> BinaryStats:
         return self.merge(other)
 
+    def regroup(self, of_group: np.ndarray, n_groups: int) -> BinaryStats:
+        """The statistics of a coarser grouping, exactly: old group ``g`` is new ``of_group[g]``.
+
+        The streaming engines count the finest cells (every combination of the protected
+        attributes' groups) once, then derive every grouping from them.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> s = binary_stats(np.array([0, 1, 2]), 3, np.array([1, 0, 1]), np.array([1, 1, 0]))
+        >>> s.regroup(np.array([0, 0, 1]), 2).counts[0].tolist()
+        [[0, 1], [0, 1]]
+        """
+        mapping = np.asarray(of_group, dtype=np.int64)
+        counts = np.zeros((n_groups, *self.counts.shape[1:]), dtype=np.int64)
+        np.add.at(counts, mapping, self.counts)
+        if self.score_cell is None or self.score_value is None or self.score_count is None:
+            return BinaryStats(counts)
+        per = int(np.prod(self.counts.shape[1:]))
+        cell = mapping[self.score_cell // per] * per + self.score_cell % per
+        return BinaryStats(counts, *_aggregate_cells(cell, self.score_value, self.score_count))
+
     def equals(self, other: BinaryStats) -> bool:
         """Exact equality of all counts and score histograms."""
         if self.counts.shape != other.counts.shape or not np.array_equal(

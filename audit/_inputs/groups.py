@@ -251,6 +251,7 @@ def grouping_from_codes(
     reference: str | None = None,
     preferred_reference: str | None = None,
     noun: str = "regions",
+    weights: np.ndarray | None = None,
 ) -> Grouping:
     """Build a :class:`Grouping` from each row's code into ``values`` (labels, may repeat).
 
@@ -259,15 +260,24 @@ def grouping_from_codes(
     exist), else ``preferred_reference`` if it exists and was not merged away, else the
     largest group that is neither 'unknown' nor a merged group.  Values without rows
     are no group.  Only the distinct values are worked on; the rows are touched by one
-    count and one look-up.
+    count and one look-up.  ``weights`` (rows per entry of ``codes``) builds the groups of
+    a table from its distinct values and their counts (the streaming engines).
     """
-    counts = np.bincount(codes, minlength=len(values))
+    counts = _counts(codes, len(values), weights)
     g = _groups(values, counts, min_group_size=min_group_size, merge_small=merge_small,
                 order=order, reference=reference, preferred_reference=preferred_reference,
                 noun=noun)
     return Grouping(name=name, family=family, columns=(column,), codes=g.of_value[codes],
                     labels=g.labels, reference=g.reference, members=g.members,
                     how_found=how_found)
+
+
+def _counts(codes: np.ndarray, n: int, weights: np.ndarray | None) -> np.ndarray:
+    """Rows per code: one per entry of ``codes``, or ``weights`` of them."""
+    if weights is None:
+        return np.bincount(codes, minlength=n)
+    return np.bincount(codes, weights=np.asarray(weights, dtype=np.float64),
+                       minlength=n).round().astype(np.int64)
 
 
 def _present_values(values: Sequence[str], counts: np.ndarray
@@ -343,16 +353,18 @@ def same_family(a: Grouping, b: Grouping) -> bool:
     return bool(words_a & words_b)
 
 
-def intersect(a: Grouping, b: Grouping, min_group_size: int) -> Grouping:
+def intersect(a: Grouping, b: Grouping, min_group_size: int,
+              weights: np.ndarray | None = None) -> Grouping:
     """Every combination of two groupings' groups; small combinations are merged.
 
     Each row's combination is ``code_a * n_b + code_b``; only the few combinations get
-    a label (``"x × y"``).
+    a label (``"x × y"``).  ``weights``: rows per entry of the codes (see
+    :func:`grouping_from_codes`).
     """
     nb = len(b.labels)
     codes = np.asarray(a.codes, dtype=np.int64) * nb + np.asarray(b.codes, dtype=np.int64)
     order = [f"{x} × {y}" for x in a.labels for y in b.labels]
-    counts = np.bincount(codes, minlength=len(order))
+    counts = _counts(codes, len(order), weights)
     g = _groups(order, counts, min_group_size=min_group_size, merge_small=True, order=None,
                 reference=None, noun="combinations",
                 # compare with the two reference groups together, e.g. White × Male

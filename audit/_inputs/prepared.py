@@ -53,3 +53,17 @@ class Prepared:
     # Why the scores have no average score or calibration gap: they are not probabilities
     # (None: they are, or there are none). AUC uses them as a ranking either way.
     scores_not_probabilities: str | None = None
+
+
+@dataclass(frozen=True)
+class Population:
+    """The whole table, when :func:`~audit._inputs.spec.resolve` is given only a sample of it.
+
+    The streaming engines read the rows once to find this, then audit the sample's
+    predictions for the explanations and the whole table's counts for the fairness tables.
+    """
+
+    combos: pd.DataFrame  # one row per distinct combination of the protected columns' values
+    weights: np.ndarray  # rows of the table (with a target value) per combination
+    n_input: int  # rows read
+    n_unlabelled: int  # rows without a target value, left out

@@ -70,7 +70,8 @@ def protected_columns(df: pd.DataFrame, cfg: AuditConfig, target: str | None, so
 
 
 def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig, source: str,
-                  notes: list[str]) -> tuple[np.ndarray, list[str], list[str] | None]:
+                  notes: list[str], weights: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, list[str], list[str] | None]:
     """Each row's group as a code into a few labels, and the groups' order (age bands) if any."""
     birth = G.is_birth(p.column)
     if p.family != "age" or not (pd.api.types.is_numeric_dtype(col) or birth):
@@ -84,21 +85,26 @@ def _group_labels(p: G.ProtectedColumn, col: pd.Series, cfg: AuditConfig, source
         notes.append(W.age_from_birth_note(p.column, as_of.isoformat()))
     else:
         ages = col
-        _require_years(p, ages, source)
+        _require_years(p, ages, source, weights)
     return *G.age_band_codes(ages, cfg.age_bands), G.band_order(cfg.age_bands) + [G.UNKNOWN]
 
 
-def _require_years(p: G.ProtectedColumn, col: pd.Series, source: str) -> None:
-    """Refuse to band an age column that cannot be ages in years (standardised, scaled)."""
+def _require_years(p: G.ProtectedColumn, col: pd.Series, source: str,
+                   weights: np.ndarray | None = None) -> None:
+    """Refuse to band an age column that cannot be ages in years (standardised, scaled).
+
+    ``weights``: rows per entry of ``col`` (a column of distinct values).
+    """
     v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-    v = v[~np.isnan(v)]
+    w = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=float)
+    w, v = w[~np.isnan(v)], v[~np.isnan(v)]
     if not len(v):
         return
     lo, hi = float(v.min()), float(v.max())
     if lo < 0:
-        why = f"{int((v < 0).sum()):,} rows are negative"
+        why = f"{int(w[v < 0].sum()):,} rows are negative"
     elif hi > AGE_MAX:
-        why = f"{int((v > AGE_MAX).sum()):,} rows are over {AGE_MAX}"
+        why = f"{int(w[v > AGE_MAX].sum()):,} rows are over {AGE_MAX}"
     elif hi <= 1:
         why = "every value lies between 0 and 1, as if scaled"
     else:
@@ -125,20 +131,23 @@ def _require_groups(p: G.ProtectedColumn, col: pd.Series, values: Any, source: s
 
 
 def attribute_grouping(p: G.ProtectedColumn, df: pd.DataFrame, cfg: AuditConfig, source: str,
-                       notes: list[str]) -> Grouping:
-    """The groups of one protected attribute, small regions merged, with its reference group."""
+                       notes: list[str], weights: np.ndarray | None = None) -> Grouping:
+    """The groups of one protected attribute, small regions merged, with its reference group.
+
+    ``weights``: rows per row of ``df`` (a table of distinct values and their counts).
+    """
     col = df[p.column]
     if col.isna().all():
         raise InputError(
             f"protected column '{p.column}' ({p.name}) in {source} is entirely missing - "
             "fill it, or choose another with --protected "
             f"{p.family if p.family in G.FAMILIES else p.name}=COLUMN")
-    codes, labels, order = _group_labels(p, col, cfg, source, notes)
+    codes, labels, order = _group_labels(p, col, cfg, source, notes, weights)
     try:
         g = G.grouping_from_codes(
             p.name, p.family, p.column, codes, labels, how_found=p.how_found,
             min_group_size=cfg.min_group_size, merge_small=p.family == "geography",
-            order=order, reference=cfg.reference.get(p.name))
+            order=order, reference=cfg.reference.get(p.name), weights=weights)
     except G.NoSuchGroup as exc:
         raise ConfigError(
             f"reference group '{cfg.reference.get(p.name)}' for {p.name} does not exist - "
@@ -151,13 +160,18 @@ def attribute_grouping(p: G.ProtectedColumn, df: pd.DataFrame, cfg: AuditConfig,
 def attribute_groupings(
     df: pd.DataFrame, found: list[G.ProtectedColumn], cfg: AuditConfig,
     features: tuple[str, ...], source: str, notes: list[str], findings: list[Finding],
+    weights: np.ndarray | None = None,
 ) -> tuple[list[Grouping], list[ProtectedInfo]]:
-    """Groups of every protected attribute, as used and as recorded; SPEC002 for model inputs."""
+    """Groups of every protected attribute, as used and as recorded; SPEC002 for model inputs.
+
+    ``weights``: rows per row of ``df`` when ``df`` holds the distinct combinations of the
+    protected columns of a larger table (the streaming engines).
+    """
     groupings: list[Grouping] = []
     infos: list[ProtectedInfo] = []
     feature_set = set(features)
     for p in found:
-        g = attribute_grouping(p, df, cfg, source, notes)
+        g = attribute_grouping(p, df, cfg, source, notes, weights)
         groupings.append(g)
         is_input = p.column in feature_set
         infos.append(ProtectedInfo(
@@ -170,10 +184,11 @@ def attribute_groupings(
 
 
 def intersections(groupings: list[Grouping], cfg: AuditConfig,
-                  notes: list[str]) -> list[Grouping]:
+                  notes: list[str], weights: np.ndarray | None = None) -> list[Grouping]:
     """Every pair of attributes with at least two (and not too many) groups, combined.
 
     Two attributes of the same family (``age`` and ``age_cat``) are never crossed.
+    ``weights``: rows per entry of the groupings' codes (see ``G.grouping_from_codes``).
     """
     if not cfg.intersections:
         return []
@@ -186,5 +201,5 @@ def intersections(groupings: list[Grouping], cfg: AuditConfig,
     same = [(a.name, b.name) for a, b in pairs if G.same_family(a, b)]
     if same:
         notes.append(W.same_family_note(same))
-    return [G.intersect(a, b, cfg.min_group_size) for a, b in pairs
+    return [G.intersect(a, b, cfg.min_group_size, weights) for a, b in pairs
             if not G.same_family(a, b)]

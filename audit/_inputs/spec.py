@@ -24,7 +24,7 @@ from . import groups as G
 from .columns import feature_columns, prediction_column
 from .model import require_fitted
 from .predictions import Decisions, from_columns, from_model
-from .prepared import Grouping, Prepared
+from .prepared import Grouping, Population, Prepared
 from .protected import attribute_groupings, intersections, protected_columns
 from .target import outcome_meaning, resolve_target, true_labels
 
@@ -48,11 +48,16 @@ def resolve(
     *,
     source: str = "data",
     model_source: str = "model",
+    population: Population | None = None,
 ) -> tuple[Prepared, ResolvedSpec, tuple[Finding, ...]]:
-    """Validate inputs and build the standard form every audit stage uses."""
+    """Validate inputs and build the standard form every audit stage uses.
+
+    With ``population``, ``df`` is a sample of a larger table: the groups are built from
+    the whole table's counts and each grouping's codes index ``population.combos``.
+    """
     notes: list[str] = []
     findings: list[Finding] = []
-    n_input = len(df)
+    n_input = len(df) if population is None else population.n_input
     if n_input == 0:
         raise InputError(NO_ROWS.format(source=source))
     _unique_columns(df, source)
@@ -62,7 +67,9 @@ def resolve(
     else:
         require_fitted(estimator, model_source)
         features = feature_columns(df, estimator, cfg, source, model_source)
-    df, target, target_how = resolve_target(df, cfg, source, features, notes, findings)
+    df, target, target_how = resolve_target(
+        df, cfg, source, features, notes, findings,
+        None if population is None else (population.n_unlabelled, population.n_input))
     if estimator is None:
         decided = from_columns(df, cfg, column, target, source)
     else:
@@ -71,8 +78,10 @@ def resolve(
         _regressor_fits_target(df[target], target, decided, source, model_source)
     y = true_labels(df, target, decided.task, decided.positive, cfg, source)
     found = protected_columns(df, cfg, target, source, notes)
-    groupings, infos = attribute_groupings(df, found, cfg, features, source, notes, findings)
-    groupings += intersections(groupings, cfg, notes)
+    weights = None if population is None else population.weights
+    groupings, infos = attribute_groupings(df if population is None else population.combos,
+                                           found, cfg, features, source, notes, findings, weights)
+    groupings += intersections(groupings, cfg, notes, weights)
     spec = ResolvedSpec(
         mode="model" if estimator is not None else "predictions",
         task=decided.task,
@@ -83,7 +92,7 @@ def resolve(
         prediction_source=decided.source,
         features=features,
         protected=tuple(infos),
-        n_rows=len(df),
+        n_rows=len(df) if population is None else int(population.weights.sum()),
         n_rows_input=n_input,
         notes=tuple(notes),
         period=data_period(df, {p.column for p in found}),

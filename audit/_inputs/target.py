@@ -59,21 +59,27 @@ def find_target(df: pd.DataFrame, cfg: AuditConfig, source: str,
 
 def resolve_target(
     df: pd.DataFrame, cfg: AuditConfig, source: str, features: tuple[str, ...],
-    notes: list[str], findings: list[Finding],
+    notes: list[str], findings: list[Finding], unlabelled: tuple[int, int] | None = None,
 ) -> tuple[pd.DataFrame, str | None, str]:
-    """Find the target; leave out the rows without a value in it (a SPEC001 finding)."""
+    """Find the target; leave out the rows without a value in it (a SPEC001 finding).
+
+    ``unlabelled``: (rows without a target, rows) of the whole table when ``df`` is a
+    sample of it already without them.
+    """
     skip = set(features) | {c for c in (cfg.predictions, cfg.scores) if c}
     target, target_how = find_target(df, cfg, source,
                                      skip - ({cfg.target} if cfg.target else set()))
+    n_missing, n_rows = unlabelled or (0, len(df))
+    if target is not None and unlabelled is None:
+        n_missing = int(df[target].isna().sum())
     if target is None:
         notes.append(W.NO_TARGET_NOTE)
-    elif df[target].isna().any():
-        n_missing = int(df[target].isna().sum())
-        if n_missing == len(df):
+    elif n_missing:
+        if n_missing == n_rows:
             raise InputError(f"target column '{target}' in {source} is empty (all values missing) "
                              "- pass --target with a column that holds the true outcomes")
         findings.append(finding(SPEC_UNLABELLED, "review",
-                                W.unlabelled_rows(n_missing, len(df), target), subject=target))
+                                W.unlabelled_rows(n_missing, n_rows, target), subject=target))
         df = df.loc[df[target].notna()].reset_index(drop=True)
     return df, target, target_how
 

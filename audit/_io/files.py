@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from .._errors import InputError
@@ -16,6 +17,14 @@ def sha256_file(path: str | Path) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def files_sha256(paths: Sequence[str | Path]) -> str:
+    """sha256 over several files: each file's name and sha256, in order."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(f"{Path(p).name}\x1f{sha256_file(p)}\n".encode())
     return h.hexdigest()
 
 

@@ -420,3 +420,25 @@ def protected_known_pass(shares: Sequence[tuple[str, float]]) -> str:
     """DATA007 passed, with each attribute's missing share."""
     return MSG_PROTECTED_PASS.format(
         listing=", ".join(f"{name} {row_percent(share)} missing" for name, share in shares))
+
+
+STREAM_REGRESSION = (
+    "{source}: the model is a regression model - the streaming and Spark engines audit "
+    "binary classifiers (a regression bootstrap needs every row in memory); run with "
+    "--engine pandas"
+)
+
+
+def pass_label(n: int, rows: int | None) -> str:
+    """Progress label of a pass over the data."""
+    what = ("Reading the data: groups, sample and data checks" if n == 1
+            else "Predicting and counting every row")
+    return f"{what} (pass {n} of 2{f', {rows:,} rows' if rows else ''})"
+
+
+def sample_note(n_sample: int, n_rows: int, per_group: int, engine: str) -> str:
+    """How the streaming and Spark engines split the work between all rows and a sample."""
+    return (f"Read with the {engine} engine: the fairness tables and data checks count all "
+            f"{n_rows:,} rows; the explanations, the interpretability score and the proxy "
+            f"search use a sample of {n_sample:,} rows (a seeded random sample, plus up to "
+            f"{per_group:,} rows of every group so that small groups are in it).")

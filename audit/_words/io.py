@@ -59,3 +59,10 @@ def scan_listing(path: str, kind: str, rows: Sequence[tuple[str, str]], note: st
     if note:
         lines.append(f"  (the scan stopped early: {note})")
     return lines
+
+
+def files_detail(n_files: int, rows: int | None) -> str:
+    """The data fingerprint's detail for several files streamed."""
+    what = f"{n_files} file{'s' if n_files != 1 else ''}"
+    return (f"{what}, {rows:,} rows" if rows is not None else what) + (
+        "; sha256 over each file's name and sha256" if n_files > 1 else "")

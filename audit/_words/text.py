@@ -124,3 +124,14 @@ def printable(text: object) -> str:
     'x\\\\nVerdict: PASS'
     """
     return visible(plain(str(text)))
+
+
+def rows_progress(done: int, total: int | None, seconds: float) -> str:
+    """'1,200,000 of 10,000,000 rows (12%), 850,000 rows/s, about 10 s left'."""
+    rate = done / seconds if seconds > 0 else 0.0
+    text = f"{done:,} rows" if total is None else f"{done:,} of {total:,} rows ({done / max(total, 1):.0%})"
+    if rate > 0:
+        text += f", {rate:,.0f} rows/s"
+        if total is not None and total > done:
+            text += f", about {(total - done) / rate:,.0f} s left"
+    return text

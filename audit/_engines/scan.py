@@ -1,0 +1,133 @@
+"""The audit's view of a row source: whole-table statistics and a row sample, in two passes."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .._config import AuditConfig
+from .._errors import InputError
+from .._fairness.stats import BinaryStats
+from .._inputs.columns import feature_columns
+from .._inputs.predictions import scores_meaning
+from .._inputs.prepared import Population, Prepared
+from .._inputs.protected import protected_columns
+from .._inputs.sanity import sanity_from_counts
+from .._inputs.spec import resolve
+from .._inputs.target import find_target
+from .._result.findings import Finding
+from .._result.spec import ResolvedSpec
+from .._words import inputs as W
+from .passes import Combos, CountPlan, Counts, First, FirstPlan, count_pass, first_pass
+from .sources import RowSource, Tick
+
+M = TypeVar("M", First, Counts)
+#: Rows the sample holds: a uniform random sample of this many rows ...
+SAMPLE_ROWS = 100_000
+#: ... plus, for each value of each protected column, this many more (small groups).
+PER_GROUP_ROWS = 200
+
+Step = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What the audit needs of a table it does not hold in memory."""
+
+    prepared: Prepared  # the sample's rows, predictions and groups (labels of the whole table)
+    spec: ResolvedSpec  # of the whole table
+    findings: tuple[Finding, ...]
+    sanity: tuple[Finding, ...]
+    stats: dict[str, BinaryStats]  # grouping name ("everyone" too) -> whole-table statistics
+
+
+def _merged(parts: Iterable[M]) -> M | None:
+    out: M | None = None
+    for p in parts:
+        out = p if out is None else out.merge(p)  # type: ignore[assignment]
+    return out
+
+
+def _first_plan(source: RowSource, estimator: Any, cfg: AuditConfig, model_source: str,
+                sample_rows: int) -> tuple[FirstPlan, tuple[str, ...]]:
+    """Target and protected columns, by name: decided before any row is read."""
+    empty = pd.DataFrame(columns=list(source.columns))
+    features: tuple[str, ...] = ()
+    if estimator is not None:
+        features = feature_columns(empty, estimator, cfg, source.name, model_source)
+    skip = set(features) | {c for c in (cfg.predictions, cfg.scores) if c}
+    target, _ = find_target(empty, cfg, source.name, skip - ({cfg.target} if cfg.target else set()))
+    found = protected_columns(empty, cfg, target, source.name, [])
+    protected = tuple(dict.fromkeys(p.column for p in found))
+    return FirstPlan(cfg.seed, target, protected, sample_rows, PER_GROUP_ROWS, target), features
+
+
+def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: str,
+         step: Step, tick: Callable[[str, int | None], Tick | None], sample_rows: int = SAMPLE_ROWS
+         ) -> Scanned:
+    """Read ``source`` twice: groups, sample and data checks; then every row's decision."""
+    plan1, features = _first_plan(source, estimator, cfg, model_source, sample_rows)
+    with step(W.pass_label(1, source.total_rows())):
+        first = _merged(source.partials(functools.partial(first_pass, plan=plan1), None,
+                                        tick(W.pass_label(1, None), source.total_rows())))
+    if first is None or first.n_input == 0:
+        raise InputError(f"{source.name} has no rows - expected at least one row to audit")
+    population = Population(first.combos.rows.loc[:, list(first.combos.columns)],
+                            first.combos.rows["__audit_combo_rows"].to_numpy(),
+                            first.n_input, first.n_unlabelled)
+    sample = first.sample.frame()
+    if len(sample) == 0:
+        raise InputError(f"target column '{plan1.target}' in {source.name} is empty (all values "
+                         "missing) - pass --target with a column that holds the true outcomes")
+    prepared, spec, findings = resolve(sample, estimator, cfg, source=source.name,
+                                       model_source=model_source, population=population)
+    if prepared.task != "binary":
+        raise InputError(W.STREAM_REGRESSION.format(source=source.name))
+    plan2 = _count_plan(cfg, estimator, features, model_source, spec, first.combos)
+    with step(W.pass_label(2, first.n_input)):
+        counts = _merged(source.partials(functools.partial(count_pass, plan=plan2),
+                                         plan2.columns, tick(W.pass_label(2, None), first.n_input)))
+    assert counts is not None
+    atoms = counts.stats()
+    stats = {g.name: atoms.regroup(g.codes, len(g.labels)) for g in prepared.groupings}
+    stats["everyone"] = atoms.regroup(np.zeros(plan2.n_atoms, dtype=np.int64), 1)
+    sample_atoms = first.combos.index_of(prepared.data)
+    groupings = tuple(dataclasses.replace(g, codes=g.codes[sample_atoms])
+                      for g in prepared.groupings)
+    prepared, spec = _scores_range(prepared, spec, cfg, counts, source.name)
+    sanity = sanity_from_counts(first.sanity, prepared.data, target=spec.target,
+                                protected=sorted({c for p in spec.protected for c in p.columns}),
+                                source=source.name, seed=cfg.seed,
+                                model_features=spec.features or None)
+    note = W.sample_note(len(prepared.data), spec.n_rows, PER_GROUP_ROWS, source.kind)
+    spec = dataclasses.replace(spec, notes=spec.notes + (note,))
+    return Scanned(dataclasses.replace(prepared, groupings=groupings), spec, findings,
+                   sanity, stats)
+
+
+def _count_plan(cfg: AuditConfig, estimator: Any, features: tuple[str, ...], model_source: str,
+                spec: ResolvedSpec, combos: Combos) -> CountPlan:
+    positive = cfg.positive_label if cfg.positive_label is not None else spec.positive_label
+    return CountPlan(
+        cfg=cfg, estimator=estimator, features=features, model_source=model_source,
+        target=spec.target, target_positive=positive,
+        predictions=cfg.predictions if estimator is None else None,
+        predictions_positive=spec.positive_label, scores=cfg.scores if estimator is None
+        else None, combos=combos)
+
+
+def _scores_range(prepared: Prepared, spec: ResolvedSpec, cfg: AuditConfig, counts: Counts,
+                  source: str) -> tuple[Prepared, ResolvedSpec]:
+    """A scores column's meaning from its range over every row, not only the sample's."""
+    if cfg.scores is None or prepared.model is not None or counts.pieces is None:
+        return prepared, spec
+    meaning = scores_meaning(np.array([counts.lo, counts.hi]), cfg.scores, cfg, source)
+    spec = dataclasses.replace(spec, scores_are_probabilities=meaning.probabilities,
+                               scores_how=meaning.how)
+    return dataclasses.replace(prepared, scores_not_probabilities=meaning.reason), spec
