@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,14 +172,14 @@ def _merge_state(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _unhashable_column(df: pd.DataFrame) -> str | None:
-    """The first column holding lists, dicts or sets (rows with them are not compared)."""
+    """The first column holding unhashable values such as lists, dicts or sets."""
     for name in df.columns:
         col = df[name]
         if not pd.api.types.is_object_dtype(col.dtype):
             continue
         if pd.api.types.infer_dtype(col, skipna=True) not in ("mixed", "mixed-integer"):
             continue
-        if col.map(lambda v: isinstance(v, (list, dict, set))).any():
+        if col.map(lambda v: not isinstance(v, Hashable)).any():
             return str(name)
     return None
 
@@ -259,7 +259,8 @@ class SanityCounts:
     target_float : bool
         Whether any batch had a float target.
     unhashable : str or None
-        The first column (in ``columns`` order) holding lists, dicts or sets.
+        The first column (in ``columns`` order) holding unhashable values (lists,
+        dicts, sets): rows are then not compared, and ``hashes`` is incomplete.
     hashes : HashSet
         Distinct 64-bit row hashes; duplicates are ``rows - len(hashes)``.
 
@@ -292,6 +293,7 @@ class SanityCounts:
            ) -> SanityCounts:
         """The counts of one batch of rows (all the table's columns)."""
         labels, label_values, target_float = _label_part(df, target)
+        unhashable = _unhashable_column(df)
         return cls(
             columns=tuple(str(c) for c in df.columns),
             target=target,
@@ -302,13 +304,14 @@ class SanityCounts:
             labels=labels,
             label_values=label_values,
             target_float=target_float,
-            unhashable=_unhashable_column(df),
-            hashes=HashSet.of(row_hashes(df, seed=0)),
+            unhashable=unhashable,
+            # rows with unhashable values are not compared: no hashes to keep
+            hashes=HashSet() if unhashable else HashSet.of(row_hashes(df, seed=0)),
         )
 
     @property
     def duplicates(self) -> int:
-        """Rows whose hash repeats an earlier row's."""
+        """Rows whose hash repeats an earlier row's (meaningless if ``unhashable``)."""
         return self.rows - len(self.hashes)
 
     def merge(self, other: SanityCounts) -> SanityCounts:

@@ -207,6 +207,8 @@ def test_unhashable_values_in_any_batch_are_reported() -> None:
     (dup,) = [f for f in sanity_from_counts(merged, df, target=None, protected=(), source="t")
               if f.code == "DATA004"]
     assert (dup.outcome, dup.subject) == ("insufficient_evidence", "tags")
+    arrays = pd.DataFrame({"a": [1, 2], "arr": pd.Series([np.array([1]), np.array([2])])})
+    assert _counts(arrays, None).unhashable == "arr"  # no row hash is attempted
 
 
 # ---------------------------------------------------------------- text checks on a sample
