@@ -36,17 +36,25 @@ def column_hashes(s: pd.Series) -> np.ndarray:
     >>> b = column_hashes(pd.Series([1.0, 2.0]))
     >>> bool((a == b).all())
     True
+    >>> c = column_hashes(pd.Series([True, False]))
+    >>> d = column_hashes(pd.Series([True, None, False], dtype=object))
+    >>> bool((c == d[[0, 2]]).all())
+    True
     """
     missing = s.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(s) or (pd.api.types.is_numeric_dtype(s)
-                                         and not isinstance(s.dtype, pd.CategoricalDtype)):
+    if pd.api.types.is_integer_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype) and (
+            len(s) and s.abs().max() > 2**53):  # large identifiers: exact, not as floats
+        h = _mix(s.to_numpy(dtype=np.int64, na_value=0).view(np.uint64))
+    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and not isinstance(
+            s.dtype, pd.CategoricalDtype):
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         v = np.where(v == 0, 0.0, v)  # -0.0 is 0.0
         h = _mix(v.view(np.uint64) ^ np.uint64(0x1234567))
     elif pd.api.types.is_datetime64_any_dtype(s):
         ns = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         h = _mix(ns.astype("datetime64[ns]").to_numpy().view(np.int64).view(np.uint64))
-    else:  # each distinct value written once, then hashed as text
+    else:  # each distinct value written once, then hashed as text (booleans as True/False,
+        # with or without missing values among them)
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         texts = np.array([str(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
         h = pd.util.hash_array(texts, categorize=False)[codes] if len(texts) else np.zeros(

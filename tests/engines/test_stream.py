@@ -179,3 +179,16 @@ def test_progress_ticks_count_rows_up_to_the_total(parts: Path) -> None:
     source = FileSource(parts, batch_rows=500)
     list(source.partials(len, ["x"], seen.append))
     assert seen == sorted(seen) and seen[-1] == source.total_rows()
+
+
+def test_row_identity_ignores_type_and_order_but_not_large_integers() -> None:
+    from audit._engines.rows import column_hashes, row_hashes
+
+    a = pd.DataFrame({"n": pd.array([1, 2, None], dtype="Int64"), "t": ["x", None, "y"],
+                      "b": [True, None, False]})
+    b = pd.DataFrame({"b": pd.Series([True, None, False], dtype="boolean"),
+                      "t": pd.Categorical(["x", None, "y"]), "n": [1.0, 2.0, np.nan]})
+    assert (row_hashes(a, 5) == row_hashes(b, 5)).all()
+    assert (row_hashes(a, 5) != row_hashes(a, 6)).all()
+    big = column_hashes(pd.Series([2**53, 2**53 + 1], dtype="int64"))
+    assert big[0] != big[1]
