@@ -305,7 +305,7 @@ def _expected_type(name: str) -> type | tuple[type, ...] | None:
         return tuple
     if name in ("threshold", "max_ci_width", "what_if_seconds", "budget"):
         return (int, float)
-    if name == "explain_rows":
+    if name in ("explain_rows", "sample_rows"):
         return int
     if isinstance(default, bool):
         return bool

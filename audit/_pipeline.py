@@ -294,7 +294,8 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
         with step(f"Explaining the model with SHAP on {rows}{words.budget_label(secs)}"):
             sections.explanation = _within(sections, "explanations", "explain", secs, explain,
                                            model, X, singles, seed=cfg.seed,
-                                           n_sample=cfg.explain_rows, budget_seconds=secs)
+                                           n_sample=cfg.explain_rows, budget_seconds=secs,
+                                           row_weights=prepared.row_weights)
     explanation = sections.explanation
     if "complexity" in cfg.skip:
         sections.skipped["complexity"] = words.stage_off("complexity")

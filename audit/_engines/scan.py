@@ -107,7 +107,11 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
                                 model_features=spec.features or None)
     note = W.sample_note(len(prepared.data), spec.n_rows, PER_GROUP_ROWS, source.kind)
     spec = dataclasses.replace(spec, notes=spec.notes + (note,))
-    return Scanned(dataclasses.replace(prepared, groupings=groupings), spec, findings,
+    in_table = first.combos.rows["__audit_combo_rows"].to_numpy()
+    in_sample = np.bincount(sample_atoms, minlength=len(in_table))
+    weights = in_table[sample_atoms] / in_sample[sample_atoms]  # rows each sampled row stands for
+    return Scanned(dataclasses.replace(prepared, groupings=groupings, row_weights=weights),
+                   spec, findings,
                    sanity, stats)
 
 

@@ -80,12 +80,16 @@ def _check_inputs(
 
 def _explain_sample(
     model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], seed: int,
-    n_sample: int, n_background: int,
+    n_sample: int, n_background: int, row_weights: np.ndarray | None = None,
 ) -> _Explained:
     """Draw the stratified sample and the background, and attribute the sample's outputs."""
     rng = np.random.default_rng(seed)
-    rows, weights, sampling, weighted = stratified_sample(len(X), groupings, n_sample, rng)
-    bg_rows = np.sort(rng.choice(len(X), size=min(n_background, len(X)), replace=False))
+    rows, weights, sampling, weighted = stratified_sample(len(X), groupings, n_sample, rng,
+                                                          row_weights=row_weights)
+    # the background stands for the whole table: drawn in proportion to the rows' weights
+    chance = None if row_weights is None else row_weights / np.sum(row_weights)
+    bg_rows = np.sort(rng.choice(len(X), size=min(n_background, len(X)), replace=False,
+                                 p=chance))
     Xs = X if len(rows) == len(X) else X.iloc[rows]
     Xs = Xs.reset_index(drop=True)
     Xb = X.iloc[bg_rows].reset_index(drop=True)
@@ -171,7 +175,7 @@ def _assemble(
 def explain(
     model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], *, seed: int = 0,
     n_sample: int | None = None, n_background: int = 100, n_boot: int = 200,
-    budget_seconds: float | None = None,
+    budget_seconds: float | None = None, row_weights: np.ndarray | None = None,
 ) -> Explanation:
     """Explain the model with SHAP on every row or a stratified sample, by group, with gaps.
 
@@ -197,6 +201,9 @@ def explain(
     budget_seconds : float or None
         The SHAP stage's time budget that sizes the sample when ``n_sample`` is ``None``
         (default :data:`audit._explain.budget.DEFAULT_SECONDS`).
+    row_weights : numpy.ndarray, optional
+        Rows of the whole table each row of ``X`` stands for, when ``X`` is the streaming
+        engines' sample (see :func:`audit._explain.sampling.stratified_sample`).
 
     Returns
     -------
@@ -223,5 +230,5 @@ def explain(
     """
     _check_inputs(X, groupings, n_sample, n_background, n_boot, budget_seconds)
     size = size_sample(model, X, n_sample, budget_seconds)
-    e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background)
+    e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background, row_weights)
     return _assemble(e, groupings, n_boot, seed, size)

@@ -196,6 +196,7 @@ def stratified_sample(
     n_sample: int,
     rng: np.random.Generator,
     min_per_group: int = MIN_PER_GROUP,
+    row_weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str, bool]:
     """Draw the explanation sample, stratified by the single-attribute groupings.
 
@@ -213,6 +214,10 @@ def stratified_sample(
         Every group gets at least ``min(group size, min_per_group)`` rows, unless that
         would exceed ``n_sample``: then the largest floor that fits (named in the
         description).
+    row_weights : numpy.ndarray, optional
+        How many rows of a larger table each row stands for, when the rows are themselves
+        a sample that over-represents small groups (the streaming engines): the weights
+        returned are then weights to that table.
 
     Returns
     -------
@@ -226,13 +231,16 @@ def stratified_sample(
     >>> len(rows), float(w[0])
     (4, 2.5)
     """
+    prior = np.ones(n_rows) if row_weights is None else np.asarray(row_weights, dtype=float)
     if n_rows <= n_sample:
-        return np.arange(n_rows), np.ones(n_rows), words.sampling_all_rows(n_rows), False
+        weighted = bool(np.ptp(prior) > 1e-12 * prior.max())
+        return (np.arange(n_rows), prior, words.sampling_all_rows(n_rows, weighted), weighted)
     strata = _strata_groupings(groupings)
     cells, cell_of_row = _cells(n_rows, strata)
     sizes = np.bincount(cell_of_row, minlength=len(cells)).astype(np.int64)
     floor, alloc = _fitting_floor(n_sample, sizes, strata, cells, min_per_group)
     rows, weights = _draw(cell_of_row, alloc, sizes, rng)
+    weights = weights * prior[rows]
     weighted = bool(np.ptp(weights) > 1e-12 * weights.max())
     missing_cells = int(((alloc == 0) & (sizes > 0)).sum())
     desc = words.sampling_stratified(

@@ -53,6 +53,9 @@ class Prepared:
     # Why the scores have no average score or calibration gap: they are not probabilities
     # (None: they are, or there are none). AUC uses them as a ranking either way.
     scores_not_probabilities: str | None = None
+    # Rows of the whole table each row stands for, when the rows are the streaming engines'
+    # sample (which holds extra rows of small groups); None: the rows are the whole table.
+    row_weights: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

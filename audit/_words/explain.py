@@ -21,12 +21,15 @@ from .numbers import sig, sig_span
 # --------------------------------------------------------------------------- sampling
 
 
-def sampling_all_rows(n_rows: int) -> str:
-    """``Explanation.sampling`` when every row is explained.
+def sampling_all_rows(n_rows: int, weighted: bool = False) -> str:
+    """``Explanation.sampling`` when every row (of the audit's rows or sample) is explained.
 
     >>> sampling_all_rows(4)
     'all 4 rows explained (no sampling)'
     """
+    if weighted:
+        return (f"all {n_rows} rows of the engine's sample explained; means are weighted "
+                "back to the whole table (the sample holds extra rows of small groups)")
     return f"all {n_rows} rows explained (no sampling)"
 
 
