@@ -209,3 +209,27 @@ def test_explanations_of_the_sample_are_weighted_back_to_the_table() -> None:
     # mean |SHAP| of x: 1.061 on the whole table; 1.052 weighted; 1.137 unweighted (the small
     # group's shifted rows are over-represented in the sample)
     assert mine["x"] == pytest.approx(full["x"], rel=0.03)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--engine", "pandas"], "is a directory - the pandas engine reads one file; drop --engine "
+                             "pandas to stream"),
+    (["--sample-rows", "0"], "sample_rows must be a whole number of at least 1, found 0"),
+])
+def test_cli_engine_errors_are_one_line(tmp_path: Path, parts: Path, model: LogisticRegression,
+                                        capsys: pytest.CaptureFixture[str], args: list[str],
+                                        message: str) -> None:
+    import joblib
+
+    joblib.dump(model, tmp_path / "m.joblib")
+    code = main(["run", str(tmp_path / "m.joblib"), str(parts), *args, "-q",
+                 "-o", str(tmp_path / "r.html"), "--json", str(tmp_path / "a.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0]
+
+
+def test_engine_in_audit_toml_is_checked(table: pd.DataFrame, model: LogisticRegression) -> None:
+    from audit._errors import ConfigError
+
+    with pytest.raises(ConfigError, match="engine must be one of pandas, stream, spark, found 'gpu'"):
+        audit.run(model, table, engine="gpu", **FAST)
