@@ -17,15 +17,18 @@ pyspark is imported lazily: without it, or without Java, the constructor raises
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pickle
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +57,15 @@ JOB_CONF = {
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
 }
 RESULT_SCHEMA = "rows long, partial binary, failed boolean"
+PANDAS_NOTICE = "PySpark does not yet fully support pandas"
+#: log4j2 settings of a JVM started here: warnings while it starts (the level a shell
+#: expects, so Spark prints no "Setting default log level" banner), errors once it runs.
+QUIET_LOG = "rootLogger.level = warn\nrootLogger.appenderRef.stderr.ref = console\n" \
+            "appender.console.type = Console\nappender.console.name = console\n" \
+            "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n" \
+            "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n\n" \
+            "logger.native.name = org.apache.hadoop.util.NativeCodeLoader\n" \
+            "logger.native.level = error\n"
 TICK_SECONDS = 0.5
 
 
@@ -111,10 +123,28 @@ def get_session(master: str = "local[*]") -> tuple[Any, bool]:
     builder = SparkSession.builder.master(master).appName("model-audit")
     for key, value in {**JOB_CONF, "spark.ui.showConsoleProgress": "false"}.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not existed and master.startswith("local"):  # this JVM logs errors only (a
+            # cluster's spark-defaults may set driver options of its own: left alone)
+            config = Path(tmp) / "log4j2.properties"
+            config.write_text(QUIET_LOG, encoding="utf-8")
+            builder = builder.config("spark.driver.extraJavaOptions",
+                                     f"-Dlog4j2.configurationFile={config.as_uri()}")
+        with quiet_pyspark():
+            session = builder.getOrCreate()
     if not existed:
         session.sparkContext.setLogLevel("ERROR")
     return session, not existed
+
+
+@contextlib.contextmanager
+def quiet_pyspark() -> Iterator[None]:
+    """pyspark's notice that it does not fully support pandas 3 is neither shown nor recorded
+    in the audit's warnings (our batches never go through pyspark's pandas conversion);
+    every other warning is."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=PANDAS_NOTICE, category=FutureWarning)
+        yield
 
 
 class _Conf:
@@ -167,7 +197,13 @@ class SparkSource:
         else:
             self._owned = False
         self.session = session
-        self.name, self.frame = self._read(data)
+        self._is_frame = False
+        try:
+            with quiet_pyspark():
+                self.name, self.frame = self._read(data)
+        except BaseException:
+            self.close()  # a session started for data that cannot be read
+            raise
         self._columns = tuple(map(str, self.frame.columns))
 
     # -- reading -------------------------------------------------------------------------
@@ -175,6 +211,7 @@ class SparkSource:
         from pyspark.sql import DataFrame
 
         if isinstance(data, DataFrame):
+            self._is_frame = True
             return "Spark DataFrame", data
         text = str(data)
         if Path(text).exists() or (any(ch in text for ch in "*?[") and glob.glob(text)):
@@ -216,7 +253,7 @@ class SparkSource:
             import pyarrow.parquet as pq
 
             self._total = sum(pq.ParquetFile(f).metadata.num_rows for f in self.files)
-        elif self._total is None and self.name != "Spark DataFrame":
+        elif self._total is None and not self._is_frame:
             self._total = int(self.frame.count())
         return self._total
 
@@ -237,7 +274,7 @@ class SparkSource:
         shipped, done = sc.broadcast(cloudpickle.dumps(fn)), sc.accumulator(0)
         try:
             conf = {**JOB_CONF, "spark.sql.execution.arrow.maxRecordsPerBatch": str(self.batch_rows)}
-            with _Conf(self.session, conf):
+            with _Conf(self.session, conf), quiet_pyspark():
                 job = frame.mapInArrow(_partition_job(shipped, self._file_schema(), hive, done),
                                        RESULT_SCHEMA)
                 if frame.rdd.getNumPartitions() > self.fan_in:
@@ -300,7 +337,11 @@ def _collect(job: Any, done: Any, tick: Tick | None) -> list[Any]:
         raise
     if "error" in out:
         raise out["error"]
-    return list(out["rows"])
+    rows = list(out["rows"])
+    total = sum(int(row.rows) for row in rows if not row.failed)
+    if tick is not None and total != seen:  # an accumulator update may land after the job
+        tick(total)
+    return rows
 
 
 def _receive(rows: list[Any]) -> Iterator[Any]:

@@ -216,6 +216,11 @@ def test_a_session_it_started_is_stopped_when_the_audit_ends(parquet_dir) -> Non
             conf = source.session.conf
             assert conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
         assert SparkContext._active_spark_context is None
+        try:
+            SparkSource("no_such_scores", master="local[1]")
+        except ValueError as exc:  # InputError; the session started for it is stopped
+            assert "is neither an existing parquet path" in str(exc)
+        assert SparkContext._active_spark_context is None
         print(n)
     """)
     out = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True,
@@ -298,4 +303,6 @@ def test_the_audit_gives_the_same_json_on_every_engine(fixture, request, spark, 
             == _part(results["spark"], key), key
     for key in SAME_SAMPLE:
         assert _part(results["stream"], key) == _part(results["spark"], key), key
+    # pyspark's notice that it does not fully support pandas 3 is not an audit warning
+    assert results["spark"]["provenance"]["warnings"] == results["stream"]["provenance"]["warnings"]
     assert spark.range(2).count() == 2  # the audit did not stop the caller's session
