@@ -361,7 +361,7 @@ def _partition_job(shipped: Any, target: Any, hive: frozenset[str],
     def job(batches: Iterator[Any]) -> Iterator[Any]:
         from pyspark import cloudpickle  # type: ignore[attr-defined]
 
-        fn = pickle.loads(shipped.value)
+        fn = _shipped_function(shipped)
         partial, rows = None, 0
         try:
             for batch in batches:
@@ -378,6 +378,18 @@ def _partition_job(shipped: Any, target: Any, hive: frozenset[str],
             yield _result(rows, cloudpickle.dumps(partial), failed=False)
 
     return job
+
+
+#: The function a Python worker last unpickled, with its broadcast: a worker runs many tasks
+#: (``spark.python.worker.reuse``) and keeps a broadcast's object between them, so a large
+#: model is unpickled once per worker and job, not once per partition.
+_SHIPPED: list[Any] = []
+
+
+def _shipped_function(shipped: Any) -> Any:
+    if not _SHIPPED or _SHIPPED[0] is not shipped:
+        _SHIPPED[:] = [shipped, pickle.loads(shipped.value)]
+    return _SHIPPED[1]
 
 
 def _merge_job(results: Iterator[Any]) -> Iterator[Any]:

@@ -245,6 +245,17 @@ def test_without_pyspark_the_error_says_how_to_install_it(monkeypatch) -> None:
     assert str(caught.value) == NEEDS_PYSPARK.format(sys.executable)
 
 
+def test_the_cli_without_pyspark_exits_2_with_one_line(monkeypatch, tmp_path, refused,
+                                                       small_files) -> None:
+    from conftest import outs
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    model, data = small_files
+    line = refused(["run", model, data, "--engine", "spark", *outs(tmp_path)],
+                   "pip install 'model-audit[spark]'")
+    assert line == "audit: error: " + NEEDS_PYSPARK.format(sys.executable)
+
+
 def test_without_java_the_error_says_what_to_install(monkeypatch, tmp_path) -> None:
     from audit._engines.spark import check_java
 
