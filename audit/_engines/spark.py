@@ -2,14 +2,17 @@
 
 ``SparkSource`` reads a parquet path (file, directory, hive-partitioned directory, glob or
 URI) or a table of the session, or wraps a Spark DataFrame.  ``partials`` broadcasts the
-function once and maps it over each partition with ``mapInArrow``; every partition merges
-its batches' partials on the executor and sends back ONE row (rows done, pickled partial),
-so no data row ever reaches the driver.
+function once and maps it over every partition in ONE Spark job (``mapInArrow``): each
+partition merges its batches' partials on the executor and sends back one row (rows done,
+pickled partial), nothing when it is empty; above ``fan_in`` partitions the partials are
+merged again on the executors, so no data row and at most ``fan_in`` partials reach the
+driver.  Rows done reach the progress display through an accumulator as tasks finish.
 
-Each Arrow batch becomes a pandas batch exactly as the streaming engine makes it: for files,
-it is cast to the first file's own Arrow schema (with its pandas metadata) before
-``to_pandas``, time stamps are read in UTC whatever the session's time zone, and hive
-partition values are text; so ``row_hashes`` and every count agree with ``FileSource``.
+``mapInArrow`` rather than ``mapInPandas``: each Arrow batch becomes a pandas batch exactly
+as the streaming engine makes it.  For files it is cast to the first file's own Arrow schema
+(with its pandas metadata: ``Int64``, ``boolean``, time zones) before ``to_pandas``; for a
+table, time stamps are in UTC whatever the session's time zone; hive partition values are
+text.  So ``row_hashes``, every count and the sample agree with ``FileSource``.
 
 pyspark is imported lazily: without it, or without Java, the constructor raises
 :class:`~audit._errors.InputError` with the install command.
