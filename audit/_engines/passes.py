@@ -22,7 +22,7 @@ from .._fairness.stats import BinaryStats, _aggregate_cells
 from .._inputs import groups as G
 from .._inputs.predictions import from_model
 from .._inputs.sanity import SanityCounts
-from .rows import row_hashes
+from .rows import row_hashes, sample_keys
 from .sample import Sample
 
 KEY = "__audit_combo_key"
@@ -40,21 +40,23 @@ class Combos:
     rows: pd.DataFrame  # protected columns, KEY, COUNT; sorted by KEY
 
     @classmethod
-    def of(cls, df: pd.DataFrame, columns: tuple[str, ...]) -> Combos:
-        keys = combo_keys(df, columns)
-        uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    def of(cls, df: pd.DataFrame, columns: tuple[str, ...], *,
+           known: dict[str, np.ndarray] | None = None) -> Combos:
+        """The combinations in ``df`` (``known``: its column hashes already computed)."""
+        keys = combo_keys(df, columns, known=known)
+        order = np.argsort(keys)  # not stable: the first row of each key is found below
+        starts, sorted_keys = _runs(keys[order])
+        first = np.minimum.reduceat(order, starts) if len(order) else order
+        counts = np.diff(np.append(starts, len(order)))
         rows = df.iloc[first].loc[:, list(columns)].reset_index(drop=True)
-        return cls(rows.assign(**{KEY: uniq, COUNT: counts.astype(np.int64)}))
+        return cls(rows.assign(**{KEY: sorted_keys[starts], COUNT: counts.astype(np.int64)}))
 
     def merge(self, other: Combos) -> Combos:
         both = pd.concat([self.rows, other.rows], ignore_index=True, sort=False)
-        both = both.sort_values(KEY, kind="stable", ignore_index=True)
-        keys = both[KEY].to_numpy()
-        new = np.ones(len(keys), dtype=bool)
-        new[1:] = keys[1:] != keys[:-1]
-        starts = np.flatnonzero(new)
-        counts = np.add.reduceat(both[COUNT].to_numpy(), starts) if len(keys) else keys
-        rows = both.iloc[starts].reset_index(drop=True)
+        order = np.argsort(both[KEY].to_numpy(), kind="stable")  # two sorted runs: linear
+        starts, keys = _runs(both[KEY].to_numpy()[order])
+        counts = np.add.reduceat(both[COUNT].to_numpy()[order], starts) if len(keys) else keys
+        rows = both.iloc[order[starts]].reset_index(drop=True)
         rows[COUNT] = np.asarray(counts, dtype=np.int64)
         return Combos(rows)
 
@@ -69,9 +71,17 @@ class Combos:
         return tuple(c for c in self.rows.columns if c not in (KEY, COUNT))
 
 
-def combo_keys(df: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+def combo_keys(df: pd.DataFrame, columns: tuple[str, ...], *,
+               known: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """The combination of protected values of each row, as a 64-bit key."""
-    return row_hashes(df, 0, columns)
+    return row_hashes(df, 0, columns, known=known)
+
+
+def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values starts in ``sorted_keys``, and the keys themselves."""
+    new = np.ones(len(sorted_keys), dtype=bool)
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
+    return np.flatnonzero(new), sorted_keys
 
 
 @dataclass(frozen=True)
@@ -106,13 +116,18 @@ def first_pass(df: pd.DataFrame, plan: FirstPlan) -> First:
     """Pass one over a batch of every column."""
     n_input = len(df)
     if plan.target is not None:
-        df = df.loc[df[plan.target].notna()]
-    hashes = row_hashes(df, plan.seed)
+        labelled = df[plan.target].notna().to_numpy()
+        df = df if labelled.all() else df.loc[labelled]
+    known: dict[str, np.ndarray] = {}  # each column hashed once, for all three
+    hashes = row_hashes(df, 0, known=known)
+    sanity = SanityCounts.of(df, target=plan.sanity_target, protected=plan.protected,
+                             hashes=hashes)
     return First(
         n_input=n_input, n_unlabelled=n_input - len(df),
-        combos=Combos.of(df, plan.protected),
-        sample=Sample.of(df, hashes, plan.protected, plan.sample_rows, plan.per_group_rows),
-        sanity=SanityCounts.of(df, target=plan.sanity_target, protected=plan.protected))
+        combos=Combos.of(df, plan.protected, known=known),
+        sample=Sample.of(df, sample_keys(hashes, plan.seed), plan.protected, plan.sample_rows,
+                         plan.per_group_rows, known=known),
+        sanity=sanity)
 
 
 @dataclass(frozen=True)

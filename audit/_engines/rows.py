@@ -47,8 +47,9 @@ def column_hashes(s: pd.Series) -> np.ndarray:
         h = _mix(s.to_numpy(dtype=np.int64, na_value=0).view(np.uint64))
     elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and not isinstance(
             s.dtype, pd.CategoricalDtype):
-        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        v = np.where(v == 0, 0.0, v)  # -0.0 is 0.0
+        v = (s.to_numpy(dtype=np.float64) if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f"
+             else pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+        v = v + 0.0  # -0.0 is 0.0 (and a copy: the view below never aliases the column)
         h = _mix(v.view(np.uint64) ^ np.uint64(0x1234567))
     elif pd.api.types.is_datetime64_any_dtype(s):
         ns = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
@@ -62,15 +63,37 @@ def column_hashes(s: pd.Series) -> np.ndarray:
     return np.where(missing, _MISSING, h).astype(np.uint64, copy=False)
 
 
-def row_hashes(df: pd.DataFrame, seed: int, columns: Sequence[str] | None = None) -> np.ndarray:
+def row_hashes(df: pd.DataFrame, seed: int, columns: Sequence[str] | None = None, *,
+               known: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """A uint64 per row from its values in ``columns`` (default: all), in name order.
 
     Equal rows get equal hashes; the seed changes every hash (a different sample).
+    ``known``: column hashes already computed for ``df`` (:func:`column_hashes`, by
+    name); the ones computed here are added to it, so several row hashes over
+    overlapping columns of one batch hash each column once.
     """
+    known = {} if known is None else known
     names = sorted(map(str, df.columns if columns is None else columns))
     with np.errstate(over="ignore"):
         h = np.full(len(df), np.uint64(seed & 0xFFFFFFFFFFFFFFFF) ^ np.uint64(len(names)),
                     dtype=np.uint64)
         for name in names:
-            h = _mix(h * np.uint64(31) + column_hashes(df[name]))
+            if name not in known:
+                known[name] = column_hashes(df[name])
+            h = _mix(h * np.uint64(31) + known[name])
     return h
+
+
+def sample_keys(hashes: np.ndarray, seed: int) -> np.ndarray:
+    """The seeded sample key of each row, from its unseeded :func:`row_hashes` (seed 0).
+
+    A bijection of the row hash for each seed (equal rows, equal keys), so the row
+    hashes that find duplicate rows give the sample too, without hashing every row twice.
+
+    >>> h = row_hashes(pd.DataFrame({"a": [1, 2, 2]}), 0)
+    >>> k = sample_keys(h, 5)
+    >>> bool(k[1] == k[2]) and bool(k[0] != k[1]) and bool((k != sample_keys(h, 6)).all())
+    True
+    """
+    salt = _mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64) ^ _MULT)[0]
+    return _mix(hashes ^ salt)

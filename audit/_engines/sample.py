@@ -32,30 +32,70 @@ class Sample:
 
     @classmethod
     def of(cls, df: pd.DataFrame, hashes: np.ndarray, strata: Sequence[str], k: int,
-           per_value: int) -> Sample:
-        """The rows of ``df`` that could be in the sample of any table containing them."""
-        keys = {_stratum(c): column_hashes(df[c]) for c in strata}
-        rows = df.assign(**{HASH: hashes}, **keys)
-        return cls(rows, tuple(strata), k, per_value)._selected()
+           per_value: int, *, known: dict[str, np.ndarray] | None = None) -> Sample:
+        """The rows of ``df`` that could be in the sample of any table containing them.
+
+        ``known``: column hashes of ``df`` already computed (by name), reused for the strata.
+        """
+        known = {} if known is None else known
+        keys = {c: known[c] if c in known else column_hashes(df[c]) for c in strata}
+        at = _selection(hashes, [keys[c] for c in strata], k, per_value, stable=False)
+        rows = df.iloc[at].reset_index(drop=True)
+        rows = rows.assign(**{HASH: hashes[at]}, **{_stratum(c): keys[c][at] for c in strata})
+        return cls(rows, tuple(strata), k, per_value)
 
     def merge(self, other: Sample) -> Sample:
         """The sample of both parts together."""
         both = pd.concat([self.rows, other.rows], ignore_index=True, sort=False)
-        return Sample(_unify_dtypes(both, self.rows, other.rows), self.strata, self.k,
-                      self.per_value)._selected()
-
-    def _selected(self) -> Sample:
-        rows = self.rows.sort_values(HASH, kind="stable", ignore_index=True)
-        keep = np.arange(len(rows)) < self.k
-        for col in self.strata:
-            rank = rows.groupby(_stratum(col), sort=False).cumcount().to_numpy()
-            keep |= rank < self.per_value
-        return Sample(rows.loc[keep].reset_index(drop=True), self.strata, self.k,
-                      self.per_value)
+        both = _unify_dtypes(both, self.rows, other.rows)
+        at = _selection(both[HASH].to_numpy(), [both[_stratum(c)].to_numpy() for c in self.strata],
+                        self.k, self.per_value, stable=True)
+        return Sample(both.iloc[at].reset_index(drop=True), self.strata, self.k, self.per_value)
 
     def frame(self) -> pd.DataFrame:
         """The sampled rows in hash order, without the hash columns."""
         return self.rows.drop(columns=[HASH, *map(_stratum, self.strata)])
+
+
+def _selection(hashes: np.ndarray, strata: Sequence[np.ndarray], k: int, per_value: int, *,
+               stable: bool) -> np.ndarray:
+    """Positions of the selected rows in hash order: the ``k`` smallest hashes, and the
+    ``per_value`` smallest of every value of each stratum (equal hashes in row order).
+
+    ``stable=False`` sorts faster, then sorts stably only if two hashes are equal.
+
+    >>> h = np.array([5, 1, 4, 2, 3], dtype=np.uint64)
+    >>> _selection(h, [np.array([0, 0, 0, 0, 1], dtype=np.uint64)], 2, 1, stable=False).tolist()
+    [1, 3, 4]
+    """
+    order = np.argsort(hashes, kind="stable" if stable else None)
+    if not stable and len(order) > 1:
+        ranked = hashes[order]
+        if bool((ranked[1:] == ranked[:-1]).any()):  # equal rows: keep their row order
+            order = np.argsort(hashes, kind="stable")
+    keep = np.arange(len(order)) < k
+    for key in strata:
+        keep |= _rank_within(key[order]) < per_value
+    return order[keep]
+
+
+def _rank_within(key: np.ndarray) -> np.ndarray:
+    """Each position's rank among the positions with the same key (0 for the first)."""
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes, uniques = pd.factorize(key)
+    if len(uniques) < 2**16:
+        codes = codes.astype(np.uint16)  # a radix sort
+    by_key = np.argsort(codes, kind="stable")
+    sorted_codes = codes[by_key]
+    idx = np.arange(n)
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=first[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_key] = idx - np.maximum.accumulate(np.where(first, idx, 0))
+    return rank
 
 
 def _stratum(column: str) -> str:

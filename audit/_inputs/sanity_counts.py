@@ -74,7 +74,10 @@ class HashSet:
     @classmethod
     def of(cls, values: np.ndarray) -> HashSet:
         """The set of ``values`` (any order, repeats allowed)."""
-        values = np.unique(np.asarray(values, dtype=np.uint64))
+        values = np.sort(np.asarray(values, dtype=np.uint64))  # faster than np.unique's hashing
+        keep = np.ones(len(values), dtype=bool)
+        np.not_equal(values[1:], values[:-1], out=keep[1:])
+        values = values[keep]
         return cls((values,) if len(values) else ())
 
     def union(self, other: HashSet) -> HashSet:
@@ -289,9 +292,12 @@ class SanityCounts:
     hashes: HashSet
 
     @classmethod
-    def of(cls, df: pd.DataFrame, *, target: str | None, protected: Sequence[str]
-           ) -> SanityCounts:
-        """The counts of one batch of rows (all the table's columns)."""
+    def of(cls, df: pd.DataFrame, *, target: str | None, protected: Sequence[str],
+           hashes: np.ndarray | None = None) -> SanityCounts:
+        """The counts of one batch of rows (all the table's columns).
+
+        ``hashes``: ``row_hashes(df, seed=0)`` when the caller has them already.
+        """
         labels, label_values, target_float = _label_part(df, target)
         unhashable = _unhashable_column(df)
         return cls(
@@ -306,7 +312,8 @@ class SanityCounts:
             target_float=target_float,
             unhashable=unhashable,
             # rows with unhashable values are not compared: no hashes to keep
-            hashes=HashSet() if unhashable else HashSet.of(row_hashes(df, seed=0)),
+            hashes=HashSet() if unhashable else HashSet.of(
+                row_hashes(df, seed=0) if hashes is None else hashes),
         )
 
     @property
