@@ -49,6 +49,8 @@ NEEDS_JAVA = ("--engine spark needs Java {need} or newer (JAVA_HOME or java on P
               "- install a JRE (Debian: apt-get install default-jre-headless) or set JAVA_HOME")
 NOT_FOUND = ("data '{data}' is neither an existing parquet path nor a table of the Spark session "
              "({found}) - expected a parquet file, directory or glob, or a table name")
+READ_FAILED = ("data '{data}' has a file that Spark cannot read ({found}) - it may be truncated "
+               "or corrupt; re-export it or leave it out")
 CSV_DATA = ("data '{data}' is CSV - --engine spark reads parquet files or tables; convert it to "
             "parquet, or use --engine stream")
 
@@ -62,13 +64,17 @@ JOB_CONF = {
 RESULT_SCHEMA = "rows long, partial binary, failed boolean"
 PANDAS_NOTICE = "PySpark does not yet fully support pandas"
 #: log4j2 settings of a JVM started here: warnings while it starts (the level a shell
-#: expects, so Spark prints no "Setting default log level" banner), errors once it runs.
+#: expects, so Spark prints no "Setting default log level" banner), errors once it runs; a
+#: failed task is not logged with its stack trace (the driver raises it as one error).
 QUIET_LOG = "rootLogger.level = warn\nrootLogger.appenderRef.stderr.ref = console\n" \
             "appender.console.type = Console\nappender.console.name = console\n" \
             "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n" \
             "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n\n" \
             "logger.native.name = org.apache.hadoop.util.NativeCodeLoader\n" \
-            "logger.native.level = error\n"
+            "logger.native.level = error\n" \
+            "logger.task.name = org.apache.spark.executor.Executor\nlogger.task.level = off\n" \
+            "logger.taskset.name = org.apache.spark.scheduler.TaskSetManager\n" \
+            "logger.taskset.level = off\n"
 TICK_SECONDS = 0.5
 
 
@@ -282,7 +288,13 @@ class SparkSource:
                                        RESULT_SCHEMA)
                 if frame.rdd.getNumPartitions() > self.fan_in:
                     job = job.repartition(self.fan_in).mapInArrow(_merge_job, RESULT_SCHEMA)
-                rows = _collect(job, done, tick)
+                try:
+                    rows = _collect(job, done, tick)
+                except Exception as exc:
+                    found = _unreadable_file(exc)
+                    if found is None:
+                        raise
+                    raise InputError(READ_FAILED.format(data=self.name, found=found)) from exc
             yield from _receive(rows)
         finally:
             shipped.destroy()
@@ -460,6 +472,16 @@ def _pickled_error(exc: Exception) -> bytes:
 def _spark_error(exc: BaseException) -> bool:
     """An error raised by Spark (analysis, JVM), as opposed to a bug here."""
     return not isinstance(exc, AuditError) and type(exc).__module__.startswith(("pyspark", "py4j"))
+
+
+def _unreadable_file(exc: BaseException) -> str | None:
+    """Spark's own words when a job failed reading a file (FAILED_READ_FILE), else ``None``."""
+    if not _spark_error(exc):
+        return None
+    for line in str(exc).splitlines():
+        if "while reading file" in line:
+            return " ".join(line.split("Exception: ", 1)[-1].split())[:300]
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

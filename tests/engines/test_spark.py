@@ -161,6 +161,20 @@ def test_an_error_in_a_task_is_raised_on_the_driver_as_it_was(parquet_dir, spark
 
 
 @pytest.mark.spark
+def test_a_truncated_file_is_a_one_line_input_error(parquet_dir, tmp_path, spark) -> None:
+    for f in FileSource(parquet_dir).files:
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    bad = tmp_path / "part-1.parquet"
+    bad.write_bytes(bad.read_bytes()[:3000])
+    with pytest.raises(InputError) as caught:
+        list(spark_source(tmp_path, spark).partials(count_cells, PROTECTED + ["target"]))
+    message = str(caught.value)
+    assert message.startswith(f"data '{tmp_path}' has a file that Spark cannot read (")
+    assert "part-1.parquet" in message and "\n" not in message
+    assert message.endswith(") - it may be truncated or corrupt; re-export it or leave it out")
+
+
+@pytest.mark.spark
 def test_a_table_name_is_read_with_spark_table(parquet_dir, spark) -> None:
     spark.read.parquet(str(parquet_dir)).createOrReplaceTempView("audit_scores")
     source = spark_source("audit_scores", spark)
