@@ -343,3 +343,16 @@ def test_the_audit_gives_the_same_json_on_every_engine(fixture, request, spark, 
     # pyspark's notice that it does not fully support pandas 3 is not an audit warning
     assert results["spark"]["provenance"]["warnings"] == results["stream"]["provenance"]["warnings"]
     assert spark.range(2).count() == 2  # the audit did not stop the caller's session
+
+
+@pytest.mark.spark
+def test_a_spark_dataframe_is_audited_with_spark_without_asking(parquet_dir, spark,
+                                                               rows_df) -> None:
+    model = LogisticRegression().fit(rows_df[["income", "age"]], rows_df.target)
+    opts = dict(seed=5, n_boot=100, what_if=False, skip=("explain", "complexity", "proxies"))
+    frame = spark.read.parquet(str(parquet_dir))
+    from_frame = audit.run(model, frame, **opts).to_dict()  # no engine, no spark=: both found
+    streamed = audit.run(model, parquet_dir, engine="stream", **opts).to_dict()
+    for key in SAME_NUMBERS:
+        assert _part(from_frame, key) == _part(streamed, key), key
+    assert spark.range(2).count() == 2
