@@ -28,6 +28,7 @@ OPTIONS: list[tuple[str, str | None, list[Any], list[Any]]] = [
     ("max_per_family", None, [1, 5], [0, -1]),
     ("intersection_max_groups", None, [2, 50], [1, 0]),
     ("explain_rows", "--explain-rows", [1, 5000], [0, -1]),
+    ("sample_rows", "--sample-rows", [1, 100000], [0, -5]),
     ("max_ci_width", None, [1, 0.01, 0.3], [0, -0.1, 1.5, math.nan, math.inf]),
     ("what_if_seconds", None, [0.5, 3600], [0, -1, math.inf, math.nan]),
     ("threshold", "--threshold", [0, 1, 0.5], [-0.01, 1.5, math.nan]),
@@ -92,7 +93,7 @@ def _same(a: Any, b: Any) -> bool:
 def test_every_numeric_option_has_a_case():
     numeric = {k for k, v in AuditConfig().to_dict().items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)} | {"threshold", "budget",
-                                                                   "explain_rows"}
+                                                                   "explain_rows", "sample_rows"}
     assert numeric == set(RANGES) == set(IDS)
 
 
