@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -44,7 +44,55 @@ class Scanned:
     spec: ResolvedSpec  # of the whole table
     findings: tuple[Finding, ...]
     sanity: tuple[Finding, ...]
-    stats: dict[str, BinaryStats]  # grouping name ("everyone" too) -> whole-table statistics
+    stats: Regrouped  # grouping name ("everyone" too) -> whole-table statistics
+
+
+class Regrouped(Mapping[str, BinaryStats]):
+    """Each grouping's whole-table statistics, derived from the atoms' when asked for.
+
+    Not kept: with a score per row, a grouping's histogram holds about one entry per
+    row (24 bytes), so holding every grouping's at once grew with rows (2 GB at 10M
+    rows for 8 groupings).  The atoms' histogram is put in score order once; each
+    grouping then needs a stable (radix) sort of its cell ids only, never of the scores.
+    """
+
+    def __init__(self, atoms: BinaryStats, groups: dict[str, tuple[np.ndarray, int]]) -> None:
+        self._counts = atoms.counts
+        self._groups = groups
+        self._by_value: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if atoms.score_cell is not None and atoms.score_value is not None and (
+                atoms.score_count is not None):
+            order = np.argsort(atoms.score_value)
+            self._by_value = (atoms.score_cell[order], atoms.score_value[order],
+                              atoms.score_count[order])
+
+    def __getitem__(self, name: str) -> BinaryStats:
+        of_group, n_groups = self._groups[name]
+        mapping = np.asarray(of_group, dtype=np.int64)
+        counts = np.zeros((n_groups, *self._counts.shape[1:]), dtype=np.int64)
+        np.add.at(counts, mapping, self._counts)
+        if self._by_value is None:
+            return BinaryStats(counts)
+        atom_cell, value, count = self._by_value
+        per = int(np.prod(self._counts.shape[1:]))
+        cell = mapping[atom_cell // per] * per + atom_cell % per
+        by_cell = np.argsort(cell.astype(np.uint16) if counts.size <= 2**16 else cell,
+                             kind="stable")  # equal cells stay in score order
+        cell, value = cell[by_cell], value[by_cell]
+        new = np.empty(len(cell), dtype=bool)
+        new[:1] = True
+        np.not_equal(cell[1:], cell[:-1], out=new[1:])
+        new[1:] |= value[1:] != value[:-1]
+        starts = np.flatnonzero(new)
+        del new
+        summed = np.add.reduceat(count[by_cell], starts) if len(starts) else starts
+        return BinaryStats(counts, cell[starts], value[starts], summed.astype(np.int64))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
 
 
 def _merged(parts: Iterable[M]) -> M | None:
@@ -94,9 +142,10 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
         counts = _merged(source.partials(functools.partial(count_pass, plan=plan2),
                                          plan2.columns, tick(W.pass_label(2, None), first.n_input)))
     assert counts is not None
-    atoms = counts.stats()
-    stats = {g.name: atoms.regroup(g.codes, len(g.labels)) for g in prepared.groupings}
-    stats["everyone"] = atoms.regroup(np.zeros(plan2.n_atoms, dtype=np.int64), 1)
+    groups = {g.name: (g.codes, len(g.labels)) for g in prepared.groupings}
+    groups["everyone"] = (np.zeros(plan2.n_atoms, dtype=np.int64), 1)
+    stats = Regrouped(counts.stats(), groups)
+    counts = dataclasses.replace(counts, pieces=None if counts.pieces is None else ())
     sample_atoms = first.combos.index_of(prepared.data)
     groupings = tuple(dataclasses.replace(g, codes=g.codes[sample_atoms])
                       for g in prepared.groupings)

@@ -1,0 +1,71 @@
+"""The streaming engine's fast paths give exactly what the plain definitions give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit._engines.passes import Combos
+from audit._engines.rows import row_hashes, sample_keys
+from audit._engines.sample import _selection
+from audit._engines.scan import Regrouped
+from audit._fairness.stats import binary_stats
+
+
+@pytest.mark.parametrize("with_y", [True, False])
+@pytest.mark.parametrize("n_atoms", [7, 20_000])  # cell ids below and above 2**16
+def test_regrouped_statistics_equal_regroup(with_y: bool, n_atoms: int) -> None:
+    rng = np.random.default_rng(n_atoms)
+    n = 30_000
+    atom = rng.integers(0, n_atoms, n)
+    scores = rng.choice(np.linspace(0, 1, 50), n)  # many ties, within and across atoms
+    y = rng.integers(0, 2, n) if with_y else None
+    atoms = binary_stats(atom, n_atoms, y, (scores > .5).astype(int), scores)
+    groups = {"a": (rng.integers(0, 3, n_atoms), 3), "b": (np.arange(n_atoms) % 5, 5),
+              "everyone": (np.zeros(n_atoms, dtype=np.int64), 1)}
+    lazy = Regrouped(atoms, groups)
+    assert sorted(lazy) == sorted(groups) and len(lazy) == 3
+    for name, (codes, k) in groups.items():
+        assert lazy[name].equals(atoms.regroup(codes, k)), name
+    no_scores = binary_stats(atom, n_atoms, y, (scores > .5).astype(int))
+    assert Regrouped(no_scores, groups)["a"].equals(no_scores.regroup(*groups["a"]))
+
+
+def _plain_selection(hashes: np.ndarray, strata: list[np.ndarray], k: int, per: int
+                     ) -> np.ndarray:
+    """The definition: sort by hash (ties in row order), k first, per first of each value."""
+    rows = pd.DataFrame({"h": hashes, **{f"s{i}": s for i, s in enumerate(strata)}})
+    rows = rows.sort_values("h", kind="stable")
+    keep = np.arange(len(rows)) < k
+    for i in range(len(strata)):
+        keep |= rows.groupby(f"s{i}", sort=False).cumcount().to_numpy() < per
+    return rows.index.to_numpy()[keep]
+
+
+@pytest.mark.parametrize("stable", [True, False])
+def test_sample_selection_is_the_bottom_k_rule(stable: bool) -> None:
+    rng = np.random.default_rng(1)
+    hashes = rng.integers(0, 500, 5000).astype(np.uint64)  # many equal hashes (copies)
+    strata = [rng.choice(np.array([3, 9, 27], dtype=np.uint64), 5000, p=[.9, .09, .01]),
+              rng.integers(0, 40, 5000).astype(np.uint64)]
+    got = _selection(hashes, strata, 300, 7, stable=stable)
+    assert got.tolist() == _plain_selection(hashes, strata, 300, 7).tolist()
+
+
+def test_combos_of_a_batch_are_its_distinct_protected_values_with_counts() -> None:
+    df = pd.DataFrame({"race": ["b", "a", "b", None, "a", "b"], "sex": [1, 2, 1, 1, 2.0, 1]})
+    combos = Combos.of(df, ("race", "sex"))
+    keys = row_hashes(df, 0, ("race", "sex"))
+    uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    assert combos.rows["__audit_combo_key"].tolist() == uniq.tolist()
+    assert combos.rows["__audit_combo_rows"].tolist() == counts.tolist()
+    assert combos.rows["race"].tolist() == df.race.iloc[first].tolist()
+    merged = combos.merge(Combos.of(df.iloc[::-1], ("race", "sex")))
+    assert merged.rows["__audit_combo_rows"].tolist() == (2 * counts).tolist()
+
+
+def test_sample_keys_depend_on_the_seed_and_keep_copies_equal() -> None:
+    h = row_hashes(pd.DataFrame({"a": [1, 2, 2, 3]}), 0)
+    k3, k4 = sample_keys(h, 3), sample_keys(h, 4)
+    assert k3[1] == k3[2] and len(set(k3.tolist())) == 3 and (k3 != k4).all()
