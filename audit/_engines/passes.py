@@ -62,8 +62,12 @@ class Combos:
 
     def index_of(self, df: pd.DataFrame) -> np.ndarray:
         """Each row's combination, as an index into :attr:`rows`."""
-        keys = self.rows[KEY].to_numpy()
-        at = np.searchsorted(keys, combo_keys(df, self.columns))
+        at = pd.Index(self.rows[KEY].to_numpy()).get_indexer(combo_keys(df, self.columns))
+        if len(at) and at.min() < 0:
+            raise InputError(f"{int((at < 0).sum())} rows hold a combination of "
+                             f"{', '.join(self.columns)} that the first reading did not see - "
+                             "expected the data not to change while it is audited; rerun the "
+                             "audit when the files are complete")
         return at.astype(np.int64)
 
     @property
@@ -192,9 +196,40 @@ class Counts:
         return BinaryStats(self.counts, cell.astype(np.int64), value, count.astype(np.int64))
 
 
+def _cell_value_order(cell: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Positions sorted by cell, then value: one sort of the values, then stable radix
+    sorts of the cell ids 16 bits at a time (a stable sort of 64-bit ids is ~20x slower;
+    with every combination of the protected groups there are more than 2**16 cells)."""
+    order = np.argsort(value)
+    by_cell = cell[order]
+    if len(by_cell) == 0 or by_cell.min() < 0 or by_cell.max() >= 2**32:
+        return order[np.argsort(by_cell, kind="stable")]
+    by_cell = by_cell.astype(np.uint32)
+    for shift in (0, 16) if by_cell.max() >= 2**16 else (0,):
+        digit = ((by_cell >> np.uint32(shift)) & np.uint32(0xFFFF)).astype(np.uint16)
+        step = np.argsort(digit, kind="stable")
+        order, by_cell = order[step], by_cell[step]
+    return order
+
+
+def _aggregated(cell: np.ndarray, value: np.ndarray, count: np.ndarray) -> Piece:
+    """Counts summed over equal (cell, value) pairs, sorted: ``_aggregate_cells``, faster."""
+    if len(cell) == 0:
+        return _aggregate_cells(cell, value, count)
+    order = _cell_value_order(cell, value)
+    cell, value = cell[order], value[order]
+    new = np.empty(len(cell), dtype=bool)
+    new[0] = True
+    np.not_equal(cell[1:], cell[:-1], out=new[1:])
+    new[1:] |= value[1:] != value[:-1]
+    starts = np.flatnonzero(new)
+    return (cell[starts].astype(np.int64), value[starts].astype(np.float64),
+            np.add.reduceat(count[order], starts).astype(np.int64))
+
+
 def _piece(cell: np.ndarray, value: np.ndarray, count: np.ndarray) -> Piece:
     """A summed histogram piece, stored small: 16 bytes per distinct (cell, score)."""
-    cell, value, count = _aggregate_cells(cell, value, count)
+    cell, value, count = _aggregated(cell, value, count)
     small = np.int32 if len(cell) == 0 or cell[-1] < 2**31 - 1 else np.int64
     return cell.astype(small), value, count.astype(np.int32 if count.max(initial=0) < 2**31
                                                         else np.int64)

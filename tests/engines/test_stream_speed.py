@@ -69,3 +69,29 @@ def test_sample_keys_depend_on_the_seed_and_keep_copies_equal() -> None:
     h = row_hashes(pd.DataFrame({"a": [1, 2, 2, 3]}), 0)
     k3, k4 = sample_keys(h, 3), sample_keys(h, 4)
     assert k3[1] == k3[2] and len(set(k3.tolist())) == 3 and (k3 != k4).all()
+
+
+@pytest.mark.parametrize("n_cells", [50, 150_000, 2**33])  # one, two radix passes, 64-bit
+def test_histogram_pieces_equal_aggregate_cells(n_cells: int) -> None:
+    from audit._engines.passes import _aggregated
+    from audit._fairness.stats import _aggregate_cells
+
+    rng = np.random.default_rng(2)
+    n = 50_000
+    cell = rng.integers(0, n_cells, n) if n_cells < 2**32 else rng.choice(
+        np.array([1, 2**32 + 5, 2**33 - 1]), n)
+    value = rng.choice(np.linspace(0, 1, 300), n)
+    count = rng.integers(1, 4, n)
+    for got, want in zip(_aggregated(cell, value, count), _aggregate_cells(cell, value, count)):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_rows_with_a_combination_unseen_in_the_first_reading_are_refused() -> None:
+    from audit._errors import InputError
+
+    combos = Combos.of(pd.DataFrame({"race": ["a", "b"]}), ("race",))
+    seen = combos.rows["race"].tolist()
+    assert combos.index_of(pd.DataFrame({"race": ["b", "a", "b"]})).tolist() == [
+        seen.index(v) for v in "bab"]
+    with pytest.raises(InputError, match="first reading did not see"):
+        combos.index_of(pd.DataFrame({"race": ["a", "c"]}))
