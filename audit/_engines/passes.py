@@ -52,6 +52,12 @@ class Combos:
         return cls(rows.assign(**{KEY: sorted_keys[starts], COUNT: counts.astype(np.int64)}))
 
     def merge(self, other: Combos) -> Combos:
+        mine, theirs = self.rows[KEY].to_numpy(), other.rows[KEY].to_numpy()
+        at = np.searchsorted(mine, theirs)
+        if len(mine) and at.max(initial=0) < len(mine) and np.array_equal(mine[at], theirs):
+            counts = self.rows[COUNT].to_numpy().copy()  # nothing new: add the counts only
+            counts[at] += other.rows[COUNT].to_numpy()  # (keys are distinct: no repeats in at)
+            return Combos(self.rows.assign(**{COUNT: counts}))
         both = pd.concat([self.rows, other.rows], ignore_index=True, sort=False)
         order = np.argsort(both[KEY].to_numpy(), kind="stable")  # two sorted runs: linear
         starts, keys = _runs(both[KEY].to_numpy()[order])

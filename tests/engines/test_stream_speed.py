@@ -95,3 +95,22 @@ def test_rows_with_a_combination_unseen_in_the_first_reading_are_refused() -> No
         seen.index(v) for v in "bab"]
     with pytest.raises(InputError, match="first reading did not see"):
         combos.index_of(pd.DataFrame({"race": ["a", "c"]}))
+
+
+def test_combos_merged_in_any_order_equal_the_whole_table_s() -> None:
+    import functools
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"race": rng.choice(list("abcde"), 5000),
+                       "age": rng.integers(18, 90, 5000).astype(float)})
+    parts = [Combos.of(df.iloc[i:i + 700], ("race", "age")) for i in range(0, 5000, 700)]
+    whole = Combos.of(df, ("race", "age"))
+    for merged in (functools.reduce(Combos.merge, parts),
+                   functools.reduce(Combos.merge, parts[::-1]),
+                   whole.merge(parts[0]).merge(parts[1])):  # parts adding nothing new
+        assert merged.rows["__audit_combo_key"].tolist() == whole.rows["__audit_combo_key"].tolist()
+        pd.testing.assert_frame_equal(merged.rows.drop(columns="__audit_combo_rows"),
+                                      whole.rows.drop(columns="__audit_combo_rows"))
+    assert merged.rows["__audit_combo_rows"].sum() == 5000 + 1400
+    assert functools.reduce(Combos.merge, parts).rows["__audit_combo_rows"].tolist() == \
+        whole.rows["__audit_combo_rows"].tolist()
