@@ -63,8 +63,8 @@ class Regrouped(Mapping[str, BinaryStats]):
         if atoms.score_cell is not None and atoms.score_value is not None and (
                 atoms.score_count is not None):
             order = np.argsort(atoms.score_value)
-            self._by_value = (atoms.score_cell[order], atoms.score_value[order],
-                              atoms.score_count[order])
+            self._by_value = (_small(atoms.score_cell[order]), atoms.score_value[order],
+                              _small(atoms.score_count[order]))  # 16 bytes an entry, not 24
 
     def __getitem__(self, name: str) -> BinaryStats:
         of_group, n_groups = self._groups[name]
@@ -85,7 +85,7 @@ class Regrouped(Mapping[str, BinaryStats]):
         new[1:] |= value[1:] != value[:-1]
         starts = np.flatnonzero(new)
         del new
-        summed = np.add.reduceat(count[by_cell], starts) if len(starts) else starts
+        summed = np.add.reduceat(count[by_cell], starts, dtype=np.int64) if len(starts) else starts
         return BinaryStats(counts, cell[starts], value[starts], summed.astype(np.int64))
 
     def __iter__(self) -> Iterator[str]:
@@ -93,6 +93,11 @@ class Regrouped(Mapping[str, BinaryStats]):
 
     def __len__(self) -> int:
         return len(self._groups)
+
+
+def _small(a: np.ndarray) -> np.ndarray:
+    """Non-negative integers as int32 when they fit."""
+    return a.astype(np.int32) if len(a) == 0 or a.max() < 2**31 else a
 
 
 def _merged(parts: Iterable[M]) -> M | None:
