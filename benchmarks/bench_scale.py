@@ -39,7 +39,9 @@ Wall time is the child's, imports included (the same for all).  Memory: "largest
 process" is ``/usr/bin/time -v``'s "Maximum resident set size", the peak of the single
 largest process in the tree (exact); "tree" is the peak of the sum of the resident sizes
 of every process under it, sampled every ``POLL_SECONDS`` from ``/proc`` (Spark's JVM
-and its Python workers are children of the driver, so only this sum counts them all).
+and its Python workers are children of the driver, so only this sum counts them all;
+pages that forked workers share are counted once per worker); "driver" is the sampled
+peak of the measured Python process alone.
 "Peak RSS" in the tables is the larger of the two.  (The largest-process figure can miss
 Spark's JVM: ``time`` only sees the processes its child waits for.)
 
@@ -337,19 +339,26 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def tree_rss_kib(root: int) -> int:
-    """Sum of the resident sizes of every process below ``root`` (not ``root`` itself)."""
+def tree_rss_kib(root: int) -> tuple[int, int]:
+    """Resident KiB of every process below ``root`` together, and of its child alone.
+
+    ``root`` is ``/usr/bin/time``; its child is the measured Python process (Spark's
+    driver), whose own children are the JVM and the Python workers.
+    """
     kids, page_kib = _children(), os.sysconf("SC_PAGE_SIZE") // 1024
-    stack, total = list(kids.get(root, [])), 0
+    top = kids.get(root, [])
+    stack, total, driver = list(top), 0, 0
     while stack:
         pid = stack.pop()
         try:
             with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * page_kib
+                rss = int(fh.read().split()[1]) * page_kib
         except (OSError, IndexError, ValueError):
             continue
+        total += rss
+        driver += rss if pid in top else 0
         stack.extend(kids.get(pid, []))
-    return total
+    return total, driver
 
 
 @dataclass
@@ -360,6 +369,7 @@ class Run:
     wall: float
     max_rss_kib: int  # the largest single process (time -v)
     tree_kib: int  # the sampled peak of the whole tree's sum
+    driver_kib: int  # the sampled peak of the measured process alone (without its children)
     load_max: float  # the highest 1-minute load average seen while it ran
     stdout: str
     stderr: str
@@ -368,7 +378,7 @@ class Run:
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tfile:
         full = ["/usr/bin/time", "-v", "-o", tfile.name, *cmd]
-        peak, load_max = [0], [os.getloadavg()[0]]
+        peak, driver, load_max = [0], [0], [os.getloadavg()[0]]
         t0 = time.perf_counter()
         proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=env)
@@ -376,7 +386,8 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
 
         def poll() -> None:
             while not done.wait(POLL_SECONDS):
-                peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+                total, alone = tree_rss_kib(proc.pid)
+                peak[0], driver[0] = max(peak[0], total), max(driver[0], alone)
                 load_max[0] = max(load_max[0], os.getloadavg()[0])
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -388,7 +399,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
         report = Path(tfile.name).read_text()
     max_rss = next((int(line.rsplit(":", 1)[1]) for line in report.splitlines()
                     if "Maximum resident set size" in line), 0)
-    return Run(proc.returncode, wall, max_rss, peak[0], load_max[0], out, err)
+    return Run(proc.returncode, wall, max_rss, peak[0], driver[0], load_max[0], out, err)
 
 
 @dataclass
@@ -401,6 +412,7 @@ class Row:
     wall: float = 0.0
     max_rss_mib: float = 0.0
     tree_mib: float = 0.0
+    driver_mib: float = 0.0  # 0: not recorded (results kept from an older version)
     shap_rows: int = 0
     load_before: float = 0.0
     load_after: float = 0.0
@@ -430,6 +442,7 @@ def measure(engine: str, argv: list[str], rows: int, commit: str) -> tuple[Row, 
     before = os.getloadavg()[0]
     run = run_measured([sys.executable, *argv], env=_child_env())
     row = Row(engine, rows, "ok", run.wall, run.max_rss_kib / 1024, run.tree_kib / 1024,
+              run.driver_kib / 1024,
               load_before=before, load_after=os.getloadavg()[0], load_max=run.load_max,
               when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit=commit)
     row.status = status(run.code, run.stderr)
@@ -548,15 +561,16 @@ def _load_max(row: Row) -> str:
 def print_size(rows: int, results: list[Row]) -> None:
     bare = next((r for r in results if r.engine == "bare"), None)
     print(f"\n### {rows:,} rows\n")
-    print("| engine | wall s | peak RSS MiB | largest process MiB | tree MiB | time / bare "
-          "minimum | SHAP rows | load before → after (max) | measured |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    print("| engine | wall s | peak RSS MiB | largest process MiB | tree MiB | driver MiB | "
+          "time / bare minimum | SHAP rows | load before → after (max) | measured |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in results:
         if r.status != "ok":
-            print(f"| {r.engine} | {r.status} | | | | | | | |")
+            print(f"| {r.engine} | {r.status} | | | | | | | | |")
             continue
+        driver = f"{r.driver_mib:,.0f}" if r.driver_mib else "-"
         print(f"| {r.engine} | {r.wall:.1f} | {r.peak_mib:,.0f} | {r.max_rss_mib:,.0f} | "
-              f"{r.tree_mib:,.0f} | {_ratio(r, bare)} | {r.shap_rows:,} | "
+              f"{r.tree_mib:,.0f} | {driver} | {_ratio(r, bare)} | {r.shap_rows:,} | "
               f"{r.load_before:.2f} → {r.load_after:.2f} ({_load_max(r)}) | {r.when} {r.commit} |")
     if bare is not None and bare.parts:
         print("\nBare minimum parts: " + ", ".join(f"{k} {v:.1f} s" for k, v in bare.parts.items()))
