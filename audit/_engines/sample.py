@@ -1,7 +1,8 @@
 """The audit's row sample: the rows with the smallest hashes, overall and per group.
 
-A bottom-k sample by row hash (:func:`audit._engines.rows.row_hashes`) is a uniform random
-sample for a given seed, and it is the same set of rows however the table was split into
+A bottom-k sample by seeded row hash (:func:`audit._engines.rows.sample_keys` of
+:func:`~audit._engines.rows.row_hashes`, the hashes that also find duplicate rows) is a
+uniform random sample for a given seed, and it is the same set of rows however the table was split into
 batches, files or partitions: each part keeps its own candidates, and merging keeps the
 smallest hashes of the union.  On top of the ``k`` overall, the ``per_value`` smallest
 hashes of every value of each stratifying column (the protected attributes) are kept, so
