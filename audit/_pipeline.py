@@ -7,7 +7,7 @@ import dataclasses
 import platform
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -163,7 +163,7 @@ def _audit(
 ) -> AuditResult:
     """The audit itself (see :func:`run_audit`)."""
     step = progress or _quiet
-    stats: dict[str, BinaryStats] | None = None
+    stats: Mapping[str, BinaryStats] | None = None
     if isinstance(data, pd.DataFrame):
         with step("Checking inputs and predicting"):
             prepared, spec, spec_findings = resolve(data, estimator, cfg, source=data_source,
@@ -202,7 +202,7 @@ def _audit(
     )
 
 
-def _fairness_core(prepared: Prepared, cfg: AuditConfig, stats: dict[str, BinaryStats] | None
+def _fairness_core(prepared: Prepared, cfg: AuditConfig, stats: Mapping[str, BinaryStats] | None
                    ) -> tuple[AttributeTable, list[AttributeTable], dict[tuple[str, str], np.ndarray]]:
     """The whole population as one group, and every grouping's table with its resamples.
 
