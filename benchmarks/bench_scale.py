@@ -7,6 +7,7 @@ Usage::
     python benchmarks/bench_scale.py --big                 # adds 100M rows (if the disk has room)
     python benchmarks/bench_scale.py --quick               # 200k rows: a smoke run
     python benchmarks/bench_scale.py --engines bare        # the bare minimum only
+    python benchmarks/bench_scale.py --engines             # print the kept results only
 
 Data: a lending-like table (12 numeric and 3 pandas ``category`` features; protected
 columns ``race`` (5 groups), ``sex`` (2), ``age`` (years) and ``state`` (50, very
@@ -643,7 +644,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true",
                    help="a smoke run: 200,000 rows, 5,000 SHAP rows, 20,000 training rows")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/bench_scale"))
-    p.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    p.add_argument("--engines", nargs="*", choices=ENGINES, default=list(ENGINES),
+                   help="what to measure (default all); none: print the kept results only")
     p.add_argument("--pandas-10m", action="store_true", help="run the pandas engine at 10M too")
     p.add_argument("--shap-rows", type=int, default=100_000)
     p.add_argument("--train-rows", type=int, default=100_000)
