@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from .._inputs.target import find_target
 from .._result.findings import Finding
 from .._result.spec import ResolvedSpec
 from .._words import inputs as W
-from .passes import Combos, CountPlan, Counts, First, FirstPlan, count_pass, first_pass
+from .passes import Combos, CountPlan, Counts, First, FirstPlan, Piece, count_pass, first_pass
 from .sources import RowSource, Tick
 
 M = TypeVar("M", First, Counts)
@@ -56,15 +56,29 @@ class Regrouped(Mapping[str, BinaryStats]):
     grouping then needs a stable (radix) sort of its cell ids only, never of the scores.
     """
 
-    def __init__(self, atoms: BinaryStats, groups: dict[str, tuple[np.ndarray, int]]) -> None:
-        self._counts = atoms.counts
+    def __init__(self, counts: np.ndarray, pieces: Sequence[Piece] | None,
+                 groups: dict[str, tuple[np.ndarray, int]]) -> None:
+        """``pieces``: the atoms' score histogram in any number of pieces, summed or not
+        (each grouping sums its equal (cell, score) pairs), so the pieces of pass two are
+        never summed into one sorted histogram first."""
+        self._counts = counts
         self._groups = groups
         self._by_value: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        if atoms.score_cell is not None and atoms.score_value is not None and (
-                atoms.score_count is not None):
-            order = np.argsort(atoms.score_value)
-            self._by_value = (_small(atoms.score_cell[order]), atoms.score_value[order],
-                              _small(atoms.score_count[order]))  # 16 bytes an entry, not 24
+        if pieces is not None:
+            cell, value, count = (np.concatenate([p[i] for p in pieces]) if len(pieces) != 1
+                                  else pieces[0][i] for i in range(3)) if pieces else (
+                np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+            order = np.argsort(value)
+            self._by_value = (_small(cell[order]), value[order].astype(np.float64),
+                              _small(count[order]))  # 16 bytes an entry, not 24
+
+    @classmethod
+    def of(cls, atoms: BinaryStats, groups: dict[str, tuple[np.ndarray, int]]) -> Regrouped:
+        """From the atoms' statistics."""
+        if atoms.score_cell is None or atoms.score_value is None or atoms.score_count is None:
+            return cls(atoms.counts, None, groups)
+        return cls(atoms.counts, [(atoms.score_cell, atoms.score_value, atoms.score_count)],
+                   groups)
 
     def __getitem__(self, name: str) -> BinaryStats:
         of_group, n_groups = self._groups[name]
@@ -75,18 +89,24 @@ class Regrouped(Mapping[str, BinaryStats]):
             return BinaryStats(counts)
         atom_cell, value, count = self._by_value
         per = int(np.prod(self._counts.shape[1:]))
+        if counts.size < 2**31:
+            mapping = mapping.astype(atom_cell.dtype)  # 4-byte cells when they fit
         cell = mapping[atom_cell // per] * per + atom_cell % per
         by_cell = np.argsort(cell.astype(np.uint16) if counts.size <= 2**16 else cell,
                              kind="stable")  # equal cells stay in score order
-        cell, value = cell[by_cell], value[by_cell]
+        cell, value, count = cell[by_cell], value[by_cell], count[by_cell]
+        del by_cell
         new = np.empty(len(cell), dtype=bool)
         new[:1] = True
         np.not_equal(cell[1:], cell[:-1], out=new[1:])
         new[1:] |= value[1:] != value[:-1]
+        if bool(new.all()):  # every (cell, score) distinct, the usual case: nothing to sum
+            return BinaryStats(counts, cell.astype(np.int64), value, count.astype(np.int64))
         starts = np.flatnonzero(new)
         del new
-        summed = np.add.reduceat(count[by_cell], starts, dtype=np.int64) if len(starts) else starts
-        return BinaryStats(counts, cell[starts], value[starts], summed.astype(np.int64))
+        summed = np.add.reduceat(count, starts, dtype=np.int64) if len(starts) else starts
+        return BinaryStats(counts, cell[starts].astype(np.int64), value[starts],
+                           summed.astype(np.int64))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._groups)
@@ -149,7 +169,7 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
     assert counts is not None
     groups = {g.name: (g.codes, len(g.labels)) for g in prepared.groupings}
     groups["everyone"] = (np.zeros(plan2.n_atoms, dtype=np.int64), 1)
-    stats = Regrouped(counts.stats(), groups)
+    stats = Regrouped(counts.counts, counts.pieces, groups)
     counts = dataclasses.replace(counts, pieces=None if counts.pieces is None else ())
     sample_atoms = first.combos.index_of(prepared.data)
     groupings = tuple(dataclasses.replace(g, codes=g.codes[sample_atoms])

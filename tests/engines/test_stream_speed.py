@@ -24,12 +24,12 @@ def test_regrouped_statistics_equal_regroup(with_y: bool, n_atoms: int) -> None:
     atoms = binary_stats(atom, n_atoms, y, (scores > .5).astype(int), scores)
     groups = {"a": (rng.integers(0, 3, n_atoms), 3), "b": (np.arange(n_atoms) % 5, 5),
               "everyone": (np.zeros(n_atoms, dtype=np.int64), 1)}
-    lazy = Regrouped(atoms, groups)
+    lazy = Regrouped.of(atoms, groups)
     assert sorted(lazy) == sorted(groups) and len(lazy) == 3
     for name, (codes, k) in groups.items():
         assert lazy[name].equals(atoms.regroup(codes, k)), name
     no_scores = binary_stats(atom, n_atoms, y, (scores > .5).astype(int))
-    assert Regrouped(no_scores, groups)["a"].equals(no_scores.regroup(*groups["a"]))
+    assert Regrouped.of(no_scores, groups)["a"].equals(no_scores.regroup(*groups["a"]))
 
 
 def _plain_selection(hashes: np.ndarray, strata: list[np.ndarray], k: int, per: int
@@ -114,3 +114,31 @@ def test_combos_merged_in_any_order_equal_the_whole_table_s() -> None:
     assert merged.rows["__audit_combo_rows"].sum() == 5000 + 1400
     assert functools.reduce(Combos.merge, parts).rows["__audit_combo_rows"].tolist() == \
         whole.rows["__audit_combo_rows"].tolist()
+
+
+def test_regrouped_statistics_of_distinct_scores_equal_regroup() -> None:
+    rng = np.random.default_rng(3)
+    n, n_atoms = 20_000, 300
+    atom, scores = rng.integers(0, n_atoms, n), rng.random(n)  # every score distinct
+    atoms = binary_stats(atom, n_atoms, rng.integers(0, 2, n), (scores > .5).astype(int), scores)
+    codes = rng.integers(0, 4, n_atoms)
+    got = Regrouped.of(atoms, {"a": (codes, 4)})["a"]
+    want = atoms.regroup(codes, 4)
+    assert got.equals(want)
+    assert got.score_cell is not None and got.score_count is not None
+    assert got.score_cell.dtype == np.int64 and got.score_count.dtype == np.int64
+
+
+def test_regrouped_from_unsummed_pieces_equals_the_summed_histogram() -> None:
+    rng = np.random.default_rng(4)
+    n, n_atoms = 9_000, 40
+    atom, scores = rng.integers(0, n_atoms, n), rng.choice(np.linspace(0, 1, 30), n)
+    y, pred = rng.integers(0, 2, n), (scores > .5).astype(int)
+    atoms = binary_stats(atom, n_atoms, y, pred, scores)
+    cell = atom * 4 + y * 2 + pred
+    pieces = [(cell[i:i + 1000].astype(np.int32), scores[i:i + 1000],
+               np.ones(len(cell[i:i + 1000]), dtype=np.int32)) for i in range(0, n, 1000)]
+    groups = {"a": (rng.integers(0, 3, n_atoms), 3), "atoms": (np.arange(n_atoms), n_atoms)}
+    lazy = Regrouped(atoms.counts, pieces, groups)
+    for name, (codes, k) in groups.items():
+        assert lazy[name].equals(atoms.regroup(codes, k)), name
