@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._config import AuditConfig
 from .._errors import InputError
-from .._fairness.stats import BinaryStats, _aggregate_cells
+from .._fairness.stats import _aggregate_cells
 from .._inputs import groups as G
 from .._inputs.predictions import from_model
 from .._inputs.sanity import SanityCounts
@@ -194,12 +194,6 @@ class Counts:
             pieces = _compacted(self.pieces + other.pieces)
         return Counts(self.counts + other.counts, pieces, min(self.lo, other.lo),
                       max(self.hi, other.hi))
-
-    def stats(self) -> BinaryStats:
-        if self.pieces is None:
-            return BinaryStats(self.counts)
-        cell, value, count = _summed(self.pieces)
-        return BinaryStats(self.counts, cell.astype(np.int64), value, count.astype(np.int64))
 
 
 def _cell_value_order(cell: np.ndarray, value: np.ndarray) -> np.ndarray:
