@@ -152,8 +152,12 @@ def test_run_writes_a_report_that_names_its_json(capsys, tmp_path, small_files):
 #: the marker file and waits (mode "wait"), or (mode "after-json", for os.replace) calls
 #: the original and, once it has renamed the JSON, writes the marker and waits 3 s.
 _WRAPPER = textwrap.dedent("""
-    import importlib, sys, time
+    import importlib, signal, sys, time
     from pathlib import Path
+
+    # Ctrl-C raises KeyboardInterrupt even when this process was started with SIGINT
+    # ignored (a background job of a non-interactive shell inherits that)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     marker, target, mode, *argv = sys.argv[1:]
     module_name, attr = target.split(":")
