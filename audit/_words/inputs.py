@@ -438,6 +438,10 @@ def pass_label(n: int, rows: int | None) -> str:
 
 def sample_note(n_sample: int, n_rows: int, per_group: int, engine: str) -> str:
     """How the streaming and Spark engines split the work between all rows and a sample."""
+    if n_sample >= n_rows:
+        return (f"Read with the {engine} engine: all {n_rows:,} rows are counted for the "
+                "fairness tables and data checks, and all of them fit the sample used for the "
+                "explanations, the interpretability score and the proxy search.")
     return (f"Read with the {engine} engine: the fairness tables and data checks count all "
             f"{n_rows:,} rows; the explanations, the interpretability score and the proxy "
             f"search use a sample of {n_sample:,} rows (a seeded random sample, plus up to "

@@ -139,7 +139,8 @@ def test_auto_engine_streams_a_directory_and_the_cli_reports_it(
                  "-o", str(tmp_path / "r.html"), "--json", str(out)])
     assert code in (0, 1)
     result = json.loads(out.read_text())
-    assert any("stream engine" in note for note in result["spec"]["notes"])
+    assert any("Read with the stream engine: all" in note and "rows are counted" in note
+               for note in result["spec"]["notes"])
     data = next(f for f in result["provenance"]["files"] if f["role"] == "data")
     assert "5 files" in data["detail"]
 
