@@ -20,7 +20,7 @@ from .._config import AuditConfig
 from .._errors import InputError
 from .._fairness.stats import _aggregate_cells
 from .._inputs import groups as G
-from .._inputs.predictions import from_model
+from .._inputs.predictions import _scores_column, from_model, missing_predictions
 from .._inputs.sanity import SanityCounts
 from .rows import row_hashes, sample_keys
 from .sample import Sample
@@ -79,6 +79,11 @@ class Combos:
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(c for c in self.rows.columns if c not in (KEY, COUNT))
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Rows of each combination."""
+        return self.rows[COUNT].to_numpy()
 
 
 def combo_keys(df: pd.DataFrame, columns: tuple[str, ...], *,
@@ -154,6 +159,7 @@ class CountPlan:
     predictions_positive: str | None  # ... and its value counted as 1
     scores: str | None
     combos: Combos
+    source: str = "data"  # how messages name the data
 
     @property
     def n_atoms(self) -> int:
@@ -196,40 +202,9 @@ class Counts:
                       max(self.hi, other.hi))
 
 
-def _cell_value_order(cell: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Positions sorted by cell, then value: one sort of the values, then stable radix
-    sorts of the cell ids 16 bits at a time (a stable sort of 64-bit ids is ~20x slower;
-    with every combination of the protected groups there are more than 2**16 cells)."""
-    order = np.argsort(value)
-    by_cell = cell[order]
-    if len(by_cell) == 0 or by_cell.min() < 0 or by_cell.max() >= 2**32:
-        return order[np.argsort(by_cell, kind="stable")]
-    by_cell = by_cell.astype(np.uint32)
-    for shift in (0, 16) if by_cell.max() >= 2**16 else (0,):
-        digit = ((by_cell >> np.uint32(shift)) & np.uint32(0xFFFF)).astype(np.uint16)
-        step = np.argsort(digit, kind="stable")
-        order, by_cell = order[step], by_cell[step]
-    return order
-
-
-def _aggregated(cell: np.ndarray, value: np.ndarray, count: np.ndarray) -> Piece:
-    """Counts summed over equal (cell, value) pairs, sorted: ``_aggregate_cells``, faster."""
-    if len(cell) == 0:
-        return _aggregate_cells(cell, value, count)
-    order = _cell_value_order(cell, value)
-    cell, value = cell[order], value[order]
-    new = np.empty(len(cell), dtype=bool)
-    new[0] = True
-    np.not_equal(cell[1:], cell[:-1], out=new[1:])
-    new[1:] |= value[1:] != value[:-1]
-    starts = np.flatnonzero(new)
-    return (cell[starts].astype(np.int64), value[starts].astype(np.float64),
-            np.add.reduceat(count[order], starts).astype(np.int64))
-
-
 def _piece(cell: np.ndarray, value: np.ndarray, count: np.ndarray) -> Piece:
     """A summed histogram piece, stored small: 16 bytes per distinct (cell, score)."""
-    cell, value, count = _aggregated(cell, value, count)
+    cell, value, count = _aggregate_cells(cell, value, count)
     small = np.int32 if len(cell) == 0 or cell[-1] < 2**31 - 1 else np.int64
     return cell.astype(small), value, count.astype(np.int32 if count.max(initial=0) < 2**31
                                                         else np.int64)
@@ -277,17 +252,8 @@ def _decisions(df: pd.DataFrame, plan: CountPlan) -> tuple[np.ndarray, np.ndarra
                                 [])
         return decided.y_pred, decided.scores
     assert plan.predictions is not None
-    scores = None
-    if plan.scores is not None:
-        scores = pd.to_numeric(df[plan.scores], errors="coerce").to_numpy(dtype=float)
-        if not np.all(np.isfinite(scores)):
-            raise InputError(
-                f"scores column '{plan.scores}' has {int((~np.isfinite(scores)).sum())} missing "
-                "or non-numeric values - expected a number on every row (probabilities or scores)")
+    scores = None if plan.scores is None else _scores_column(df, plan.scores, plan.source)
     if scores is not None and plan.cfg.threshold is not None:
         return (scores >= plan.cfg.threshold).astype(np.int8), scores
-    if df[plan.predictions].isna().any():
-        raise InputError(f"predictions column '{plan.predictions}' has "
-                         f"{int(df[plan.predictions].isna().sum())} missing values - fill or "
-                         "drop those rows")
+    missing_predictions(df, plan.predictions, plan.source)
     return flags(df[plan.predictions], str(plan.predictions_positive)), scores

@@ -20,7 +20,7 @@ from .._inputs.prepared import Population, Prepared
 from .._inputs.protected import protected_columns
 from .._inputs.sanity import sanity_from_counts
 from .._inputs.spec import resolve
-from .._inputs.target import find_target
+from .._inputs.target import resolve_target
 from .._result.findings import Finding
 from .._result.spec import ResolvedSpec
 from .._words import inputs as W
@@ -134,8 +134,7 @@ def _first_plan(source: RowSource, estimator: Any, cfg: AuditConfig, model_sourc
     features: tuple[str, ...] = ()
     if estimator is not None:
         features = feature_columns(empty, estimator, cfg, source.name, model_source)
-    skip = set(features) | {c for c in (cfg.predictions, cfg.scores) if c}
-    target, _ = find_target(empty, cfg, source.name, skip - ({cfg.target} if cfg.target else set()))
+    _, target, _ = resolve_target(empty, cfg, source.name, features, [], [])
     found = protected_columns(empty, cfg, target, source.name, [])
     protected = tuple(dict.fromkeys(p.column for p in found))
     return FirstPlan(cfg.seed, target, protected, sample_rows, PER_GROUP_ROWS, target), features
@@ -146,13 +145,14 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
          ) -> Scanned:
     """Read ``source`` twice: groups, sample and data checks; then every row's decision."""
     plan1, features = _first_plan(source, estimator, cfg, model_source, sample_rows)
-    with step(W.pass_label(1, source.total_rows())):
+    total = source.total_rows()  # parquet footers, or a Spark count(): once
+    with step(W.pass_label(1, total)):
         first = _merged(source.partials(functools.partial(first_pass, plan=plan1), None,
-                                        tick(W.pass_label(1, None), source.total_rows())))
+                                        tick(W.pass_label(1, None), total)))
     if first is None or first.n_input == 0:
         raise InputError(f"{source.name} has no rows - expected at least one row to audit")
     population = Population(first.combos.rows.loc[:, list(first.combos.columns)],
-                            first.combos.rows["__audit_combo_rows"].to_numpy(),
+                            first.combos.counts,
                             first.n_input, first.n_unlabelled)
     sample = first.sample.frame()
     if len(sample) == 0:
@@ -162,7 +162,8 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
                                        model_source=model_source, population=population)
     if prepared.task != "binary":
         raise InputError(W.STREAM_REGRESSION.format(source=source.name))
-    plan2 = _count_plan(cfg, estimator, features, model_source, spec, first.combos)
+    plan2 = _count_plan(cfg, estimator, features, model_source, spec, first.combos,
+                        source.name)
     with step(W.pass_label(2, first.n_input)):
         counts = _merged(source.partials(functools.partial(count_pass, plan=plan2),
                                          plan2.columns, tick(W.pass_label(2, None), first.n_input)))
@@ -181,7 +182,7 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
                                 model_features=spec.features or None)
     note = W.sample_note(len(prepared.data), spec.n_rows, PER_GROUP_ROWS, source.kind)
     spec = dataclasses.replace(spec, notes=spec.notes + (note,))
-    in_table = first.combos.rows["__audit_combo_rows"].to_numpy()
+    in_table = first.combos.counts
     in_sample = np.bincount(sample_atoms, minlength=len(in_table))
     weights = in_table[sample_atoms] / in_sample[sample_atoms]  # rows each sampled row stands for
     return Scanned(dataclasses.replace(prepared, groupings=groupings, row_weights=weights),
@@ -190,14 +191,14 @@ def scan(source: RowSource, estimator: Any, cfg: AuditConfig, *, model_source: s
 
 
 def _count_plan(cfg: AuditConfig, estimator: Any, features: tuple[str, ...], model_source: str,
-                spec: ResolvedSpec, combos: Combos) -> CountPlan:
+                spec: ResolvedSpec, combos: Combos, source: str) -> CountPlan:
     positive = cfg.positive_label if cfg.positive_label is not None else spec.positive_label
     return CountPlan(
         cfg=cfg, estimator=estimator, features=features, model_source=model_source,
         target=spec.target, target_positive=positive,
         predictions=cfg.predictions if estimator is None else None,
         predictions_positive=spec.positive_label, scores=cfg.scores if estimator is None
-        else None, combos=combos)
+        else None, combos=combos, source=source)
 
 
 def _scores_range(prepared: Prepared, spec: ResolvedSpec, cfg: AuditConfig, counts: Counts,

@@ -39,16 +39,22 @@ __all__ = [
 def _cell_value_order(cell: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Row order sorted by cell, then value (``np.lexsort((value, cell))``, faster).
 
-    One sort of the values, then a stable sort of their cells (a radix sort
-    when the cell ids fit 16 bits): about 20 times faster than ``lexsort``
-    on a million rows.  Rows with equal cell and value may come in another
+    One sort of the values, then stable radix sorts of the cell ids 16 bits at a time:
+    about 20 times faster than ``lexsort`` on a million rows (a stable sort of 64-bit ids
+    is ~20x slower than two 16-bit passes; with every combination of the protected groups
+    there are more than 2**16 cells).  Rows with equal cell and value may come in another
     order, which the sums over equal pairs do not see.
     """
     order = np.argsort(value)
     by_cell = cell[order]
-    if by_cell.size and 0 <= by_cell.min() and by_cell.max() < 2**16:
-        by_cell = by_cell.astype(np.uint16)
-    return order[np.argsort(by_cell, kind="stable")]
+    if len(by_cell) == 0 or by_cell.min() < 0 or by_cell.max() >= 2**32:
+        return order[np.argsort(by_cell, kind="stable")]
+    by_cell = by_cell.astype(np.uint32)
+    for shift in (0, 16) if by_cell.max() >= 2**16 else (0,):
+        digit = ((by_cell >> np.uint32(shift)) & np.uint32(0xFFFF)).astype(np.uint16)
+        step = np.argsort(digit, kind="stable")
+        order, by_cell = order[step], by_cell[step]
+    return order
 
 
 def _aggregate_cells(

@@ -165,13 +165,18 @@ def _column_positive(df: pd.DataFrame, column: str, uniq: list[Any], target: str
     return positive_label(sorted(uniq, key=_fmt), cfg, f"predictions column '{column}'")
 
 
+def missing_predictions(df: pd.DataFrame, column: str, source: str) -> None:
+    """Refuse a predictions column with missing values."""
+    if df[column].isna().any():
+        raise InputError(f"predictions column '{column}' in {source} has "
+                         f"{int(df[column].isna().sum())} missing values - fill or drop those rows")
+
+
 def from_columns(df: pd.DataFrame, cfg: AuditConfig, column: str, target: str | None,
                  source: str) -> Decisions:
     """Decisions (and scores) read from the predictions ``column`` of the data, without a model."""
     pcol = df[column]
-    if pcol.isna().any():
-        raise InputError(f"predictions column '{column}' in {source} has "
-                         f"{int(pcol.isna().sum())} missing values - fill or drop those rows")
+    missing_predictions(df, column, source)
     scores = None if cfg.scores is None else _scores_column(df, cfg.scores, source)
     uniq = list(pd.unique(pcol))
     positive: Any = None
