@@ -322,7 +322,7 @@ def _within(sections: _Sections, section: str, stage: str, seconds: float | None
         return sections.guarded(section, lambda: fn(*args, **kwargs))
     from ._deadline import CannotShip, FitWorker, TimeUp
 
-    worker = FitWorker(time.perf_counter() + seconds, blas_threads=None)
+    worker = FitWorker(time.perf_counter() + seconds, threads=None)
 
     def run() -> T | None:
         try:

@@ -5,6 +5,7 @@ Correctness tests of the deadline (elapsed < budget + 2 s), not speed benchmarks
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -108,3 +109,26 @@ def test_worker_returns_results_warnings_and_errors() -> None:
         assert w.call(divmod, 7, 2) == ((3, 1), [])  # still serving after an error
     finally:
         w.close()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores to see a cap of one")
+def test_worker_caps_openmp_at_one_thread() -> None:
+    """The what-if's fits run with one OpenMP thread (HistGradientBoosting, LightGBM, XGBoost).
+
+    sklearn's OpenMP helpers are first loaded in the worker when the call is unpickled,
+    after the worker started (as a model's library is when its estimator is unpickled).
+    """
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    assert _openmp_effective_n_threads() > 1  # this process is not capped
+    w = FitWorker(deadline=time.perf_counter() + 120.0)
+    try:
+        assert w.call(_openmp_effective_n_threads) == (1, [])
+        assert w.call(_openmp_effective_n_threads) == (1, [])
+    finally:
+        w.close()
+    uncapped = FitWorker(deadline=time.perf_counter() + 120.0, threads=None)
+    try:
+        assert uncapped.call(_openmp_effective_n_threads)[0] > 1
+    finally:
+        uncapped.close()
