@@ -390,15 +390,19 @@ def _as_arrays(
 
 
 def _table(grouping: Grouping, task: Task, target: np.ndarray | None, pred: np.ndarray,
-           prob: np.ndarray | None, s: _Settings, replicates: Replicates | None
-           ) -> AttributeTable:
-    """The table of one grouping, after checking the arrays have one entry per row."""
+           prob: np.ndarray | None, s: _Settings, replicates: Replicates | None,
+           prob_order: np.ndarray | None = None) -> AttributeTable:
+    """The table of one grouping, after checking the arrays have one entry per row.
+
+    ``prob_order`` is ``np.argsort(prob)``, sorted once for every grouping.
+    """
     n_rows = len(grouping.codes)
     check_rows("y_pred", pred, n_rows, grouping.name)
     check_rows("y", target, n_rows, grouping.name)
     check_rows("scores", prob, n_rows, grouping.name)
     if task == "binary":
-        stats = binary_stats(grouping.codes, len(grouping.labels), target, pred, prob)
+        stats = binary_stats(grouping.codes, len(grouping.labels), target, pred, prob,
+                             prob_order)
         return binary_attribute_table(
             grouping, stats, n_boot=s.n_boot, seed=s.seed, min_group_size=s.min_group_size,
             max_ci_width=s.max_ci_width, confidence=s.confidence, replicates=replicates)
@@ -462,4 +466,9 @@ def fairness_tables(
     _check_settings(n_boot, seed, min_group_size, max_ci_width, confidence)
     target, pred, prob = _as_arrays(y, y_pred, scores)
     settings = _Settings(confidence, min_group_size, max_ci_width, n_boot, seed)
-    return tuple(_table(g, task, target, pred, prob, settings, replicates) for g in groupings)
+    order = None
+    if prob is not None and len(groupings) > 1 and all(len(g.codes) == len(prob)
+                                                       for g in groupings):
+        order = np.argsort(prob)  # the same scores for every grouping: sort them once
+    return tuple(_table(g, task, target, pred, prob, settings, replicates, order)
+                 for g in groupings)

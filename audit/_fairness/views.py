@@ -127,12 +127,11 @@ def _within_bin_shares(value_bin: np.ndarray, inv: np.ndarray, cell: np.ndarray,
 
 
 def _bin_group(cell: np.ndarray, value: np.ndarray, count: np.ndarray, cpg: int,
-               max_bins: int | None) -> tuple[np.ndarray, ...]:
-    """One group's entries over bins: cell, bin, rows, mean score, within shares, edges."""
-    uniq, inv = np.unique(value, return_inverse=True)
-    inv = np.asarray(inv, dtype=np.int64).ravel()
-    if max_bins is None or uniq.size <= max_bins:
-        return cell, inv, count, value, np.zeros(0), np.zeros(0)
+               max_bins: int, uniq: np.ndarray, inv: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One group's entries over quantile bins: cell, bin, rows, mean score, within shares, edges.
+
+    ``uniq`` are the group's distinct scores (ascending), ``inv`` each entry's index into them.
+    """
     value_bin = _quantile_bins(inv, count, uniq.size, max_bins)
     n_bins = int(value_bin.max()) + 1
     key = (cell - cell.min()) * n_bins + value_bin[inv]  # already sorted by cell then bin
@@ -153,31 +152,35 @@ def score_layout(stats: BinaryStats, max_bins: int | None = None) -> ScoreLayout
     Without ``max_bins`` every distinct score is its own bin (exact AUC and
     means).  With it, a group with more distinct scores than ``max_bins`` gets
     quantile bins, so the layout's size is at most cells × ``max_bins``
-    whatever the number of rows.
+    whatever the number of rows.  Every other group keeps its entries as they
+    are, its bins being the ranks of :attr:`~.stats.BinaryStats.value_ranks`.
     """
     assert stats.score_cell is not None and stats.score_value is not None
     assert stats.score_count is not None
     cpg = 4 if stats.has_y else 2
     k = stats.counts.size
-    start = np.searchsorted(stats.score_cell, np.arange(k + 1))
-    parts: list[tuple[np.ndarray, ...]] = []
-    n_values = np.zeros(stats.n_groups, dtype=np.int64)
-    binned = np.zeros(stats.n_groups, dtype=bool)
+    rank, distinct, distinct_start = stats.value_ranks
+    n_values = np.diff(distinct_start)
+    binned = n_values > max_bins if max_bins is not None else np.zeros(n_values.size, bool)
     within: list[np.ndarray | None] = [None] * stats.n_groups
     edges: list[np.ndarray | None] = [None] * stats.n_groups
-    for g in range(stats.n_groups):
-        lo, hi = start[g * cpg], start[(g + 1) * cpg]
-        if lo == hi:
-            continue
-        part = _bin_group(stats.score_cell[lo:hi], stats.score_value[lo:hi],
-                          stats.score_count[lo:hi], cpg, max_bins)
-        parts.append(part[:4])
-        n_values[g] = int(part[1].max()) + 1
-        binned[g] = part[4].size > 0
-        if binned[g]:
+    cell, pos = stats.score_cell, rank
+    count, mean = stats.score_count, stats.score_value
+    if binned.any():
+        assert max_bins is not None
+        start = np.searchsorted(cell, np.arange(0, k + 1, cpg))
+        parts: list[tuple[np.ndarray, ...]] = []
+        for g in range(stats.n_groups):
+            lo, hi = start[g], start[g + 1]
+            if not binned[g]:
+                parts.append((cell[lo:hi], pos[lo:hi], count[lo:hi], mean[lo:hi]))
+                continue
+            part = _bin_group(cell[lo:hi], mean[lo:hi], count[lo:hi], cpg, max_bins,
+                              distinct[distinct_start[g]:distinct_start[g + 1]], pos[lo:hi])
+            parts.append(part[:4])
+            n_values[g] = int(part[1].max()) + 1
             within[g], edges[g] = part[4], part[5]
-    cell, pos, count, mean = (np.concatenate([p[i] for p in parts]) if parts
-                              else np.zeros(0) for i in range(4))
+        cell, pos, count, mean = (np.concatenate([p[i] for p in parts]) for i in range(4))
     cell_start = np.searchsorted(cell, np.arange(k + 1))
     return ScoreLayout(cpg, cell_start, pos.astype(np.int64), count.astype(np.int64),
                        mean.astype(np.float64), n_values, binned, tuple(within), tuple(edges))

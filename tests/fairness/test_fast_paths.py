@@ -1,0 +1,127 @@
+"""The fairness stage's fast paths equal their plain definitions, number for number.
+
+Each shortcut (ranks of the scores merged from the sorted cell runs, one sort of the
+scores shared by every grouping, the score layout built from those ranks, the
+second-stage draw with its bookkeeping trimmed) is compared bit for bit with the
+straightforward code it replaces, on data with ties, empty groups and cells, with and
+without a target, and scores both few-valued (exact bins) and continuous (quantile bins).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audit._fairness.stats import BinaryStats, binary_stats
+from audit._fairness.views import MAX_SCORE_BINS, _quantile_bins, score_layout
+
+
+def _rows(seed: int, n: int, n_groups: int, decimals: int | None, with_y: bool
+          ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(n_groups, size=n, p=np.arange(1, n_groups + 1) / (n_groups * (n_groups + 1) / 2))
+    codes[codes == 1] = 0  # group 1 is empty
+    scores = rng.beta(2, 3, n)
+    if decimals is not None:
+        scores = np.round(scores, decimals)
+    y = (rng.random(n) < scores).astype(np.int8) if with_y else None
+    pred = (scores >= 0.45).astype(np.int8)
+    return codes, y, pred, scores
+
+
+def _stats(seed: int, decimals: int | None, with_y: bool, n: int = 5000) -> BinaryStats:
+    codes, y, pred, scores = _rows(seed, n, 5, decimals, with_y)
+    return binary_stats(codes, 5, y, pred, scores)
+
+
+CASES = [(s, d, wy) for s, d in ((1, 2), (2, 3), (3, None), (4, 1)) for wy in (True, False)]
+
+
+@pytest.mark.parametrize(("seed", "decimals", "with_y"), CASES)
+def test_value_ranks_equal_np_unique_per_group(seed: int, decimals: int | None,
+                                               with_y: bool) -> None:
+    stats = _stats(seed, decimals, with_y)
+    assert stats.score_cell is not None and stats.score_value is not None
+    rank, distinct, start = stats.value_ranks
+    per = 4 if with_y else 2
+    entry_start = np.searchsorted(stats.score_cell, np.arange(0, stats.counts.size + 1, per))
+    for g in range(stats.n_groups):
+        lo, hi = entry_start[g], entry_start[g + 1]
+        uniq, inv = np.unique(stats.score_value[lo:hi], return_inverse=True)
+        assert np.array_equal(distinct[start[g]:start[g + 1]], uniq)
+        assert np.array_equal(rank[lo:hi], inv)
+    assert start[2] == start[1]  # the empty group has no values
+
+
+@pytest.mark.parametrize(("seed", "decimals", "with_y"), CASES)
+def test_shared_score_order_gives_the_same_statistics(seed: int, decimals: int | None,
+                                                      with_y: bool) -> None:
+    codes, y, pred, scores = _rows(seed, 5000, 5, decimals, with_y)
+    plain = binary_stats(codes, 5, y, pred, scores)
+    shared = binary_stats(codes, 5, y, pred, scores, np.argsort(scores))
+    assert plain.equals(shared)
+    for a, b in zip((plain.score_cell, plain.score_value, plain.score_count),
+                    (shared.score_cell, shared.score_value, shared.score_count)):
+        assert a is not None and b is not None and a.dtype == b.dtype
+
+
+def _plain_bin_group(cell: np.ndarray, value: np.ndarray, count: np.ndarray, cpg: int,
+                     max_bins: int | None) -> tuple[np.ndarray, ...]:
+    """One group's entries over bins, from ``np.unique`` (the layout's definition)."""
+    uniq, inv = np.unique(value, return_inverse=True)
+    if max_bins is None or uniq.size <= max_bins:
+        return cell, inv, count, value, np.zeros(0), np.zeros(0)
+    value_bin = _quantile_bins(inv, count, uniq.size, max_bins)
+    key = (cell - cell.min()) * (int(value_bin.max()) + 1) + value_bin[inv]
+    starts = np.flatnonzero(np.diff(key, prepend=-1))
+    rows = np.add.reduceat(count, starts)
+    sums = np.add.reduceat(value * count, starts)
+    n_bins = int(value_bin.max()) + 1
+    label = (cell % 4) // 2 if cpg == 4 else np.zeros_like(cell)
+    neg = np.bincount(value_bin[inv[label == 0]], weights=count[label == 0], minlength=n_bins)
+    within = np.ones(n_bins)
+    for b in range(n_bins):  # pairs (positive, negative) in bin b, ordered by value, ties half
+        pos_v = inv[(label == 1) & (value_bin[inv] == b)]
+        neg_v = inv[(label == 0) & (value_bin[inv] == b)]
+        pos_n = count[(label == 1) & (value_bin[inv] == b)]
+        neg_n = count[(label == 0) & (value_bin[inv] == b)]
+        pairs = pos_n.sum() * neg_n.sum()
+        if pairs:
+            above = (pos_v[:, None] > neg_v[None, :]) + 0.5 * (pos_v[:, None] == neg_v[None, :])
+            within[b] = 2 * float((above * pos_n[:, None] * neg_n[None, :]).sum()) / pairs
+    del neg
+    first = np.flatnonzero(np.diff(value_bin, prepend=-1))
+    return cell[starts], value_bin[inv][starts], rows, sums / rows, within, uniq[first]
+
+
+@pytest.mark.parametrize("max_bins", [None, MAX_SCORE_BINS, 7])
+@pytest.mark.parametrize(("seed", "decimals", "with_y"), CASES)
+def test_score_layout_equals_the_per_group_definition(seed: int, decimals: int | None,
+                                                      with_y: bool, max_bins: int | None) -> None:
+    stats = _stats(seed, decimals, with_y)
+    assert stats.score_cell is not None and stats.score_value is not None
+    assert stats.score_count is not None
+    layout = score_layout(stats, max_bins)
+    cpg = 4 if with_y else 2
+    start = np.searchsorted(stats.score_cell, np.arange(stats.counts.size + 1))
+    parts = []
+    for g in range(stats.n_groups):
+        lo, hi = start[g * cpg], start[(g + 1) * cpg]
+        if lo == hi:
+            assert layout.n_values[g] == 0 and not layout.binned[g]
+            continue
+        part = _plain_bin_group(stats.score_cell[lo:hi], stats.score_value[lo:hi],
+                                stats.score_count[lo:hi], cpg, max_bins)
+        parts.append(part[:4])
+        assert layout.n_values[g] == int(part[1].max()) + 1
+        assert layout.binned[g] == (part[4].size > 0)
+        if part[4].size:
+            assert np.array_equal(layout.within[g], part[4])
+            assert np.array_equal(layout.edges[g], part[5])
+        else:
+            assert layout.within[g] is None and layout.edges[g] is None
+    cell, pos, count, mean = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    assert np.array_equal(layout.cell_start, np.searchsorted(cell, np.arange(stats.counts.size + 1)))
+    assert np.array_equal(layout.pos, pos) and layout.pos.dtype == np.int64
+    assert np.array_equal(layout.count, count) and layout.count.dtype == np.int64
+    assert np.array_equal(layout.mean, mean)  # bit for bit: the same sums in the same order
