@@ -627,8 +627,8 @@ def retrain_failed(error: str) -> str:
 def too_little_time(budget: float, left: float, min_fits: int, fit_secs: float) -> str:
     """Reason: too little time left for the reduction's minimum number of fits."""
     return (
-        f"time cap of {budget:.0f} s reached: {max(left, 0.0):.0f} s left, too little "
-        f"for {min_fits} fits of about {fit_secs:.1f} s each"
+        f"time cap of {budget:.0f} s: {max(left, 0.0):.0f} s left, too little for the "
+        f"reduction's {min_fits} or more fits of about {fit_secs:.1f} s each"
     )
 
 

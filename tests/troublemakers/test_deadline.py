@@ -132,3 +132,15 @@ def test_worker_caps_openmp_at_one_thread() -> None:
         assert uncapped.call(_openmp_effective_n_threads)[0] > 1
     finally:
         uncapped.close()
+
+
+def test_a_reduction_that_cannot_finish_its_minimum_is_not_started() -> None:
+    """fairlearn's reduction needs about 25 fits (5 iterations of about 5): with time for
+    only about 12 after the baseline, it is skipped with the reason, not started and cut."""
+    budget = 8.0
+    wi, elapsed = _what_if(SlowLogistic(sleep_always=0.5), budget)  # baseline ~0.6 s
+    assert elapsed < budget + SLACK
+    runs = {r.kind: r for r in wi.experiments[0].runs}
+    assert runs["baseline"].status == "ok"
+    assert runs["constrained"].status == "skipped"
+    assert "too little for the reduction's 25 or more fits" in (runs["constrained"].reason or "")
