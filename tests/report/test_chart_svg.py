@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import matplotlib
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -160,3 +161,78 @@ def test_selection_charts_of_one_page_have_distinct_ids() -> None:
     ids_a = set(re.findall(r'id="(\w+)"', a)) - {"figure_1"}
     ids_b = set(re.findall(r'id="(\w+)"', b)) - {"figure_1"}
     assert ids_a and ids_b and not ids_a & ids_b
+
+
+# --------------------------------------------------------------------------- explanation charts
+
+
+def _swarm_offsets_loop(values: np.ndarray, width: float = 0.38, bins: int = 60) -> np.ndarray:
+    """The beeswarm offsets as first written, one point at a time (the reference)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    span = hi - lo if hi > lo else 1.0
+    idx = np.minimum(((values - lo) / span * bins).astype(int), bins - 1)
+    offsets = np.zeros(len(values))
+    peak = max(int(np.bincount(idx, minlength=bins).max()), 1)
+    seen = np.zeros(bins, dtype=int)
+    for i, b in enumerate(idx):
+        k = seen[b]
+        seen[b] += 1
+        step = (k + 1) // 2 * (1 if k % 2 else -1)
+        offsets[i] = step * width / max(peak / 2, 1)
+    return np.clip(offsets, -width, width)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_swarm_offsets_equal_the_point_by_point_loop(seed: int) -> None:
+    from audit._report.charts.explanations import _swarm_offsets
+
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.normal(size=[1, 7, 300, 2000][seed]), seed)  # ties in some bins
+    assert np.array_equal(_swarm_offsets(values), _swarm_offsets_loop(values))
+
+
+def test_explanation_charts_draw_each_figure_once(stored_demo: Any, monkeypatch: Any) -> None:
+    """``bbox_inches="tight"`` drew every figure twice (once to measure it); the box is
+    measured without drawing, so each chart is drawn once, and the SVG is the same."""
+    from audit._report.charts import explanations
+
+    draws: list[int] = []
+    real_draw = Figure.draw
+
+    def counted(self: Figure, renderer: Any) -> None:
+        draws.append(id(self))
+        real_draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    svg, _ = explanations.plot_global_importance(stored_demo.explanation)
+    assert len(draws) == 1
+    assert svg.startswith('<svg role="img"') and 'width="' in svg
+
+
+def test_measured_box_equals_matplotlibs_tight_box() -> None:
+    """The SVG cut to the box measured before drawing equals matplotlib's tight one."""
+    from audit._report.charts.explanations import _RC, _figure, _to_svg
+
+    def figure() -> Figure:
+        with matplotlib.rc_context(_RC):
+            fig = _figure(6.0, 2.4)
+            ax = fig.add_subplot()
+            ax.barh(["income", "a long feature name", "$x$"], [0.3, -0.1, 0.2])
+            ax.set_xlabel("mean |SHAP value| (log-odds)")
+            ax.set_title("Which inputs move the model's output most")
+        return fig
+
+    buf = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        figure().savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None},
+                         dpi=110)
+    tight = buf.getvalue()
+    measured = _to_svg(figure())
+    assert _size(measured) == _size(tight)
+    strip = re.compile(r'(clip-path="url\(#\w+\)"|id="\w+"|xlink:href="#\w+")')
+    number = re.compile(r"-?\d+(?:\.\d+)?")
+    tight = re.sub(r"\s*<metadata>.*?</metadata>", "", tight[tight.index("<svg"):], flags=re.S)
+    a, b = strip.sub("", measured), strip.sub("", tight.strip())
+    assert number.sub("N", a) == number.sub("N", b)  # the same elements, styles and text
+    assert [float(v) for v in number.findall(a)] == pytest.approx(
+        [float(v) for v in number.findall(b)], abs=1e-5)  # at the same places (-0 is 0)

@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
-from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
@@ -56,10 +56,19 @@ _RC: Any = {  # matplotlib's stubs want literal rc keys
 
 
 def _to_svg(fig: Figure) -> str:
+    """The figure as inline SVG, cut to the box around what is drawn (padded 0.1 inch).
+
+    The box is measured before the one draw that writes the SVG, at the 72 dpi of an SVG
+    (what ``bbox_inches="tight"`` measures, without its extra draw of the whole figure).
+    """
     FigureCanvasSVG(fig)
     buf = io.StringIO()
     with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=110)
+        fig.dpi = 72
+        width, height = fig.get_size_inches()
+        box = fig.get_tightbbox(RendererSVG(width * 72, height * 72, io.StringIO()))
+        fig.savefig(buf, format="svg", bbox_inches=box.padded(0.1), metadata={"Date": None},
+                    dpi=110)
     text = buf.getvalue()
     text = text[text.index("<svg") :]
     # drop matplotlib's RDF metadata block (namespace URLs, creator credit): not needed inline
@@ -101,21 +110,25 @@ def plot_global_importance(expl: Explanation, top: int = 10) -> tuple[str, str]:
 
 
 def _swarm_offsets(values: np.ndarray, width: float = 0.38, bins: int = 60) -> np.ndarray:
-    """Deterministic vertical offsets that spread points sharing a value bin."""
+    """Deterministic vertical offsets that spread points sharing a value bin.
+
+    The k-th point of a bin (in row order) moves by ceil(k / 2) steps, down for even k
+    and up for odd k (0, +1, -1, +2, -2, ...), a step being ``width`` over half the
+    fullest bin.
+    """
     if len(values) == 0:
         return np.zeros(0)
     lo, hi = float(np.min(values)), float(np.max(values))
     span = hi - lo if hi > lo else 1.0
     idx = np.minimum(((values - lo) / span * bins).astype(int), bins - 1)
-    offsets = np.zeros(len(values))
     counts = np.bincount(idx, minlength=bins)
     peak = max(int(counts.max()), 1)
-    seen = np.zeros(bins, dtype=int)
-    for i, b in enumerate(idx):
-        k = seen[b]
-        seen[b] += 1
-        step = (k + 1) // 2 * (1 if k % 2 else -1)
-        offsets[i] = step * width / max(peak / 2, 1)
+    order = np.argsort(idx, kind="stable")
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))  # where each bin starts in order
+    k = np.empty(len(idx), dtype=np.int64)
+    k[order] = np.arange(len(idx)) - first[idx[order]]  # rank of each point within its bin
+    step = (k + 1) // 2 * np.where(k % 2 == 1, 1, -1)
+    offsets = step * width / max(peak / 2, 1)
     return np.clip(offsets, -width, width)
 
 
