@@ -318,11 +318,15 @@ def interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.nda
     hi = np.full(m, np.nan)
     if samples.shape[0] == 0:
         return lo, hi
-    ok = np.isfinite(samples).sum(axis=0) * 2 > samples.shape[0]
-    if ok.any():
-        alpha = 1.0 - confidence
-        q = np.nanquantile(samples[:, ok], [alpha / 2, 1 - alpha / 2], axis=0)
-        lo[ok], hi[ok] = q[0], q[1]
+    n_finite = np.isfinite(samples).sum(axis=0)
+    ok = n_finite * 2 > samples.shape[0]
+    alpha = 1.0 - confidence
+    # columns finite in every resample: np.quantile gives nanquantile's values, ~3x faster
+    whole = n_finite == samples.shape[0]
+    for cols, quantile in ((whole, np.quantile), (ok & ~whole, np.nanquantile)):
+        if cols.any():
+            q = quantile(samples[:, cols], [alpha / 2, 1 - alpha / 2], axis=0)
+            lo[cols], hi[cols] = q[0], q[1]
     return lo, hi
 
 

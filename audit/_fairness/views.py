@@ -101,29 +101,29 @@ class ScoreLayout:
         return range(g * self.cells_per_group, (g + 1) * self.cells_per_group)
 
 
-def _quantile_bins(inv: np.ndarray, count: np.ndarray, n_values: int,
-                   n_bins: int) -> np.ndarray:
-    """Bin of each distinct value: whole values, about equal rows per bin, in order."""
-    per_value = np.bincount(inv, weights=count, minlength=n_values)
+def _quantile_bins(per_value: np.ndarray, n_bins: int) -> np.ndarray:
+    """Bin of each distinct value (``per_value`` rows each, in order): whole values, about
+    equal rows per bin, empty bins dropped (bins numbered 0, 1, … in order)."""
     before = np.cumsum(per_value) - per_value
     raw = np.floor(before * n_bins / per_value.sum()).astype(np.int64)
-    _, dense = np.unique(raw, return_inverse=True)  # drop empty bins
-    return np.asarray(dense, dtype=np.int64)
+    dense = np.zeros(raw.size, dtype=np.int64)  # raw never decreases: number its steps
+    np.cumsum(raw[1:] != raw[:-1], out=dense[1:])
+    return dense
 
 
-def _within_bin_shares(value_bin: np.ndarray, inv: np.ndarray, cell: np.ndarray,
-                       count: np.ndarray, cpg: int) -> np.ndarray:
-    """Twice the share of correctly ordered (positive, negative) pairs in each bin."""
-    n_values, n_bins = value_bin.size, int(value_bin.max()) + 1
-    label = (cell % 4) // 2 if cpg == 4 else np.zeros_like(cell)
-    neg = np.bincount(inv[label == 0], weights=count[label == 0], minlength=n_values)
-    pos = np.bincount(inv[label == 1], weights=count[label == 1], minlength=n_values)
-    neg_in_bin = np.bincount(value_bin, weights=neg, minlength=n_bins)
-    start = np.cumsum(neg_in_bin) - neg_in_bin
-    below = np.cumsum(neg) - neg - start[value_bin]  # negatives lower in the same bin
-    twice = np.bincount(value_bin, weights=pos * (2 * below + neg), minlength=n_bins)
-    pairs = np.bincount(value_bin, weights=pos, minlength=n_bins) * neg_in_bin
-    return np.divide(twice, pairs, out=np.ones(n_bins), where=pairs > 0)
+def _within_bin_shares(first: np.ndarray, neg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Twice the share of correctly ordered (positive, negative) pairs in each bin.
+
+    ``neg`` and ``pos`` count the negatives and positives of each distinct value (in
+    order); bin ``b`` holds the values from ``first[b]`` to ``first[b + 1]``.  Every sum
+    is of whole numbers (exact in floating point), so only the final division rounds.
+    """
+    before = np.cumsum(neg) - neg  # negatives below each value
+    neg_in_bin = np.add.reduceat(neg, first)
+    below = before - np.repeat(before[first], np.diff(first, append=neg.size))  # same bin
+    twice = np.add.reduceat(pos * (2 * below + neg), first)
+    pairs = np.add.reduceat(pos, first) * neg_in_bin
+    return np.divide(twice, pairs, out=np.ones(first.size), where=pairs > 0)
 
 
 def _bin_group(cell: np.ndarray, value: np.ndarray, count: np.ndarray, cpg: int,
@@ -132,18 +132,21 @@ def _bin_group(cell: np.ndarray, value: np.ndarray, count: np.ndarray, cpg: int,
 
     ``uniq`` are the group's distinct scores (ascending), ``inv`` each entry's index into them.
     """
-    value_bin = _quantile_bins(inv, count, uniq.size, max_bins)
-    n_bins = int(value_bin.max()) + 1
-    key = (cell - cell.min()) * n_bins + value_bin[inv]  # already sorted by cell then bin
+    label = (cell % 4) // 2 if cpg == 4 else np.zeros_like(cell)
+    by_label = np.bincount(inv + label * uniq.size, weights=count, minlength=2 * uniq.size)
+    neg, pos = by_label[:uniq.size], by_label[uniq.size:]
+    value_bin = _quantile_bins(neg + pos, max_bins)
+    first = np.flatnonzero(np.diff(value_bin, prepend=-1))
+    entry_bin = value_bin[inv]
+    key = (cell - cell.min()) * first.size + entry_bin  # already sorted by cell then bin
     new = np.empty(key.size, dtype=bool)
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
     starts = np.flatnonzero(new)
     rows = np.add.reduceat(count, starts)
     sums = np.add.reduceat(value * count, starts)
-    within = _within_bin_shares(value_bin, inv, cell, count, cpg)
-    first = np.flatnonzero(np.diff(value_bin, prepend=-1))
-    return cell[starts], value_bin[inv][starts], rows, sums / rows, within, uniq[first]
+    within = _within_bin_shares(first, neg, pos)
+    return cell[starts], entry_bin[starts], rows, sums / rows, within, uniq[first]
 
 
 def score_layout(stats: BinaryStats, max_bins: int | None = None) -> ScoreLayout:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from audit._fairness.stats import BinaryStats, binary_stats
-from audit._fairness.views import MAX_SCORE_BINS, _quantile_bins, score_layout
+from audit._fairness.views import MAX_SCORE_BINS, score_layout
 
 
 def _rows(seed: int, n: int, n_groups: int, decimals: int | None, with_y: bool
@@ -65,13 +65,22 @@ def test_shared_score_order_gives_the_same_statistics(seed: int, decimals: int |
         assert a is not None and b is not None and a.dtype == b.dtype
 
 
+def _plain_quantile_bins(inv: np.ndarray, count: np.ndarray, n_values: int,
+                         n_bins: int) -> np.ndarray:
+    """Bin of each distinct value: whole values, about equal rows per bin, in order."""
+    per_value = np.bincount(inv, weights=count, minlength=n_values)
+    before = np.cumsum(per_value) - per_value
+    raw = np.floor(before * n_bins / per_value.sum()).astype(np.int64)
+    return np.unique(raw, return_inverse=True)[1]  # empty bins dropped
+
+
 def _plain_bin_group(cell: np.ndarray, value: np.ndarray, count: np.ndarray, cpg: int,
                      max_bins: int | None) -> tuple[np.ndarray, ...]:
     """One group's entries over bins, from ``np.unique`` (the layout's definition)."""
     uniq, inv = np.unique(value, return_inverse=True)
     if max_bins is None or uniq.size <= max_bins:
         return cell, inv, count, value, np.zeros(0), np.zeros(0)
-    value_bin = _quantile_bins(inv, count, uniq.size, max_bins)
+    value_bin = _plain_quantile_bins(inv, count, uniq.size, max_bins)
     key = (cell - cell.min()) * (int(value_bin.max()) + 1) + value_bin[inv]
     starts = np.flatnonzero(np.diff(key, prepend=-1))
     rows = np.add.reduceat(count, starts)
@@ -125,3 +134,24 @@ def test_score_layout_equals_the_per_group_definition(seed: int, decimals: int |
     assert np.array_equal(layout.pos, pos) and layout.pos.dtype == np.int64
     assert np.array_equal(layout.count, count) and layout.count.dtype == np.int64
     assert np.array_equal(layout.mean, mean)  # bit for bit: the same sums in the same order
+
+
+def test_interval_equals_nanquantile_per_column() -> None:
+    """Columns without NaN take np.quantile, the rest np.nanquantile: the same bounds."""
+    from audit._fairness.bootstrap import interval
+
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        b, k = int(rng.integers(1, 600)), int(rng.integers(1, 30))
+        samples = rng.random((b, k)) * (1e-6 if trial % 4 == 0 else 1.0)
+        if trial % 3 == 0:
+            samples = np.round(samples, 2)
+        samples[rng.random((b, k)) < rng.choice([0.0, 0.02, 0.6])] = np.nan
+        lo, hi = interval(samples, 0.95)
+        ok = np.isfinite(samples).sum(axis=0) * 2 > b
+        want = np.full((2, k), np.nan)
+        alpha = 1.0 - 0.95
+        if ok.any():
+            want[:, ok] = np.nanquantile(samples[:, ok], [alpha / 2, 1 - alpha / 2], axis=0)
+        assert np.array_equal(lo, want[0], equal_nan=True)
+        assert np.array_equal(hi, want[1], equal_nan=True)
