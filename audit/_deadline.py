@@ -155,6 +155,7 @@ class FitWorker:
         self._conn: Connection | None = None
         self._dead = False
         self._busy = False  # a call was sent and its answer not read
+        self._warming = False  # that call is prestart()'s: its answer is not the caller's
         self.caught: list[Caught] = []  # every warning the calls raised in the worker
 
     def _start(self) -> Connection:
@@ -169,6 +170,15 @@ class FitWorker:
             self._conn = parent
         return self._conn
 
+    def prestart(self, fn: Callable[[], Any]) -> None:
+        """Start the worker and send it ``fn()`` (its imports) without waiting.
+
+        The process starts and imports while the caller goes on with other work;
+        the next :meth:`call` first waits for this answer, within its deadline.
+        """
+        self._start().send_bytes(pickle.dumps((fn, (), {}), protocol=pickle.HIGHEST_PROTOCOL))
+        self._busy = self._warming = True
+
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
         """Run ``fn(*args, **kwargs)`` in the worker, stopping it at the deadline."""
         if self._dead or time.perf_counter() >= self.deadline:
@@ -179,8 +189,17 @@ class FitWorker:
         except Exception as exc:
             raise CannotShip(f"{type(exc).__name__}: {exc}") from exc
         conn = self._start()
+        if self._warming:  # prestart()'s answer first
+            self._warming = False
+            self._answer(conn)
         conn.send_bytes(payload)
         self._busy = True
+        value = self._answer(conn)
+        self.shipped += 1
+        return value
+
+    def _answer(self, conn: Connection) -> Any:
+        """The answer to the call sent last, by the deadline; its warnings are kept."""
         if not conn.poll(max(0.0, self.deadline - time.perf_counter())):
             self.close()
             raise TimeUp
@@ -192,11 +211,10 @@ class FitWorker:
             self.close()
             raise RuntimeError(f"the fit's worker process stopped (exit code {code})") from exc
         self._busy = False
-        self.shipped += 1
         self.caught.extend(caught)
         if kind == "err":
             raise value
-        return value  # type: ignore[no-any-return]
+        return value
 
     def replay_warnings(self) -> None:
         """Raise again, in this process, every warning the calls raised in the worker.

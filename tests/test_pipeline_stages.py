@@ -210,3 +210,31 @@ def test_replayed_worker_warnings_keep_their_category() -> None:
         w.replay_warnings()
         w.replay_warnings()  # once only
     assert [(c.category, str(c.message)) for c in caught] == [(ResourceWarning, "from the worker")]
+
+
+# --------------------------------------------------------------------------- the what-if's worker
+
+
+def test_what_if_worker_is_prestarted_used_and_closed(small_df, small_model, monkeypatch) -> None:
+    """The worker starts before the group metrics; the what-if's fits run in that one
+    worker; no process is left behind, whether the what-if ran or was switched off."""
+    import multiprocessing
+
+    from audit import _deadline
+
+    started: list[_deadline.FitWorker] = []
+    real = _deadline.FitWorker.prestart
+
+    def spy(self: _deadline.FitWorker, fn) -> None:  # type: ignore[no-untyped-def]
+        started.append(self)
+        real(self, fn)
+
+    monkeypatch.setattr(_deadline.FitWorker, "prestart", spy)
+    r = audit.run(small_model, small_df, n_boot=20, explain=False)
+    assert r.troublemakers is not None and r.troublemakers.what_if.status in ("ran", "partial")
+    assert len(started) == 1 and started[0].shipped > 0  # the what-if's fits ran in it
+    assert multiprocessing.active_children() == []
+    audit.run(small_model, small_df, n_boot=20, explain=False, what_if=False)
+    audit.run(small_model, small_df, n_boot=20, explain=False, skip=("proxies",))
+    assert len(started) == 1  # not started when the what-if cannot run
+    assert multiprocessing.active_children() == []

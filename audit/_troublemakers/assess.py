@@ -32,6 +32,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from .._deadline import FitWorker
 from .._errors import ConfigError, InputError
 from .._inputs.model import ModelAdapter
 from .._inputs.prepared import Grouping
@@ -76,6 +77,7 @@ def assess_troublemakers(
     importance: Mapping[str, float] | None = None,
     max_features: int = MAX_PROXY_FEATURES,
     proxy_seconds: float | None = None,
+    worker: FitWorker | None = None,
 ) -> Troublemakers:
     """Find proxy features that drive failing gaps and recommend fairness loss terms.
 
@@ -96,6 +98,7 @@ def assess_troublemakers(
     ``proxy_seconds`` (from ``--budget``) is the proxy search's deadline: the
     count-based proxy scores always finish (one pass over the sample per
     feature); recoverability fits are not started after it and say so.
+    ``worker``: a what-if worker already started (see :class:`WhatIfInputs`).
     """
     _check_inputs(X, data, y, task, max_rows)
     notes: list[str] = []
@@ -118,7 +121,7 @@ def assess_troublemakers(
     # 6. loss terms;  7. what-if
     terms = loss_terms(model, X, y, task, groupings, bad, flags, best, thresholds, notes)
     wi = run_what_if(WhatIfInputs(model, X, y, task, groupings, terms, flags, seed, thresholds,
-                                  what_if, what_if_seconds, max_rows))
+                                  what_if, what_if_seconds, max_rows, worker))
     return Troublemakers(
         proxies=tuple(measured.proxies),
         recoverability=tuple(measured.recover[g.name] for g in singles if g.name in measured.recover),

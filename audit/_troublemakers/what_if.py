@@ -81,6 +81,10 @@ class WhatIfInputs:
     enabled: bool  # what_if=False switches it off
     budget: float  # seconds: a deadline; the fit running then is stopped
     max_rows: int
+    #: A worker started earlier (:meth:`FitWorker.prestart`), so its start and imports
+    #: overlapped other stages; ``None``: one is started here.  Closed when the what-if
+    #: ends; whoever started it closes it too (idempotent), if the what-if never runs.
+    worker: FitWorker | None = None
 
 
 # --------------------------------------------------------------------------- entry
@@ -109,8 +113,10 @@ def _what_if(inp: WhatIfInputs) -> WhatIf:
     if failure is not None:
         return failure
     t_start = time.perf_counter()
+    worker = inp.worker or FitWorker(t_start + inp.budget)
+    worker.deadline = t_start + inp.budget
     s = _Session(inp, base, t_start, {g.name: g for g in inp.groupings},
-                 _accepts_sample_weight(inp.model.estimator), FitWorker(t_start + inp.budget))
+                 _accepts_sample_weight(inp.model.estimator), worker)
     try:
         return _run_fits(s)
     finally:

@@ -144,3 +144,25 @@ def test_a_reduction_that_cannot_finish_its_minimum_is_not_started() -> None:
     assert runs["baseline"].status == "ok"
     assert runs["constrained"].status == "skipped"
     assert "too little for the reduction's 25 or more fits" in (runs["constrained"].reason or "")
+
+
+def test_a_prestarted_worker_warms_up_in_the_background() -> None:
+    """prestart() returns at once; the first call then waits for the warm-up within its
+    deadline and runs; closing a prestarted worker that was never called is clean."""
+    from audit._deadline import warm_up
+
+    w = FitWorker(deadline=float("inf"))
+    t = time.perf_counter()
+    w.prestart(warm_up)
+    assert time.perf_counter() - t < 0.5  # did not wait for the imports
+    w.deadline = time.perf_counter() + 120.0
+    try:
+        assert w.call(divmod, 7, 2) == ((3, 1), [])
+        assert w.shipped == 1  # the warm-up is not counted as a shipped call
+    finally:
+        w.close()
+    idle = FitWorker(deadline=float("inf"))
+    idle.prestart(warm_up)
+    idle.close()
+    with pytest.raises(TimeUp):
+        idle.call(divmod, 7, 2)
