@@ -121,7 +121,7 @@ class _ScorePlan:
     of a cell takes ``Binomial(rows left, q[i])`` of the rows its cell has not
     yet given out, ``q[i]`` being its count over the counts of the entries
     from ``i`` on, and the cell's last entry takes the rest; this is exactly
-    ``Multinomial(cell's rows, bin frequencies)``.  ``columns[j]`` lists the
+    ``Multinomial(cell's rows, bin frequencies)``.  ``ranks[j]`` lists the
     entries of rank ``j`` in their cells (drawn, then last), so one
     vectorised draw per rank serves every cell and resample.
     """
@@ -131,14 +131,12 @@ class _ScorePlan:
     cells: np.ndarray  # (C,) flat cells holding entries
     q: np.ndarray  # (E,) conditional probability of each entry
     mean: np.ndarray  # (E,) mean score of each entry
-    columns: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
+    ranks: tuple[_Rank, ...]
     groups: np.ndarray  # (G',) groups holding entries
     entry_start: np.ndarray  # (G',) first entry of each of those groups
-    target: np.ndarray  # (E,) label * bins + bin of each entry among all groups' bins
-    pred0: np.ndarray  # entries of cells with pred 0 (their targets are distinct)
-    pred1: np.ndarray  # entries of cells with pred 1 (their targets are distinct)
+    sources: np.ndarray  # (2, 2·bins) entry of a pred 0 / pred 1 cell in each (label, bin); E: none
     bin_start: np.ndarray  # (G',) first bin of each group among all bins
-    bin_group: np.ndarray  # (bins,) index into ``groups`` of each bin
+    bin_first: np.ndarray  # (bins,) first bin of each bin's group
     within: np.ndarray  # (bins,) within-bin shares (1 for single values)
 
     @classmethod
@@ -150,36 +148,39 @@ class _ScorePlan:
         cum = np.cumsum(count)
         last_of_cell = layout.cell_start[cell + 1] - 1
         q = count / (cum[last_of_cell] - (cum - count))  # count over counts from here on
-        rank = np.arange(cell.size) - layout.cell_start[cell]
-        is_last = np.arange(cell.size) == last_of_cell
-        cells, cpos = np.unique(cell, return_inverse=True)
-        columns = []
-        for j in range(int(rank.max()) + 1 if rank.size else 0):
-            drawn, last = (rank == j) & ~is_last, (rank == j) & is_last
-            columns.append((np.flatnonzero(drawn), cpos[drawn], np.flatnonzero(last), cpos[last]))
         groups = np.flatnonzero(layout.n_values > 0)
         n_bins = layout.n_values[groups]
         bin_start = np.cumsum(n_bins) - n_bins
         offset = np.zeros(n_groups, dtype=np.int64)
         offset[groups] = bin_start
         label = (cell % 4) // 2 if cpg == 4 else np.zeros_like(cell)
-        return cls(layout, n_groups, cells, q, layout.mean, tuple(columns), groups,
+        target = label * int(n_bins.sum()) + offset[cell // cpg] + layout.pos
+        sources = np.full((2, 2 * int(n_bins.sum())), cell.size, dtype=np.int64)
+        for pred in (0, 1):  # a cell's entries have distinct targets
+            sources[pred, target[cell % 2 == pred]] = np.flatnonzero(cell % 2 == pred)
+        return cls(layout, n_groups, np.unique(cell), q, layout.mean,
+                   _Rank.all_of(cell, layout.cell_start, q), groups,
                    np.asarray([layout.group_span(int(g))[0] for g in groups], dtype=np.int64),
-                   label * int(n_bins.sum()) + offset[cell // cpg] + layout.pos,
-                   np.flatnonzero(cell % 2 == 0), np.flatnonzero(cell % 2 == 1), bin_start,
-                   np.repeat(np.arange(groups.size), n_bins), _within_shares(layout, groups))
+                   sources, bin_start, np.repeat(bin_start, n_bins),
+                   _within_shares(layout, groups))
 
     def draw(self, cell_counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Entry counts ``(b, E)`` given the resampled cell counts ``(b, K)``."""
+        """Entry counts ``(b, E)`` given the resampled cell counts ``(b, K)``.
+
+        ``left`` holds the rows not yet given out of the cells that still have
+        entries (fewer at every rank), so nothing is scattered back into it.
+        """
         left = cell_counts[:, self.cells].astype(np.int64)
         m = np.empty((cell_counts.shape[0], self.q.size), dtype=np.int64)
-        for drawn, drawn_cell, last, last_cell in self.columns:
-            if drawn.size:
-                x = rng.binomial(left[:, drawn_cell], self.q[drawn])
-                m[:, drawn] = x
-                left[:, drawn_cell] -= x
-            if last.size:
-                m[:, last] = left[:, last_cell]
+        for rank in self.ranks:
+            if rank.last.size:
+                m[:, rank.last] = left[:, rank.last_at]
+            if rank.drawn.size:
+                n = left if rank.drawn_at is None else left[:, rank.drawn_at]
+                x = rng.binomial(n, rank.q)
+                m[:, rank.drawn] = x
+                n -= x
+                left = n
         return m
 
     def score_sums(self, m: np.ndarray) -> np.ndarray:
@@ -195,17 +196,53 @@ class _ScorePlan:
         out = np.full((n_b, self.n_groups), np.nan)
         if not self.groups.size:
             return out
-        hist = np.zeros((n_b, 2 * n_bins))
-        hist[:, self.target[self.pred0]] = m[:, self.pred0]
-        hist[:, self.target[self.pred1]] += m[:, self.pred1]  # distinct targets per pred
+        padded = np.zeros((n_b, m.shape[1] + 1))  # a last column of zeros: "no entry"
+        padded[:, :-1] = m
+        hist = np.take(padded, self.sources[0], axis=1)
+        hist += np.take(padded, self.sources[1], axis=1)
         neg, pos = hist[:, :n_bins], hist[:, n_bins:]
-        below = np.cumsum(neg, axis=1) - neg
-        below -= below[:, self.bin_start][:, self.bin_group]  # negatives below, own group only
-        twice = np.add.reduceat(pos * (2 * below + neg * self.within), self.bin_start, axis=1)
+        below = np.cumsum(neg, axis=1)
+        below -= neg
+        below -= below[:, self.bin_first]  # negatives below, own group only
+        below *= 2
+        below += neg * self.within
+        below *= pos
+        twice = np.add.reduceat(below, self.bin_start, axis=1)
         pairs = (np.add.reduceat(pos, self.bin_start, axis=1)
                  * np.add.reduceat(neg, self.bin_start, axis=1))
         out[:, self.groups] = _div(twice, 2 * pairs)
         return out
+
+
+@dataclass(frozen=True)
+class _Rank:
+    """The entries of one rank in their cells: drawn ones, and cells' last ones.
+
+    ``drawn_at`` / ``last_at`` index the cells still holding entries at this rank
+    (those of the rank before that were drawn), ``drawn_at`` is ``None`` when every
+    one of them is drawn; ``q`` the drawn entries' conditional probabilities.
+    """
+
+    drawn: np.ndarray
+    drawn_at: np.ndarray | None
+    q: np.ndarray
+    last: np.ndarray
+    last_at: np.ndarray
+
+    @classmethod
+    def all_of(cls, cell: np.ndarray, cell_start: np.ndarray, q: np.ndarray) -> tuple[_Rank, ...]:
+        """The ranks of entries of flat cells ``cell`` (sorted) starting at ``cell_start``."""
+        rank = np.arange(cell.size) - cell_start[cell]
+        is_last = np.arange(cell.size) == cell_start[cell + 1] - 1
+        ranks = []
+        live = np.unique(cell)  # cells holding entries of the current rank, ascending
+        for j in range(int(rank.max()) + 1 if rank.size else 0):
+            drawn, last = np.flatnonzero((rank == j) & ~is_last), np.flatnonzero((rank == j) & is_last)
+            drawn_at = np.searchsorted(live, cell[drawn])
+            ranks.append(cls(drawn, None if drawn.size == live.size else drawn_at, q[drawn],
+                             last, np.searchsorted(live, cell[last])))
+            live = cell[drawn]
+        return tuple(ranks)
 
 
 def _within_shares(layout: ScoreLayout, groups: np.ndarray) -> np.ndarray:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from audit._fairness.bootstrap import _ScorePlan
 from audit._fairness.stats import BinaryStats, binary_stats
-from audit._fairness.views import MAX_SCORE_BINS, score_layout
+from audit._fairness.views import MAX_SCORE_BINS, ScoreLayout, score_layout
 
 
 def _rows(seed: int, n: int, n_groups: int, decimals: int | None, with_y: bool
@@ -155,3 +156,66 @@ def test_interval_equals_nanquantile_per_column() -> None:
             want[:, ok] = np.nanquantile(samples[:, ok], [alpha / 2, 1 - alpha / 2], axis=0)
         assert np.array_equal(lo, want[0], equal_nan=True)
         assert np.array_equal(hi, want[1], equal_nan=True)
+
+
+def _plain_draw(layout: ScoreLayout, cell_counts: np.ndarray,
+                rng: np.random.Generator) -> np.ndarray:
+    """Conditional binomial splitting, one call per rank, bookkeeping kept in full."""
+    cell = np.repeat(np.arange(layout.cell_start.size - 1), np.diff(layout.cell_start))
+    cum = np.cumsum(layout.count)
+    last_of_cell = layout.cell_start[cell + 1] - 1
+    q = layout.count / (cum[last_of_cell] - (cum - layout.count))
+    rank = np.arange(cell.size) - layout.cell_start[cell]
+    is_last = np.arange(cell.size) == last_of_cell
+    cells, cpos = np.unique(cell, return_inverse=True)
+    left = cell_counts[:, cells].astype(np.int64)
+    m = np.empty((cell_counts.shape[0], q.size), dtype=np.int64)
+    for j in range(int(rank.max()) + 1):
+        drawn, last = (rank == j) & ~is_last, (rank == j) & is_last
+        if drawn.any():
+            x = rng.binomial(left[:, cpos[drawn]], q[drawn])
+            m[:, drawn] = x
+            left[:, cpos[drawn]] -= x
+        m[:, last] = left[:, cpos[last]]
+    return m
+
+
+def _plain_aucs(plan: _ScorePlan, m: np.ndarray) -> np.ndarray:
+    """AUC per group of each resample from its (label, bin) histogram, as in the module."""
+    layout, n_bins = plan.layout, plan.within.size
+    cell = np.repeat(np.arange(layout.cell_start.size - 1), np.diff(layout.cell_start))
+    offset = np.zeros(plan.n_groups, dtype=np.int64)
+    offset[plan.groups] = plan.bin_start
+    target = (cell % 4) // 2 * n_bins + offset[cell // 4] + layout.pos
+    hist = np.zeros((m.shape[0], 2 * n_bins))
+    for pred in (0, 1):
+        hist[:, target[cell % 2 == pred]] += m[:, cell % 2 == pred]
+    neg, pos = hist[:, :n_bins], hist[:, n_bins:]
+    bin_group = np.repeat(np.arange(plan.groups.size), np.diff(plan.bin_start, append=n_bins))
+    below = np.cumsum(neg, axis=1) - neg
+    below -= below[:, plan.bin_start][:, bin_group]
+    twice = np.add.reduceat(pos * (2 * below + neg * plan.within), plan.bin_start, axis=1)
+    pairs = (np.add.reduceat(pos, plan.bin_start, axis=1)
+             * np.add.reduceat(neg, plan.bin_start, axis=1))
+    out = np.full((m.shape[0], plan.n_groups), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, plan.groups] = np.where(pairs != 0, twice / (2 * pairs), np.nan)
+    return out
+
+
+@pytest.mark.parametrize(("seed", "decimals", "with_y"), CASES)
+def test_draw_and_aucs_equal_their_plain_definitions(seed: int, decimals: int | None,
+                                                     with_y: bool) -> None:
+    """The same binomial calls in the same order: the same counts, bit for bit."""
+    stats = _stats(seed, decimals, with_y)
+    layout = score_layout(stats, MAX_SCORE_BINS)
+    plan = _ScorePlan.of(layout, stats.n_groups)
+    ranks = np.diff(layout.cell_start)
+    assert ranks.min() < ranks.max()  # cells hold different numbers of entries
+    cells = np.random.default_rng(seed).multinomial(
+        stats.n, stats.counts.ravel() / stats.n, size=300)
+    cells[:3] = 0  # resamples with empty cells
+    m = plan.draw(cells, np.random.default_rng(seed + 100))
+    assert np.array_equal(m, _plain_draw(layout, cells, np.random.default_rng(seed + 100)))
+    if with_y:
+        assert np.array_equal(plan.aucs(m), _plain_aucs(plan, m), equal_nan=True)
