@@ -28,7 +28,7 @@ from .._words import explain as words
 from .explainers import _additivity_error, _attribute, _Raw, _tolerance
 from .mapping import _flatten_pipeline
 from .output import _ModelOutput, _output_and_values
-from .split import Split, _wmean
+from .split import Split, Work, _wmean, abs_values
 
 #: features shown in the beeswarm plot data
 BEESWARM_TOP = 10
@@ -117,9 +117,11 @@ def _probabilities(space: OutputSpace, fx: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _importance_order(phi: np.ndarray, w: np.ndarray) -> tuple[list[int], np.ndarray]:
+def _importance_order(
+    phi: np.ndarray, w: np.ndarray, work: Work | None = None
+) -> tuple[list[int], np.ndarray]:
     """Feature positions by population-weighted mean |SHAP|, largest first, and those means."""
-    mean_abs = _wmean(np.abs(phi), w)
+    mean_abs = _wmean(abs_values(phi, work), w)
     return [int(j) for j in np.argsort(-mean_abs, kind="stable")], mean_abs
 
 
@@ -147,7 +149,7 @@ def _group_attribution(
             groups.append(GroupAttribution(label, 0, None, None, {}, {}, words.GROUP_NOT_SAMPLED))
             continue
         rows, ms = sp.rows(gi), sp.means[gi]
-        ma = _wmean(np.abs(sp.V[rows, :p]), sp.w[rows])
+        ma = _wmean(abs_values(sp.V[rows, :p], sp.work), sp.w[rows])
         groups.append(
             GroupAttribution(
                 group=label,

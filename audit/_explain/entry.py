@@ -37,7 +37,7 @@ from .budget import MIN_ROWS, SampleSize, size_sample
 from .gaps import BOOT_MAX_ROWS, _decompose, _summary
 from .output import _units
 from .sampling import stratified_sample
-from .split import columns, split
+from .split import Sorting, Work, columns, split
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,14 @@ def _explain_sample(
 
 
 def _by_group(
-    e: _Explained, groupings: Sequence[Grouping], order: list[int], n_boot: int, seed: int
+    e: _Explained, groupings: Sequence[Grouping], order: list[int], n_boot: int, seed: int,
+    work: Work | None = None,
 ) -> tuple[tuple[GroupingAttribution, ...], tuple[GapDecomposition, ...]]:
     """Per-group attributions and gap decompositions of every grouping.
 
-    Each grouping's rows are sorted by group once (:mod:`.split`); the columns are the
-    SHAP values, the output and, for log-odds, the probability (the bootstrap resamples
-    exactly these).
+    Each grouping's rows are sorted by group once (:mod:`.split`), into one array reused
+    by the next grouping; the columns are the SHAP values, the output and, for log-odds,
+    the probability (the bootstrap resamples exactly these).
     """
     phi, fx, space = e.att.phi, e.att.output_values, e.att.output_space
     prob = _probabilities(space, fx)
@@ -115,9 +116,10 @@ def _by_group(
     boot_rng = np.random.default_rng([seed, 1])
     results: list[GroupingAttribution] = []
     gaps: list[GapDecomposition] = []
+    sorting = Sorting.of(V)
     for g in groupings:
         codes = np.asarray(g.codes)[e.rows]
-        sp = split(codes, len(g.labels), V, e.weights, p)
+        sp = split(codes, len(g.labels), V, e.weights, p, sorting, work)
         results.append(_group_attribution(g, sp, prob_col, e.features, order))
         gaps.extend(_decompose(g, sp, pp, e.features, n_boot, boot_rng))
     return tuple(results), tuple(gaps)
@@ -137,9 +139,10 @@ def _assemble(
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     att, raw = e.att, e.att.raw
+    work = Work(att.phi.shape[0] * (att.phi.shape[1] + 2))  # the summaries' temporaries
     with threadpool_limits(limits=1, user_api="blas"):
-        order, mean_abs = _importance_order(att.phi, e.weights)
-        grouping_results, gaps = _by_group(e, groupings, order, n_boot, seed)
+        order, mean_abs = _importance_order(att.phi, e.weights, work)
+        grouping_results, gaps = _by_group(e, groupings, order, n_boot, seed, work)
     units = _units(att.output)
     summaries = tuple(s for s in (_summary(d, units, att.output_space) for d in gaps) if s is not None)
     return Explanation(

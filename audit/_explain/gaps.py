@@ -31,7 +31,7 @@ from .._result.explanation import (
 )
 from .._result.tables import Estimate
 from .._words import explain as words
-from .split import Split, _wmean
+from .split import Split, Work, _wmean
 
 #: top drivers listed in the sentence-ready summaries
 SUMMARY_TOP = 3
@@ -75,19 +75,26 @@ def _not_sampled(grouping: Grouping, label: str, ng: int, nr: int) -> GapDecompo
     )
 
 
-def _side(V: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+def _side(
+    V: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator, work: Work | None = None
+) -> np.ndarray:
     """Resampled weighted means (n_boot, columns) of one side's rows ``V``.
 
     Up to :data:`BOOT_MAX_ROWS` rows: the rows are resampled (multinomial counts);
     beyond: draws from the normal approximation of the weighted mean, with the row
-    bootstrap's covariance.
+    bootstrap's covariance (its centred rows in ``work`` when ``V`` is C-ordered, as a
+    fresh result would be: the same values and layout, so the same product).
     """
     n = len(V)
     if n <= BOOT_MAX_ROWS:
         c = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) * w
         return np.asarray((c @ V) / c.sum(1, keepdims=True))
     m = _wmean(V, w)
-    D = w[:, None] * (V - m)
+    out = work.like(V) if work is not None else None
+    if out is None or not out.flags.c_contiguous:
+        D = w[:, None] * (V - m)
+    else:
+        D = np.multiply(w[:, None], np.subtract(V, m, out=out), out=out)
     vals, vecs = np.linalg.eigh(D.T @ D / w.sum() ** 2)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
     return np.asarray(m + rng.standard_normal((n_boot, V.shape[1])) @ root.T)
@@ -167,7 +174,7 @@ def _decompose(
     ri = grouping.reference
     nr = sp.size(ri)
     rows = sp.rows(ri)
-    ref = _side(sp.V[rows], sp.w[rows], n_boot, rng) if n_boot > 0 and nr >= 2 else None
+    ref = _side(sp.V[rows], sp.w[rows], n_boot, rng, sp.work) if n_boot > 0 and nr >= 2 else None
     out: list[GapDecomposition] = []
     for gi, label in enumerate(grouping.labels):
         if gi == ri:
@@ -179,7 +186,7 @@ def _decompose(
         boot = None
         if ref is not None and ng >= 2:
             rows = sp.rows(gi)
-            boot = _boot(_side(sp.V[rows], sp.w[rows], n_boot, rng), ref, sp.p)
+            boot = _boot(_side(sp.V[rows], sp.w[rows], n_boot, rng, sp.work), ref, sp.p)
         out.append(_gap(grouping, label, gi, sp, pp, boot, features))
     return out
 

@@ -1,0 +1,190 @@
+"""Fast paths of the SHAP stage equal their plain definitions to the bit.
+
+At 1M explained rows the linear explainer's sum-back and the per-group summaries were
+most of the stage's time beside the model itself; their faster forms must not change a
+single number of audit.json, so each is compared here with the plain computation it
+replaces (``array_equal``, not ``allclose``), memory layout included where later
+reductions depend on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from audit._explain import entry, explainers, gaps
+from audit._explain.attributions import _group_attribution, _importance_order, compute_attributions
+from audit._explain.split import Sorting, Work, columns, split
+from audit._inputs.model import ModelAdapter
+from audit._inputs.prepared import Grouping
+
+
+def _owner_matrix(owner: np.ndarray, p: int) -> sp.csr_matrix:
+    """The sum-back matrix of an owner map, built as mapping._sum_back_matrix builds it."""
+    q = len(owner)
+    return sp.csr_matrix((np.ones(q), (np.arange(q), owner)), shape=(q, p))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal values, signs of zero and memory order."""
+    return (
+        a.shape == b.shape
+        and np.array_equal(a, b, equal_nan=True)
+        and np.array_equal(np.signbit(a), np.signbit(b))
+        and a.flags.f_contiguous == b.flags.f_contiguous
+        and a.flags.c_contiguous == b.flags.c_contiguous
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(0, 3000),
+    owner=st.lists(st.integers(0, 6), min_size=1, max_size=40),
+    p_extra=st.integers(0, 2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_scaled_sum_back_equals_scipys_product(n: int, owner: list[int], p_extra: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    own = np.asarray(owner)
+    p = int(own.max()) + 1 + p_extra  # original columns without any transformed column too
+    Z = rng.normal(size=(n, len(own))) * 10.0 ** rng.integers(-8, 8, len(own))
+    Z[rng.uniform(size=Z.shape) < 0.2] = 0.0  # one-hot zeros, and signed zeros below
+    Z[rng.uniform(size=Z.shape) < 0.05] = -0.0
+    w = rng.normal(size=len(own))
+    w[rng.uniform(size=len(w)) < 0.2] = 0.0
+    M = _owner_matrix(own, p)
+    shift = (rng.normal(size=len(own)) * w) @ M
+    assert _same(explainers._scaled_sum_back(Z, w, M, shift), (Z * w) @ M - shift)
+
+
+def test_scaled_sum_back_over_many_row_blocks_and_a_wide_one_hot(monkeypatch) -> None:
+    rng = np.random.default_rng(3)
+    own = np.concatenate([np.arange(4), np.repeat(4, 70), np.arange(5, 9)])  # 70 > the rank cap
+    Z = rng.normal(size=(5000, len(own)))
+    w = rng.normal(size=len(own))
+    M = _owner_matrix(own, 9)
+    shift = (Z[:50].mean(0) * w) @ M
+    assert _same(explainers._scaled_sum_back(Z, w, M, shift), (Z * w) @ M - shift)
+    own = np.concatenate([np.repeat(0, 12), np.arange(1, 6), np.repeat(6, 9)])
+    M = _owner_matrix(own, 7)
+    Z = rng.normal(size=(5000, len(own)))
+    w = rng.normal(size=len(own))
+    shift = (Z[:50].mean(0) * w) @ M
+    monkeypatch.setattr(explainers, "_SUM_BACK_BLOCK", 300)  # blocks of 64 rows, a short last one
+    assert _same(explainers._scaled_sum_back(Z, w, M, shift), (Z * w) @ M - shift)
+
+
+def test_linear_attributions_of_a_one_hot_pipeline_are_the_scipy_product(monkeypatch) -> None:
+    rng = np.random.default_rng(0)
+    n = 4000
+    X = pd.DataFrame({
+        "c1": rng.choice(list("abcdefgh"), n), "x1": rng.normal(size=n),
+        "c2": rng.choice(list("xyz"), n), "x2": rng.normal(size=n),
+    })
+    y = (X["x1"] + (X["c1"] < "d") + rng.normal(size=n) > 0.5).astype(int)
+    ct = ColumnTransformer([("oh", OneHotEncoder(sparse_output=False), ["c1", "c2"]),
+                            ("num", StandardScaler(), ["x1", "x2"])])
+    model = ModelAdapter(make_pipeline(ct, LogisticRegression()).fit(X, y), "classification",
+                         tuple(X.columns))
+    fast = compute_attributions(model, X, X.iloc[:100])
+
+    def plain(Z, w, M, shift):  # type: ignore[no-untyped-def]
+        return (Z * w) @ M - shift
+
+    monkeypatch.setattr(explainers, "_scaled_sum_back", plain)
+    slow = compute_attributions(model, X, X.iloc[:100])
+    assert fast.explainer == "linear_exact" and fast.ok
+    assert _same(fast.phi, slow.phi) and fast.max_error == slow.max_error
+
+
+# --------------------------------------------------------------------------- per-group summaries
+
+
+def _grouping(name: str, codes: np.ndarray, k: int, reference: int = 0) -> Grouping:
+    return Grouping(name, "other", (name,), codes.astype(np.int64),
+                    tuple(f"{name}{i}" for i in range(k)), reference)
+
+
+def _data(n: int, p: int, order: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    phi = np.asarray(rng.normal(size=(n, p)) * rng.uniform(0.1, 3, p), order=order)
+    fx = phi.sum(1) + 0.3
+    return phi, fx, 1.0 / (1.0 + np.exp(-fx))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("sorted_codes", [False, True])
+def test_split_and_summaries_in_reused_arrays_equal_fresh_ones(order: str, sorted_codes: bool) -> None:
+    n, p = gaps.BOOT_MAX_ROWS * 2 + 3000, 4  # a big side (normal draws) and small ones
+    phi, fx, prob = _data(n, p, order)
+    V = columns(phi, fx, prob)
+    w = np.random.default_rng(1).uniform(0.5, 2.0, n)
+    feats = [f"f{j}" for j in range(p)]
+    sorting, work = Sorting.of(V), Work(n * (p + 2))
+    k = 5
+    for trial in range(2):  # the second grouping reuses what the first left behind
+        rng = np.random.default_rng(10 + trial)
+        codes = rng.choice(k, n, p=[0.6, 0.25, 0.1, 0.05 - 1e-4, 1e-4])
+        if sorted_codes:
+            codes = np.sort(codes)
+        g = _grouping(f"g{trial}", codes, k)
+        fresh = split(codes, k, V, w, p)
+        reused = split(codes, k, V, w, p, sorting, work)
+        assert _same(fresh.V, reused.V) and np.array_equal(fresh.w, reused.w)
+        assert np.array_equal(fresh.means, reused.means, equal_nan=True)
+        order_ = list(range(p))
+        assert _group_attribution(g, fresh, p + 1, feats, order_) == _group_attribution(
+            g, reused, p + 1, feats, order_)
+        a = gaps._decompose(g, fresh, True, feats, 50, np.random.default_rng(7))
+        b = gaps._decompose(g, reused, True, feats, 50, np.random.default_rng(7))
+        assert a == b
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_importance_order_in_the_work_area_equals_fresh(order: str) -> None:
+    phi, _, _ = _data(3000, 6, order, seed=4)
+    w = np.random.default_rng(5).uniform(0.5, 2.0, 3000)
+    fresh = _importance_order(phi, w)
+    reused = _importance_order(phi, w, Work(3000 * 8))
+    assert fresh[0] == reused[0] and np.array_equal(fresh[1], reused[1])
+
+
+def test_work_area_hands_out_the_layout_of_a_fresh_result() -> None:
+    work = Work(100)
+    c = np.zeros((10, 12))
+    assert work.like(c[:, :5]) is not None and work.like(c[:, :5]).flags.c_contiguous  # type: ignore[union-attr]
+    f = np.asfortranarray(c)
+    assert work.like(f[2:7, :5]).flags.f_contiguous  # type: ignore[union-attr]
+    assert work.like(c[::2, ::2]) is None  # neither: allocate as numpy would
+    assert work.like(np.zeros((11, 10))) is None  # too big for the area
+    assert work.c(20, 10).shape == (20, 10) and work.c(11, 10).base is None
+
+
+def test_by_group_equals_the_plain_per_grouping_summaries() -> None:
+    rng = np.random.default_rng(2)
+    n, p = gaps.BOOT_MAX_ROWS + 4000, 3
+    X = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(p)})
+    y = (X["x0"] + rng.normal(size=n) > 0).astype(int)
+    model = ModelAdapter(LogisticRegression().fit(X, y), "classification", tuple(X.columns))
+    gs = [_grouping("a", rng.choice(3, n, p=[0.7, 0.2, 0.1]), 3),
+          _grouping("b", rng.integers(0, 2, n), 2, reference=1),
+          _grouping("c", np.sort(rng.integers(0, 4, n)), 4)]
+    e = entry._explain_sample(model, X, gs, 0, n, 100)
+    order, _ = _importance_order(e.att.phi, e.weights)
+    got = entry._by_group(e, gs, order, 40, 0, Work(n * (p + 2)))
+    V = columns(e.att.phi, e.att.output_values, 1.0 / (1.0 + np.exp(-e.att.output_values)))
+    boot = np.random.default_rng([0, 1])
+    attrs, decs = [], []
+    for g in gs:
+        sp_ = split(np.asarray(g.codes)[e.rows], len(g.labels), V, e.weights, p)
+        attrs.append(_group_attribution(g, sp_, p + 1, e.features, order))
+        decs.extend(gaps._decompose(g, sp_, True, e.features, 40, boot))
+    assert got == (tuple(attrs), tuple(decs))
