@@ -9,7 +9,9 @@ The only place HTML is produced. Layout, one guess per concern:
 - ``sections/``: one module per report section (summary, data, performance,
   fairness, explanations, complexity, flags, methodology); scope, sign-off and
   reproducibility read the result directly in their templates.
-- ``charts/``: inline SVG charts (``fairness.py``, ``explanations.py``).
+- ``charts/``: inline SVG charts (``fairness.py``, ``explanations.py``); ``svg.py`` writes
+  simple charts straight to SVG in matplotlib's look (the selection charts: no figure
+  to build, no second draw for a tight box).
 - ``format.py``: numbers in tables and the jinja filters.
 - ``console.py``: the plain-text summary ``audit run`` prints.
 - ``pdf.py``: print the HTML to PDF with headless Chromium.

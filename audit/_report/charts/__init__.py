@@ -1,4 +1,8 @@
-"""Inline SVG charts (matplotlib, no external references), one module per report section.
+"""Inline SVG charts (no external references), one module per report section.
+
+The explanation charts are matplotlib figures; the selection charts are written
+straight to SVG by :mod:`.svg` in the same look (a figure per chart cost more than
+the rest of the report).
 
 Each chart function takes result dataclasses and returns ``(svg, alt_text)``; the
 alt text is worded in :mod:`audit._words.report`.
