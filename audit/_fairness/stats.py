@@ -38,7 +38,7 @@ __all__ = [
 
 
 def _cell_value_order(cell: np.ndarray, value: np.ndarray,
-                      value_order: np.ndarray | None = None) -> np.ndarray:
+                      value_order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row order sorted by cell, then value (``np.lexsort((value, cell))``, faster).
 
     One sort of the values (or ``value_order``, the ``np.argsort(value)`` shared by every
@@ -46,18 +46,20 @@ def _cell_value_order(cell: np.ndarray, value: np.ndarray,
     about 20 times faster than ``lexsort`` on a million rows (a stable sort of 64-bit ids
     is ~20x slower than two 16-bit passes; with every combination of the protected groups
     there are more than 2**16 cells).  Rows with equal cell and value may come in another
-    order, which the sums over equal pairs do not see.
+    order, which the sums over equal pairs do not see.  Returns the order and the cell
+    ids in that order.
     """
     order = np.argsort(value) if value_order is None else value_order
     by_cell = cell[order]
     if len(by_cell) == 0 or by_cell.min() < 0 or by_cell.max() >= 2**32:
-        return order[np.argsort(by_cell, kind="stable")]
+        step = np.argsort(by_cell, kind="stable")
+        return order[step], by_cell[step]
     by_cell = by_cell.astype(np.uint32)
     for shift in (0, 16) if by_cell.max() >= 2**16 else (0,):
         digit = ((by_cell >> np.uint32(shift)) & np.uint32(0xFFFF)).astype(np.uint16)
         step = np.argsort(digit, kind="stable")
         order, by_cell = order[step], by_cell[step]
-    return order
+    return order, by_cell
 
 
 def _aggregate_cells(
@@ -74,8 +76,7 @@ def _aggregate_cells(
             np.zeros(0, dtype=np.float64),
             np.zeros(0, dtype=np.int64),
         )
-    order = _cell_value_order(cell, value, value_order)
-    cell_s = cell[order]
+    order, cell_s = _cell_value_order(cell, value, value_order)
     value_s = value[order]
     new = np.empty(cell_s.size, dtype=bool)
     new[0] = True
@@ -86,9 +87,10 @@ def _aggregate_cells(
         summed = np.diff(starts, append=cell_s.size)
     else:
         summed = np.add.reduceat(count[order], starts)
-    return cell_s[starts].astype(np.int64), value_s[starts].astype(np.float64), summed.astype(
-        np.int64
-    )
+    if starts.size < cell_s.size:  # else every pair is distinct: nothing to pick
+        cell_s, value_s = cell_s[starts], value_s[starts]
+    return (cell_s.astype(np.int64, copy=False), value_s.astype(np.float64, copy=False),
+            summed.astype(np.int64, copy=False))
 
 
 def _ranks_within_groups(value: np.ndarray, group_start: np.ndarray

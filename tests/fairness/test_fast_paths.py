@@ -219,3 +219,26 @@ def test_draw_and_aucs_equal_their_plain_definitions(seed: int, decimals: int | 
     assert np.array_equal(m, _plain_draw(layout, cells, np.random.default_rng(seed + 100)))
     if with_y:
         assert np.array_equal(plan.aucs(m), _plain_aucs(plan, m), equal_nan=True)
+
+
+@pytest.mark.parametrize("n_cells", [7, 70_000])
+@pytest.mark.parametrize("with_counts", [False, True])
+@pytest.mark.parametrize("decimals", [None, 2])
+def test_aggregate_cells_equals_summing_equal_pairs(n_cells: int, with_counts: bool,
+                                                    decimals: int | None) -> None:
+    """Every distinct (cell, value) pair once, sorted, with its summed count."""
+    from audit._fairness.stats import _aggregate_cells
+
+    rng = np.random.default_rng(n_cells + with_counts)
+    n = 20_000
+    cell = rng.integers(0, n_cells, n)
+    value = rng.random(n) if decimals is None else np.round(rng.random(n), decimals)
+    cell[-3:], value[-3:] = cell[:3], value[:3]  # a few equal pairs among distinct ones
+    count = rng.integers(1, 5, n) if with_counts else None
+    pairs, inverse = np.unique(np.stack([cell, value]), axis=1, return_inverse=True)
+    want = np.bincount(inverse.ravel(), weights=count if with_counts else None).astype(np.int64)
+    for order in (None, np.argsort(value)):
+        got = _aggregate_cells(cell, value, count, order)
+        assert np.array_equal(got[0], pairs[0].astype(np.int64)) and got[0].dtype == np.int64
+        assert np.array_equal(got[1], pairs[1]) and got[1].dtype == np.float64
+        assert np.array_equal(got[2], want) and got[2].dtype == np.int64
