@@ -51,6 +51,8 @@ def html_text(value: object) -> object:
     """
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
+    if value.isprintable():  # no isolate marks, controls or bidi controls: nothing to show
+        return _linked(escape(value))
     return Markup("").join(
         Markup("<bdi>%s</bdi>") % visible(piece, HTML_KEEPS) if isolated
         else _linked(escape(visible(piece, HTML_KEEPS)))
