@@ -115,9 +115,11 @@ def _strokes(svg: str) -> list[tuple[str, tuple[float, ...]]]:
     return sorted(out)
 
 
-@pytest.mark.parametrize("n,with_ci", [(2, True), (5, True), (12, False), (50, True)])
-def test_selection_chart_matches_the_matplotlib_figure(n: int, with_ci: bool) -> None:
-    rates = [0.55 - 0.37 * ((i * 7) % n) / n for i in range(n)]
+@pytest.mark.parametrize("n,with_ci,top", [(2, True, 0.55), (5, True, 0.55), (12, False, 0.55),
+                                           (50, True, 0.55), (4, False, 0.004), (3, True, 0.97),
+                                           (7, False, 0.0123)])
+def test_selection_chart_matches_the_matplotlib_figure(n: int, with_ci: bool, top: float) -> None:
+    rates = [top * (1 - 0.67 * ((i * 7) % n) / n) for i in range(n)]
     table = _table(n, rates, with_ci)
     outcomes = _outcomes(table)
     new, _ = selection_chart(table, outcomes, 0.8, "approved")
