@@ -469,3 +469,27 @@ def test_lending_planted_truth() -> None:
     assert tm.what_if.status == "ran", tm.what_if.reason
     runs = {r.kind: r for r in tm.what_if.experiments[0].runs}
     assert runs["constrained"].gap.value < runs["baseline"].gap.value
+
+
+def test_runs_after_the_baseline_side_by_side(planted: dict, result: Troublemakers,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reduction and the dropped-feature fit run at once, each in its own worker, and
+    give the same what-if as running them one after the other."""
+    from audit._deadline import FitWorker
+    from audit._troublemakers import what_if
+
+    made: list[FitWorker] = []
+
+    class Counted(FitWorker):
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(what_if, "FitWorker", Counted)
+    two = to_jsonable(run(planted, what_if=True, what_if_seconds=60.0))
+    assert len(made) == 2 and all(w.shipped > 0 for w in made)  # both lanes fitted
+    monkeypatch.setattr(what_if, "_LANES", 1)
+    made.clear()
+    one = to_jsonable(run(planted, what_if=True, what_if_seconds=60.0))
+    assert len(made) == 1
+    assert two == one == to_jsonable(result)
