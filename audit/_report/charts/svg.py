@@ -156,4 +156,4 @@ def document(width: float, height: float, body: Iterable[str], defs: Iterable[st
             'xmlns="http://www.w3.org/2000/svg" version="1.1">\n'
             f'<defs><style type="text/css">{HEAD_STYLE}</style></defs>\n'
             '<g id="figure_1">\n' + "\n".join(body) + "\n</g>\n<defs>\n"
-            + "\n".join(defs) + "\n</defs>\n</svg>")
+            + "\n".join(defs) + "\n</defs>\n</svg>\n")
