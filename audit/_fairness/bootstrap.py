@@ -134,7 +134,9 @@ class _ScorePlan:
     ranks: tuple[_Rank, ...]
     groups: np.ndarray  # (G',) groups holding entries
     entry_start: np.ndarray  # (G',) first entry of each of those groups
-    sources: np.ndarray  # (2, 2·bins) entry of a pred 0 / pred 1 cell in each (label, bin); E: none
+    source: np.ndarray  # (2·bins,) an entry counted in each (label, bin) (E: none)
+    shared: np.ndarray  # the (label, bin)s counted by two entries (a pred 0 and a pred 1 cell)
+    second: np.ndarray  # their pred 1 entries
     bin_start: np.ndarray  # (G',) first bin of each group among all bins
     bin_first: np.ndarray  # (bins,) first bin of each bin's group
     within: np.ndarray  # (bins,) within-bin shares (1 for single values)
@@ -158,10 +160,12 @@ class _ScorePlan:
         sources = np.full((2, 2 * int(n_bins.sum())), cell.size, dtype=np.int64)
         for pred in (0, 1):  # a cell's entries have distinct targets
             sources[pred, target[cell % 2 == pred]] = np.flatnonzero(cell % 2 == pred)
+        shared = np.flatnonzero((sources[0] < cell.size) & (sources[1] < cell.size))
         return cls(layout, n_groups, np.unique(cell), q, layout.mean,
                    _Rank.all_of(cell, layout.cell_start, q), groups,
                    np.asarray([layout.group_span(int(g))[0] for g in groups], dtype=np.int64),
-                   sources, bin_start, np.repeat(bin_start, n_bins),
+                   np.where(sources[0] < cell.size, sources[0], sources[1]), shared,
+                   sources[1, shared], bin_start, np.repeat(bin_start, n_bins),
                    _within_shares(layout, groups))
 
     def draw(self, cell_counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -198,8 +202,8 @@ class _ScorePlan:
             return out
         padded = np.zeros((n_b, m.shape[1] + 1))  # a last column of zeros: "no entry"
         padded[:, :-1] = m
-        hist = np.take(padded, self.sources[0], axis=1)
-        hist += np.take(padded, self.sources[1], axis=1)
+        hist = np.take(padded, self.source, axis=1)
+        hist[:, self.shared] += np.take(padded, self.second, axis=1)
         neg, pos = hist[:, :n_bins], hist[:, n_bins:]
         below = np.cumsum(neg, axis=1)
         below -= neg
