@@ -58,6 +58,19 @@ def _ci(samples: np.ndarray) -> tuple[float | None, float | None]:
     return float(lo), float(hi)
 
 
+def _cis(samples: np.ndarray) -> list[tuple[float | None, float | None]]:
+    """:func:`_ci` of every column of ``samples`` (replicates x columns).
+
+    When every replicate is finite, one ``np.percentile`` along the rows gives each
+    column the same order statistics and the same interpolation as its own call (and
+    is ~10x cheaper than a call per column); otherwise column by column.
+    """
+    if len(samples) >= 2 and np.isfinite(samples).all():
+        lo, hi = np.percentile(samples, [2.5, 97.5], axis=0)
+        return [(float(a), float(b)) for a, b in zip(lo, hi)]
+    return [_ci(samples[:, j]) for j in range(samples.shape[1])]
+
+
 def _not_sampled(grouping: Grouping, label: str, ng: int, nr: int) -> GapDecomposition:
     """A decomposition without values: one side has no rows in the sample."""
     ref_label = grouping.labels[grouping.reference]
@@ -113,9 +126,10 @@ def _contributions(
     """Each feature's contribution with its interval and share, largest first."""
     order = np.argsort(-np.abs(contrib), kind="stable")
     shares_ok = abs(gap) > 1e-12
+    cis = _cis(boot.contrib) if boot is not None else None
     out = []
     for j in order:
-        lo, hi = _ci(boot.contrib[:, j]) if boot is not None else (None, None)
+        lo, hi = cis[j] if cis is not None else (None, None)
         out.append(
             Contribution(
                 feature=features[j],

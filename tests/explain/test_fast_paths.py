@@ -188,3 +188,62 @@ def test_by_group_equals_the_plain_per_grouping_summaries() -> None:
         attrs.append(_group_attribution(g, sp_, p + 1, e.features, order))
         decs.extend(gaps._decompose(g, sp_, True, e.features, 40, boot))
     assert got == (tuple(attrs), tuple(decs))
+
+
+# --------------------------------------------------------------------------- intervals, sampling
+
+
+@settings(max_examples=80, deadline=None)
+@given(b=st.integers(0, 300), p=st.integers(1, 20), seed=st.integers(0, 2**32 - 1),
+       bad=st.sampled_from([None, np.nan, np.inf]))
+def test_interval_of_every_column_at_once_equals_one_call_per_column(b: int, p: int, seed: int,
+                                                                      bad: float | None) -> None:
+    rng = np.random.default_rng(seed)
+    s = rng.normal(size=(b, p)) * 10.0 ** rng.integers(-12, 12, p)
+    tied = rng.uniform(size=p) < 0.3
+    s[:, tied] = np.round(rng.normal(size=(b, int(tied.sum()))), 1)  # replicates with ties
+    if bad is not None and b:
+        s[rng.integers(0, b), rng.integers(0, p)] = bad
+    assert gaps._cis(s) == [gaps._ci(s[:, j]) for j in range(p)]
+
+
+def _trim_excess_plain(alloc, sizes, targets, n_sample):  # type: ignore[no-untyped-def]
+    """The trimming loop as first written: every group rechecked for every row removed."""
+    excess = int(alloc.sum()) - n_sample
+    keep_one = len(sizes) <= n_sample
+    protected_floor = np.where(sizes > 0, 1, 0) if keep_one else np.zeros_like(sizes)
+    while excess > 0:
+        ok = alloc > protected_floor
+        for members, target in targets:
+            if alloc[members].sum() <= target:
+                ok[members] = False
+        if not ok.any():
+            break
+        ratio = np.where(ok, alloc / np.maximum(sizes, 1), -np.inf)
+        c = int(np.argmax(ratio))
+        alloc[c] -= 1
+        excess -= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(dims=st.lists(st.integers(1, 6), min_size=0, max_size=3), seed=st.integers(0, 2**32 - 1),
+       floor=st.integers(0, 40), frac=st.floats(0.0, 1.2))
+def test_trimming_with_a_heap_equals_the_plain_loop(dims: list[int], seed: int, floor: int,
+                                                    frac: float) -> None:
+    from audit._explain import sampling
+
+    rng = np.random.default_rng(seed)
+    n_cells = int(np.prod(dims)) if dims else 1
+    cells = np.array(np.unravel_index(np.arange(n_cells), dims or [1])).T.reshape(n_cells, -1)
+    if not dims:
+        cells = cells[:, :0]
+    sizes = (rng.pareto(1.0, n_cells) * 20).astype(np.int64) * (rng.uniform(size=n_cells) > 0.15)
+    strata = [_grouping(f"s{k}", np.zeros(1, np.int64), d) for k, d in enumerate(dims)]
+    targets = sampling._group_targets(strata, cells, sizes, floor)
+    n_sample = max(1, int(frac * sizes.sum()))
+    alloc = sampling._proportional(n_sample, sizes)
+    sampling._raise_to_minimums(alloc, sizes, targets)
+    a, b = alloc.copy(), alloc.copy()
+    sampling._trim_excess(a, sizes, targets, n_sample)
+    _trim_excess_plain(b, sizes, targets, n_sample)
+    assert np.array_equal(a, b)
