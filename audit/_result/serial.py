@@ -17,9 +17,26 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 T = TypeVar("T")
 
 
+#: Field names of each result dataclass met so far (dataclasses.fields() is slow per call).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_jsonable(obj: Any) -> Any:
     """Return ``obj`` as nested dicts/lists of JSON-safe scalars."""
+    t = type(obj)  # exact types first (the common case), then the general rules below
+    if t is str or t is bool or obj is None or t is int:
+        return obj
+    if t is float:
+        return obj if math.isfinite(obj) else None
+    if t is list or t is tuple:
+        return [to_jsonable(v) for v in obj]
+    if t is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    names = _FIELD_NAMES.get(t)
+    if names is not None:
+        return {n: to_jsonable(getattr(obj, n)) for n in names}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        _FIELD_NAMES[t] = tuple(f.name for f in dataclasses.fields(obj))
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
