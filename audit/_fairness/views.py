@@ -192,17 +192,12 @@ def score_layout(stats: BinaryStats, max_bins: int | None = None) -> ScoreLayout
 def _point_auc(stats: BinaryStats, layout: ScoreLayout) -> np.ndarray:
     """AUC per group from a score histogram (exact on the data, binned or not)."""
     auc = np.full(stats.n_groups, np.nan)
-    n_values = layout.n_values
-    offset = np.cumsum(n_values) - n_values
-    total = int(n_values.sum())
-    cell = np.repeat(np.arange(layout.cell_start.size - 1), np.diff(layout.cell_start))
-    target = (cell % 4) // 2 * total + offset[cell // 4] + layout.pos  # (label, group's bin)
-    hist = np.zeros(2 * total, dtype=np.int64)  # negatives of every group, then positives
-    for pred in (0, 1):  # a cell's bins are distinct
-        hist[target[cell % 2 == pred]] += layout.count[cell % 2 == pred]
     for g in range(stats.n_groups):
-        lo, hi = offset[g], offset[g] + n_values[g]
-        auc[g] = auc_from_histograms(hist[lo:hi], hist[total + lo:total + hi], layout.within[g])
+        hist = np.zeros((2, int(layout.n_values[g])), dtype=np.int64)
+        for c in layout.cells(g):
+            s, e = layout.cell_start[c], layout.cell_start[c + 1]
+            hist[(c % 4) // 2, layout.pos[s:e]] += layout.count[s:e]
+        auc[g] = auc_from_histograms(hist[0], hist[1], layout.within[g])
     return auc
 
 

@@ -243,22 +243,3 @@ def test_aggregate_cells_equals_summing_equal_pairs(n_cells: int, with_counts: b
         assert np.array_equal(got[1], pairs[1]) and got[1].dtype == np.float64
         assert np.array_equal(got[2], want) and got[2].dtype == np.int64
 
-
-@pytest.mark.parametrize("max_bins", [None, MAX_SCORE_BINS])
-@pytest.mark.parametrize(("seed", "decimals"), [(1, 2), (3, None), (4, 1)])
-def test_point_auc_equals_each_groups_own_histogram(seed: int, decimals: int | None,
-                                                    max_bins: int | None) -> None:
-    """All groups' histograms filled at once give each group's own AUC, bit for bit."""
-    from audit._fairness.views import _point_auc, auc_from_histograms
-
-    stats = _stats(seed, decimals, True)
-    layout = score_layout(stats, max_bins)
-    want = np.full(stats.n_groups, np.nan)
-    for g in range(stats.n_groups):
-        hist = np.zeros((2, int(layout.n_values[g])), dtype=np.int64)
-        for c in layout.cells(g):
-            s, e = layout.cell_start[c], layout.cell_start[c + 1]
-            hist[(c % 4) // 2, layout.pos[s:e]] += layout.count[s:e]
-        want[g] = auc_from_histograms(hist[0], hist[1], layout.within[g])
-    assert np.isnan(want[1]) and np.isfinite(np.delete(want, 1)).all()
-    assert np.array_equal(_point_auc(stats, layout), want, equal_nan=True)
