@@ -133,18 +133,48 @@ def _hgb_work(final: Any, k: int) -> float:
     return work
 
 
+def _lightgbm_children(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Child arrays of every tree of a LightGBM model text, laid end to end: internal nodes
+    only (a negative child is a leaf), the roots, and the trees that are a single leaf."""
+    body = text.split("\nend of trees", 1)[0]
+    lefts: list[np.ndarray] = []
+    rights: list[np.ndarray] = []
+    roots: list[int] = []
+    single, offset = 0, 0
+    for block in body.split("\nTree=")[1:]:
+        fields = dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line)
+        if int(fields["num_leaves"]) < 2:
+            single += 1
+            continue
+        left = np.array(fields["left_child"].split(), dtype=np.int64)
+        right = np.array(fields["right_child"].split(), dtype=np.int64)
+        lefts.append(np.where(left >= 0, left + offset, -1))
+        rights.append(np.where(right >= 0, right + offset, -1))
+        roots.append(offset)
+        offset += len(left)
+    return _joined(lefts), _joined(rights), np.asarray(roots, dtype=np.int64), single
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The int64 arrays one after the other (empty when there are none)."""
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def _lightgbm_work(final: Any) -> float:
-    """TreeSHAP work of every tree of a LightGBM model (``pred_contrib`` walks them all)."""
-    work = 0.0
-    for tree in final.booster_.dump_model()["tree_info"]:
-        stack = [(tree["tree_structure"], 0)]
-        while stack:
-            node, d = stack.pop()
-            if "left_child" in node:
-                stack += [(node["left_child"], d + 1), (node["right_child"], d + 1)]
-            else:
-                work += (d + 1) ** 2 + LEAF_UNITS
-    return work
+    """TreeSHAP work of every tree of a LightGBM model (``pred_contrib`` walks them all).
+
+    Read from the model's text (``model_to_string``, the same trees as ``dump_model``:
+    the best iteration's when there is one, else all), not its JSON dump, which took
+    ~0.1 s to parse for 200 trees of 31 leaves.
+    """
+    left, right, roots, single = _lightgbm_children(final.booster_.model_to_string())
+    work = float(single * (1 + LEAF_UNITS))  # a single leaf at depth 0
+    level, depth = roots, 0
+    while level.size:  # internal nodes at this depth; a child < 0 is a leaf one deeper
+        kids = np.concatenate([left[level], right[level]])
+        work += float((kids < 0).sum()) * ((depth + 2) ** 2 + LEAF_UNITS)
+        level, depth = kids[kids >= 0], depth + 1
+    return float(work)
 
 
 def _xgboost_work(final: Any) -> float:

@@ -184,6 +184,16 @@ def _margin_kind(est: Any, final: Any) -> OutputKind | None:
     return None
 
 
+def _tree_output(model: ModelAdapter, pre: list[Any], final: Any) -> _ModelOutput:
+    """A tree model's output for what does not depend on margin vs probability: the model
+    is not run, so the space is not checked (``raw``); the positive class is resolved."""
+    if model.task == "regression":
+        return _ModelOutput(model, pre, final, "raw", "predict", 0, 1.0)
+    class_idx, sign = _positive_class(model, final)
+    return _ModelOutput(model, pre, final, "raw", _margin_kind(model.estimator, final) or "proba",
+                        class_idx, sign)
+
+
 def _choose_output(
     model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame
 ) -> _ModelOutput:

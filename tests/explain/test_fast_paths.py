@@ -22,6 +22,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from audit._explain import entry, explainers, gaps
 from audit._explain.attributions import _group_attribution, _importance_order, compute_attributions
+from audit._explain.mapping import _flatten_pipeline
 from audit._explain.split import Sorting, Work, columns, split
 from audit._inputs.model import ModelAdapter
 from audit._inputs.prepared import Grouping
@@ -247,3 +248,78 @@ def test_trimming_with_a_heap_equals_the_plain_loop(dims: list[int], seed: int, 
     sampling._trim_excess(a, sizes, targets, n_sample)
     _trim_excess_plain(b, sizes, targets, n_sample)
     assert np.array_equal(a, b)
+
+
+# --------------------------------------------------------------------------- cost model
+
+
+def test_a_tree_models_cost_is_estimated_without_running_it(monkeypatch) -> None:
+    import lightgbm
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+        RandomForestClassifier,
+    )
+
+    from audit._explain import budget, cost, output
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600)})
+    y3 = rng.integers(0, 3, 600)
+    cases = [
+        (lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y3 > 0), "binary", True),
+        (HistGradientBoostingClassifier(max_iter=4).fit(X, y3), "multiclass", 0),
+        (HistGradientBoostingClassifier(max_iter=4).fit(X, y3), "multiclass", 2),
+        (HistGradientBoostingRegressor(max_iter=4).fit(X, X["a"]), "regression", None),
+        (make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=3, random_state=0))
+         .fit(X, y3 > 0), "binary", False),
+    ]
+    for est, task, pos in cases:
+        m = ModelAdapter(est, task, tuple(X.columns), positive_label=pos)
+        pre, final = _flatten_pipeline(est)
+        want = cost.estimate(est, output._choose_output(m, pre, final, X.iloc[:200]), X.shape[1])
+        with monkeypatch.context() as mp:
+            mp.setattr(output._ModelOutput, "_compute", lambda *a: pytest.fail("the model ran"))
+            assert budget.model_cost(m, X) == want, (type(final).__name__, pos)
+
+
+def _lightgbm_work_from_json(final) -> float:  # type: ignore[no-untyped-def]
+    """The LightGBM cost as first written: a walk over dump_model()'s JSON trees."""
+    from audit._explain.cost import LEAF_UNITS
+
+    work = 0.0
+    for tree in final.booster_.dump_model()["tree_info"]:
+        stack = [(tree["tree_structure"], 0)]
+        while stack:
+            node, d = stack.pop()
+            if "left_child" in node:
+                stack += [(node["left_child"], d + 1), (node["right_child"], d + 1)]
+            else:
+                work += (d + 1) ** 2 + LEAF_UNITS
+    return work
+
+
+def test_lightgbm_work_from_the_model_text_equals_the_json_walk() -> None:
+    import lightgbm
+
+    from audit._explain import cost
+
+    rng = np.random.default_rng(1)
+    n = 2000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                      "c": pd.Categorical(rng.choice(list("pqrstu"), n))})
+    y = ((X["a"] > 0) ^ (X["c"].isin(["p", "q"]))).astype(int)
+    y3 = (rng.integers(0, 3, n) + (X["a"] > 1)) % 3
+    models = [
+        lightgbm.LGBMClassifier(n_estimators=30, num_leaves=15, verbose=-1).fit(X, y),
+        lightgbm.LGBMClassifier(n_estimators=12, num_leaves=7, verbose=-1).fit(X, y3),
+        # trees that are a single leaf: nothing left to split
+        lightgbm.LGBMClassifier(n_estimators=5, min_child_samples=n, verbose=-1).fit(X, y),
+        lightgbm.LGBMRegressor(n_estimators=8, max_depth=3, verbose=-1).fit(X, X["a"]),
+        # early stopping on noise (a best iteration set on the booster)
+        lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.5, verbose=-1).fit(
+            X, y, eval_X=X, eval_y=rng.integers(0, 2, n),
+            callbacks=[lightgbm.early_stopping(5, verbose=False)]),
+    ]
+    for m in models:
+        assert cost._lightgbm_work(m) == _lightgbm_work_from_json(m)
