@@ -191,15 +191,16 @@ def _run_side_by_side(s: _Session, runs: Sequence[Callable[[_Session], None]]) -
         finally:
             lanes.put(view.worker)
 
+    pool = ThreadPoolExecutor(len(spare) + 1)
     try:
-        with ThreadPoolExecutor(len(spare) + 1) as pool:
-            for done in [pool.submit(one, run, view) for run, view in zip(runs, views)]:
-                done.result()
-    except BaseException:  # Ctrl-C: stop the workers, so the waiting threads end now
+        for done in [pool.submit(one, run, view) for run, view in zip(runs, views)]:
+            done.result()
+    except BaseException:  # Ctrl-C: stop the workers first, so the waiting threads end now
         for w in (s.worker, *spare):
             w.close()
         raise
     finally:
+        pool.shutdown()
         for w in spare:
             w.close()
     for view in views:

@@ -166,3 +166,24 @@ def test_a_prestarted_worker_warms_up_in_the_background() -> None:
     idle.close()
     with pytest.raises(TimeUp):
         idle.call(divmod, 7, 2)
+
+
+def test_ctrl_c_during_the_runs_side_by_side_stops_them_at_once() -> None:
+    """Ctrl-C while a lane waits for a long fit: the workers are stopped first, so the
+    waiting threads end and the interrupt reaches the caller in seconds, not at the cap."""
+    import multiprocessing
+    import signal
+    import threading
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(6.0, os.kill, (os.getpid(), signal.SIGINT))
+    t = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _what_if(SlowLogistic(sleep_weighted=300.0), 120.0)  # the reduction never ends
+        assert time.perf_counter() - t < 6.0 + 3 * SLACK
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert multiprocessing.active_children() == []
