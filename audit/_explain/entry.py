@@ -37,7 +37,7 @@ from .budget import MIN_ROWS, SampleSize, size_sample
 from .gaps import BOOT_MAX_ROWS, _decompose, _summary
 from .output import _units
 from .sampling import stratified_sample
-from .split import Sorting, Work, columns, split
+from .split import Sorting, Work, columns, in_group_order, split
 
 
 @dataclass(frozen=True)
@@ -110,16 +110,18 @@ def _by_group(
     phi, fx, space = e.att.phi, e.att.output_values, e.att.output_space
     prob = _probabilities(space, fx)
     pp = space == "log-odds"
-    V = columns(phi, fx, prob if pp else None)
+    codes = [np.asarray(g.codes)[e.rows] for g in groupings]
+    # rows read in place by a grouping already in group order keep np.hstack's layout;
+    # when every grouping sorts them, the columns are built in C order, as sorted rows are
+    V = columns(phi, fx, prob if pp else None, c_order=not any(map(in_group_order, codes)))
     p = phi.shape[1]
     prob_col = p + 1 if pp else (p if prob is not None else None)
     boot_rng = np.random.default_rng([seed, 1])
     results: list[GroupingAttribution] = []
     gaps: list[GapDecomposition] = []
     sorting = Sorting.of(V)
-    for g in groupings:
-        codes = np.asarray(g.codes)[e.rows]
-        sp = split(codes, len(g.labels), V, e.weights, p, sorting, work)
+    for g, g_codes in zip(groupings, codes):
+        sp = split(g_codes, len(g.labels), V, e.weights, p, sorting, work)
         results.append(_group_attribution(g, sp, prob_col, e.features, order))
         gaps.extend(_decompose(g, sp, pp, e.features, n_boot, boot_rng))
     return tuple(results), tuple(gaps)

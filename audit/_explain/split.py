@@ -111,10 +111,29 @@ class Split:
         return int(self.bounds[gi + 1] - self.bounds[gi])
 
 
-def columns(phi: np.ndarray, fx: np.ndarray, prob: np.ndarray | None) -> np.ndarray:
-    """The columns every group summary reads: SHAP values, output and probability (if any)."""
+def columns(
+    phi: np.ndarray, fx: np.ndarray, prob: np.ndarray | None, c_order: bool = False
+) -> np.ndarray:
+    """The columns every group summary reads: SHAP values, output and probability (if any).
+
+    ``c_order``: in C order, whatever ``phi``'s layout (the values of ``np.hstack``, which
+    keeps a Fortran-ordered ``phi``'s layout); for rows that are all sorted by group
+    before they are read, so the layout of these columns never reaches a product.
+    """
     cols = [phi, fx[:, None]] + ([prob[:, None]] if prob is not None else [])
-    return np.hstack(cols)
+    if not c_order:
+        return np.hstack(cols)
+    V = np.empty((len(phi), sum(c.shape[1] for c in cols)), dtype=np.result_type(*cols))
+    start = 0
+    for c in cols:
+        V[:, start : start + c.shape[1]] = c
+        start += c.shape[1]
+    return V
+
+
+def in_group_order(codes: np.ndarray) -> bool:
+    """Whether the rows are already sorted by group (nothing to sort)."""
+    return bool(len(codes)) and bool(np.all(codes[1:] >= codes[:-1]))
 
 
 @dataclass(frozen=True)
@@ -147,8 +166,8 @@ def split(
     codes = np.asarray(codes)
     counts = np.bincount(codes, minlength=k)[:k]
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    if len(codes) and np.all(codes[1:] >= codes[:-1]):
-        Vs, ws = V, w  # already in group order
+    if in_group_order(codes):
+        Vs, ws = V, w
     else:
         order = np.argsort(codes, kind="stable")
         if sorting is None:

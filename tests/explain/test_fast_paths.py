@@ -158,6 +158,14 @@ def test_importance_order_in_the_work_area_equals_fresh(order: str) -> None:
     assert fresh[0] == reused[0] and np.array_equal(fresh[1], reused[1])
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_columns_in_c_order_hold_hstacks_values(order: str) -> None:
+    phi, fx, prob = _data(500, 4, order)
+    for pr in (prob, None):
+        c = columns(phi, fx, pr, c_order=True)
+        assert c.flags.c_contiguous and np.array_equal(c, columns(phi, fx, pr))
+
+
 def test_work_area_hands_out_the_layout_of_a_fresh_result() -> None:
     work = Work(100)
     c = np.zeros((10, 12))
@@ -169,15 +177,17 @@ def test_work_area_hands_out_the_layout_of_a_fresh_result() -> None:
     assert work.c(20, 10).shape == (20, 10) and work.c(11, 10).base is None
 
 
-def test_by_group_equals_the_plain_per_grouping_summaries() -> None:
+@pytest.mark.parametrize("one_in_group_order", [True, False])
+def test_by_group_equals_the_plain_per_grouping_summaries(one_in_group_order: bool) -> None:
     rng = np.random.default_rng(2)
     n, p = gaps.BOOT_MAX_ROWS + 4000, 3
     X = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(p)})
     y = (X["x0"] + rng.normal(size=n) > 0).astype(int)
     model = ModelAdapter(LogisticRegression().fit(X, y), "classification", tuple(X.columns))
     gs = [_grouping("a", rng.choice(3, n, p=[0.7, 0.2, 0.1]), 3),
-          _grouping("b", rng.integers(0, 2, n), 2, reference=1),
-          _grouping("c", np.sort(rng.integers(0, 4, n)), 4)]
+          _grouping("b", rng.integers(0, 2, n), 2, reference=1)]
+    if one_in_group_order:  # read in place, in np.hstack's layout
+        gs.append(_grouping("c", np.sort(rng.integers(0, 4, n)), 4))
     e = entry._explain_sample(model, X, gs, 0, n, 100)
     order, _ = _importance_order(e.att.phi, e.weights)
     got = entry._by_group(e, gs, order, 40, 0, Work(n * (p + 2)))
