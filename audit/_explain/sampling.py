@@ -24,6 +24,7 @@ import numpy as np
 
 from .._inputs.prepared import Grouping
 from .._words import explain as words
+from .split import stable_order
 
 #: every group of a single-attribute grouping gets at least min(its size, this) sample rows
 MIN_PER_GROUP = 30
@@ -165,7 +166,7 @@ def _draw(
     The rows are grouped by cell once (a stable sort, so each cell's rows stay in row
     order); each cell then draws from its own slice.
     """
-    by_cell = np.argsort(cell_of_row, kind="stable")
+    by_cell = stable_order(cell_of_row)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     rows: list[np.ndarray] = []
     weights: list[np.ndarray] = []

@@ -131,6 +131,19 @@ def columns(
     return V
 
 
+def stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` of small non-negative integer codes.
+
+    Sorted as 8- or 16-bit keys when they fit: numpy sorts those by radix, 3-8x faster
+    than 64-bit keys at 1M rows; a stable order is unique, so it is the same permutation.
+    """
+    if len(codes) and codes.dtype.kind in "iu" and codes.min() >= 0:
+        top = int(codes.max())
+        if top < 1 << 16:
+            codes = codes.astype(np.uint8 if top < 1 << 8 else np.uint16)
+    return np.argsort(codes, kind="stable")
+
+
 def in_group_order(codes: np.ndarray) -> bool:
     """Whether the rows are already sorted by group (nothing to sort)."""
     return bool(len(codes)) and bool(np.all(codes[1:] >= codes[:-1]))
@@ -169,7 +182,7 @@ def split(
     if in_group_order(codes):
         Vs, ws = V, w
     else:
-        order = np.argsort(codes, kind="stable")
+        order = stable_order(codes)
         if sorting is None:
             Vs = V[order]
         else:

@@ -333,3 +333,16 @@ def test_lightgbm_work_from_the_model_text_equals_the_json_walk() -> None:
     ]
     for m in models:
         assert cost._lightgbm_work(m) == _lightgbm_work_from_json(m)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 5000), top=st.sampled_from([0, 1, 5, 255, 256, 3000, 65535, 65536, 10**6]),
+       seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from([np.int64, np.int32, np.intp]))
+def test_stable_order_of_small_codes_is_numpys_stable_argsort(n: int, top: int, seed: int,
+                                                               dtype: type) -> None:
+    from audit._explain.split import stable_order
+
+    codes = np.random.default_rng(seed).integers(0, top + 1, n).astype(dtype)
+    assert np.array_equal(stable_order(codes), np.argsort(codes, kind="stable"))
+    codes[: n // 3] = -1  # negative codes: sorted as they are
+    assert np.array_equal(stable_order(codes), np.argsort(codes, kind="stable"))
