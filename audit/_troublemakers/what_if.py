@@ -51,6 +51,7 @@ from .._result.troublemakers import (
     WhatIfRun,
 )
 from .._words import troublemakers as words
+from .._words.fairness import POINT_OUTSIDE_INTERVAL
 from .router import RouteSampleWeight
 
 _WHAT_IF_MAX_ROWS = 10000
@@ -702,13 +703,21 @@ def _measure(
 
 
 def _interval(point: float, boot: np.ndarray, what: str) -> Estimate:
-    """Point value with a 95% percentile-bootstrap interval."""
+    """Point value with a 95% percentile-bootstrap interval.
+
+    As in the fairness tables, every interval reported contains its point: the
+    resamples of a largest-minus-smallest gap over many groups can be biased away from
+    it, and then no interval is given, with the reason.
+    """
     if not np.isfinite(point):
         return Estimate(None, reason=words.undefined_gap(what))
     b = boot[np.isfinite(boot)]
     if len(b) < 10:
         return Estimate(point, reason=words.FEW_RESAMPLES)
-    lo, hi = np.percentile(b, [2.5, 97.5])
-    return Estimate(point, float(lo), float(hi))
+    lo, hi = (float(x) for x in np.percentile(b, [2.5, 97.5]))
+    tol = 1e-12 * max(1.0, abs(point))
+    if not lo - tol <= point <= hi + tol:
+        return Estimate(point, reason=POINT_OUTSIDE_INTERVAL)
+    return Estimate(point, min(lo, point), max(hi, point))
 
 

@@ -317,3 +317,18 @@ def test_gap_sentence_when_inputs_cancel_out():
     text = plain(gap_text(result, s, "log-odds"))
     assert "largely cancel out: age widens the gap, employed narrows it." in text
     assert "%" not in text
+
+
+def test_what_if_value_without_interval_says_why(stored_demo, stored_demo_html) -> None:
+    """A what-if value whose resamples are biased away from it shows 'no interval' with
+    the reason, as the fairness tables do (the demo's zip-code experiment has one)."""
+    from audit._words.fairness import POINT_OUTSIDE_INTERVAL
+
+    runs = [r for e in stored_demo.troublemakers.what_if.experiments for r in e.runs]
+    assert any(r.gap.reason == POINT_OUTSIDE_INTERVAL for r in runs)
+    for r in runs:
+        for e in (r.gap, r.performance, r.gap_change, r.performance_change):
+            assert e.lo is None or e.lo <= e.value <= e.hi
+    section = stored_demo_html.split('id="flags"', 1)[1]
+    assert 'no interval</span>' in section
+    assert "biased away from the value" in section

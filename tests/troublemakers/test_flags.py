@@ -493,3 +493,18 @@ def test_runs_after_the_baseline_side_by_side(planted: dict, result: Troublemake
     one = to_jsonable(run(planted, what_if=True, what_if_seconds=60.0))
     assert len(made) == 1
     assert two == one == to_jsonable(result)
+
+
+def test_what_if_intervals_contain_their_point() -> None:
+    """As in the fairness tables: resamples biased away from the point (a largest-minus-
+    smallest gap over many groups) give no interval, with the reason, never one that
+    excludes its point."""
+    from audit._troublemakers.what_if import _interval
+    from audit._words.fairness import POINT_OUTSIDE_INTERVAL
+
+    rng = np.random.default_rng(0)
+    biased = _interval(0.28, 0.40 + 0.05 * rng.standard_normal(1000), "gap")
+    assert (biased.value, biased.lo, biased.hi) == (0.28, None, None)
+    assert biased.reason == POINT_OUTSIDE_INTERVAL
+    fine = _interval(0.40, 0.40 + 0.05 * rng.standard_normal(1000), "gap")
+    assert fine.lo < 0.40 < fine.hi and fine.reason is None

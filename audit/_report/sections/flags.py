@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..._result.audit import AuditResult
+from ..._result.tables import Estimate
 from ..._result.troublemakers import (
     Flag,
     FlagThresholds,
@@ -203,11 +204,18 @@ def _run_cells(run: WhatIfRun, binary: bool) -> dict[str, Any]:
         "kind": run.kind,
         "status": run.status,
         "reason": run.reason or "",
-        "perf": cell(run.performance, perf_fmt),
-        "gap": cell(run.gap, gap_fmt),
-        "dgap": cell(run.gap_change, "pts" if binary else "sig"),
-        "dperf": cell(run.performance_change, "pts" if binary else "sig"),
+        "perf": _run_cell(run.performance, perf_fmt),
+        "gap": _run_cell(run.gap, gap_fmt),
+        "dgap": _run_cell(run.gap_change, "pts" if binary else "sig"),
+        "dperf": _run_cell(run.performance_change, "pts" if binary else "sig"),
     }
+
+
+def _run_cell(e: Estimate, fmt: str) -> dict[str, str]:
+    """A what-if cell; ``no_ci`` says why a value has no interval (e.g. biased resamples)."""
+    c = cell(e, fmt)
+    c["no_ci"] = (e.reason or "") if e.value is not None and not c["ci"] else ""
+    return c
 
 
 def _target(terms: tuple[LossTerm, ...], constraint: str, criterion: str, attribute: str) -> str:
