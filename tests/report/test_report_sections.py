@@ -331,4 +331,4 @@ def test_what_if_value_without_interval_says_why(stored_demo, stored_demo_html) 
             assert e.lo is None or e.lo <= e.value <= e.hi
     section = stored_demo_html.split('id="flags"', 1)[1]
     assert 'no interval</span>' in section
-    assert "biased away from the value" in section
+    assert "<li>No interval: the bootstrap resamples are biased away" in section  # in print

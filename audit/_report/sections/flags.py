@@ -240,6 +240,11 @@ def what_if_context(result: AuditResult, w: WhatIf,
         "runs": [_run_cells(r, binary) for r in e.runs],
     } for e in w.experiments]
     notes = [capitalise(n) for n in w.notes]
+    # why a value has no interval, once, in print too (the cell's title is only on screen)
+    notes += list(dict.fromkeys(
+        capitalise(x.reason) for e in w.experiments for r in e.runs if r.status == "ok"
+        for x in (r.performance, r.gap, r.gap_change, r.performance_change)
+        if x.value is not None and (x.lo is None or x.hi is None) and x.reason))
     setup = ""
     if w.n_train:
         setup = what_if_setup(w.n_train, w.n_test)
