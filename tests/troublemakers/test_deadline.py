@@ -57,7 +57,13 @@ def _what_if(final: SlowLogistic, budget: float):  # type: ignore[no-untyped-def
     return tm.what_if, time.perf_counter() - t
 
 
-def test_a_constrained_fit_that_overruns_is_stopped_at_the_deadline() -> None:
+def test_a_constrained_fit_that_overruns_is_stopped_at_the_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit._troublemakers import what_if
+
+    # the reduction must start whatever the baseline's time on a busy machine: this test
+    # is about the deadline, not the estimate of the time the reduction needs
+    monkeypatch.setattr(what_if, "_EG_FITS_PER_ITER", 1)
     budget = 10.0
     wi, elapsed = _what_if(SlowLogistic(sleep_weighted=300.0), budget)
     assert elapsed < budget + SLACK
