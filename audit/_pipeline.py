@@ -208,6 +208,14 @@ def _audit(
     )
 
 
+def _what_if_runs(prepared: Prepared, cfg: AuditConfig) -> bool:
+    """Whether the what-if retrains the model: switched on, not skipped (nor the proxy
+    search it follows), and a model with its inputs and true labels."""
+    return bool(cfg.what_if and not {"what-if", "proxies"} & set(cfg.skip)
+                and prepared.model is not None and prepared.X is not None
+                and prepared.y is not None)
+
+
 def _prestart_what_if(prepared: Prepared, cfg: AuditConfig) -> Any:
     """The what-if's worker, started now when the what-if will run, else ``None``.
 
@@ -215,8 +223,7 @@ def _prestart_what_if(prepared: Prepared, cfg: AuditConfig) -> Any:
     single-threaded stages before it (group metrics, the proxy search) instead of
     adding to the audit's time.  Its fits are started only by the what-if.
     """
-    if not (cfg.what_if and prepared.model is not None and prepared.y is not None
-            and prepared.X is not None and not {"what-if", "proxies"} & set(cfg.skip)):
+    if not _what_if_runs(prepared, cfg):
         return None
     from ._deadline import FitWorker, warm_up
 
@@ -376,7 +383,7 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
     what_if = cfg.what_if and "what-if" not in cfg.skip
     if cfg.what_if and not what_if:
         sections.skipped["what-if"] = words.stage_off("what-if")
-    running = what_if and model is not None and prepared.y is not None
+    running = _what_if_runs(prepared, cfg)
     proxy_secs, wi_secs = stage_seconds(cfg, "proxies"), stage_seconds(cfg, "what-if")
     label = (f"Looking for proxy features{words.budget_label(proxy_secs)}"
              + (f" and running the what-if{words.budget_label(wi_secs or cfg.what_if_seconds)}"
@@ -389,7 +396,7 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
             driver_shares=_material_shares(sections.explanation, verdict),
             seed=cfg.seed, what_if=what_if, what_if_seconds=wi_secs or cfg.what_if_seconds,
             importance=_importance(sections.explanation), proxy_seconds=proxy_secs,
-            worker=sections.what_if_worker if running else None))
+            worker=sections.what_if_worker))
 
 
 def _importance(explanation: Explanation | None) -> dict[str, float] | None:

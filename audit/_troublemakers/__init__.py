@@ -6,7 +6,8 @@ with a runnable snippet and ``--emit-loss-config`` (``loss``, the snippet's
 wrapper class in ``router``), the what-if retraining (``what_if``), and the entry
 that runs them in order (``assess``). Result types live in ``audit._result.troublemakers``,
 sentences in ``audit._words.troublemakers``.
-May import: ``audit._result``, ``audit._words``, ``audit._inputs``, ``audit._errors``;
+May import: ``audit._result``, ``audit._words``, ``audit._inputs``, ``audit._errors``,
+``audit._deadline`` (the what-if's worker), ``audit._fairness.bootstrap`` (its interval rule);
 numpy, pandas, scikit-learn, fairlearn.
 """
 

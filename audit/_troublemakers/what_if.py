@@ -38,6 +38,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._deadline import CannotShip, FitWorker, TimeUp, quiet_call, warm_up
+from .._fairness.bootstrap import estimate
 from .._inputs.groups import UNKNOWN
 from .._inputs.model import ModelAdapter
 from .._inputs.prepared import Grouping
@@ -51,7 +52,6 @@ from .._result.troublemakers import (
     WhatIfRun,
 )
 from .._words import troublemakers as words
-from .._words.fairness import POINT_OUTSIDE_INTERVAL
 from .router import RouteSampleWeight
 
 _WHAT_IF_MAX_ROWS = 10000
@@ -705,19 +705,17 @@ def _measure(
 def _interval(point: float, boot: np.ndarray, what: str) -> Estimate:
     """Point value with a 95% percentile-bootstrap interval.
 
-    As in the fairness tables, every interval reported contains its point: the
-    resamples of a largest-minus-smallest gap over many groups can be biased away from
-    it, and then no interval is given, with the reason.
+    The fairness tables' rule (:func:`~audit._fairness.bootstrap.estimate`): every
+    interval reported contains its point; the resamples of a largest-minus-smallest gap
+    over many groups can be biased away from it, and then no interval is given, with
+    the reason.
     """
     if not np.isfinite(point):
         return Estimate(None, reason=words.undefined_gap(what))
     b = boot[np.isfinite(boot)]
     if len(b) < 10:
         return Estimate(point, reason=words.FEW_RESAMPLES)
-    lo, hi = (float(x) for x in np.percentile(b, [2.5, 97.5]))
-    tol = 1e-12 * max(1.0, abs(point))
-    if not lo - tol <= point <= hi + tol:
-        return Estimate(point, reason=POINT_OUTSIDE_INTERVAL)
-    return Estimate(point, min(lo, point), max(hi, point))
+    lo, hi = np.percentile(b, [2.5, 97.5])
+    return estimate(point, float(lo), float(hi), None)
 
 

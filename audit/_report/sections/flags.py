@@ -195,6 +195,9 @@ def flags_context(result: AuditResult) -> dict[str, Any]:
     }
 
 
+_RUN_CELLS = ("perf", "gap", "dgap", "dperf")  # the what-if table's numeric cells
+
+
 def _run_cells(run: WhatIfRun, binary: bool) -> dict[str, Any]:
     """One retrained copy's row: performance, gap and their changes against the baseline."""
     perf_fmt = "pct" if binary else "sig"
@@ -231,20 +234,19 @@ def what_if_context(result: AuditResult, w: WhatIf,
     verb, noun = words(result)
     binary = result.spec.task == "binary"
     metric = w.performance_metric or ("accuracy" if binary else "mean absolute error")
+    runs = [[_run_cells(r, binary) for r in e.runs] for e in w.experiments]
     experiments = [{
         "title": f"{isolate(e.attribute)}: {criterion_title(result, e.criterion)}",
         "gap_metric": e.gap_metric,
         "n_groups": len(e.groups_compared),
         "sentences": [s for s in (_target(terms, e.constraint, e.criterion, e.attribute),)
                       if s] + what_if_sentences(e, metric, verb, noun, binary),
-        "runs": [_run_cells(r, binary) for r in e.runs],
-    } for e in w.experiments]
+        "runs": rows,
+    } for e, rows in zip(w.experiments, runs)]
     notes = [capitalise(n) for n in w.notes]
     # why a value has no interval, once, in print too (the cell's title is only on screen)
-    notes += list(dict.fromkeys(
-        capitalise(x.reason) for e in w.experiments for r in e.runs if r.status == "ok"
-        for x in (r.performance, r.gap, r.gap_change, r.performance_change)
-        if x.value is not None and (x.lo is None or x.hi is None) and x.reason))
+    notes += list(dict.fromkeys(capitalise(row[k]["no_ci"]) for rows in runs for row in rows
+                                if row["status"] == "ok" for k in _RUN_CELLS if row[k]["no_ci"]))
     setup = ""
     if w.n_train:
         setup = what_if_setup(w.n_train, w.n_test)
