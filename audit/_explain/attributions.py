@@ -25,9 +25,9 @@ from .._result.explanation import (
     OutputSpace,
 )
 from .._words import explain as words
-from .explainers import _additivity_error, _attribute, _Raw, _tolerance
+from .explainers import _additivity_error, _attribute, _Raw, _reference_output, _tolerance
 from .mapping import _flatten_pipeline
-from .output import _ModelOutput, _output_and_values
+from .output import _ModelOutput, _output_and_values, _units
 from .split import Split, Work, _wmean, abs_values
 
 #: features shown in the beeswarm plot data
@@ -98,6 +98,13 @@ def compute_attributions(
     tol = _tolerance(final, fx)
     notes: list[str] = []
     raw = _attribute(out, pre, final, Xs, Xb, fx, tol, seed, notes)
+    if raw.note is not None:
+        notes.append(raw.note)
+    if raw.reference is not None and raw.allowed is not None:
+        notes.append(words.float32_rounding_note(
+            float(np.max(np.abs(fx - raw.reference))) if len(fx) else 0.0,
+            float(np.max(raw.allowed)) if len(fx) else 0.0, _units(out)))
+        fx, tol = _reference_output(raw, out, fx, tol)  # the float64 output (checked)
     err = _additivity_error(raw, fx)
     ok = bool(err <= tol)
     if not ok:

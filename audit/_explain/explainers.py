@@ -4,9 +4,10 @@
   interventional SHAP computed directly, ``phi_j = w_j (z_j - mean_background z_j)``,
   in the space the final estimator sees;
 * **tree** models get exact *path-dependent* TreeSHAP, one definition for all of
-  them whatever their split types (:mod:`.trees`): LightGBM's and XGBoost's own
-  ``pred_contrib``, our TreeSHAP over ``HistGradientBoosting``'s fitted nodes
-  (categorical splits included), ``shap.TreeExplainer(feature_perturbation=
+  them whatever their split types (:mod:`.trees`): LightGBM's own ``pred_contrib``,
+  our TreeSHAP over ``HistGradientBoosting``'s fitted nodes and, in float64, over
+  XGBoost's trees (categorical splits included; XGBoost's own float32 ``pred_contribs``
+  for a model we do not read), ``shap.TreeExplainer(feature_perturbation=
   "tree_path_dependent")`` for the other scikit-learn trees and forests.  There is
   no model-agnostic fallback for a tree model: if its values do not add up to the
   model's output, :class:`TreeShapError` is raised and the explanation section
@@ -46,7 +47,15 @@ import scipy.sparse as sp
 from .._words import explain as words
 from .mapping import _Codec, _sum_back_matrix, _transform, _Unmappable
 from .output import _is_lightgbm, _is_linear, _is_tree, _is_xgboost, _ModelOutput, _units
-from .trees import _is_hgb, hgb_contribs, lightgbm_contribs, xgboost_contribs
+from .trees import (
+    _is_hgb,
+    hgb_contribs,
+    lightgbm_contribs,
+    xgboost_contribs,
+    xgboost_float64_contribs,
+    xgboost_model,
+    xgboost_unsupported,
+)
 
 #: model-agnostic: exact enumeration when it costs at most this many times the permutation's
 #: model evaluations (it is exact, and shap's exact explainer shares work between coalitions)
@@ -71,12 +80,21 @@ class TreeShapError(RuntimeError):
 
 @dataclass
 class _Raw:
-    """Attributions of one explainer on the original columns."""
+    """Attributions of one explainer on the original columns.
+
+    ``reference``: the model's output computed in float64 by the explainer's own reading of
+    the model (our XGBoost TreeSHAP: the leaves XGBoost routes each row to), which the
+    values must add up to; ``allowed``: per row, how far the model's own output may be from
+    it by float32 rounding (:func:`_reference_output`); ``note``: why this explainer ran.
+    """
 
     phi: np.ndarray  # (n_sample, n_features) on original columns
     base: float
     explainer: str
     n_background: int
+    reference: np.ndarray | None = None
+    allowed: np.ndarray | None = None
+    note: str | None = None
 
 
 def _as_matrix(Z: Any) -> Any:
@@ -183,23 +201,40 @@ def _n_outputs(final: Any) -> int:
     return int(n or 1)
 
 
+def _xgboost(final: Any, Z: Any, k: int) -> _Raw:
+    """XGBoost's values per transformed column: our float64 TreeSHAP when it reads the
+    model exactly, else XGBoost's own float32 ``pred_contribs`` (with a note saying why)."""
+    model = xgboost_model(final)
+    why = xgboost_unsupported(final, model)
+    if why is None:
+        phi, base, reference, allowed = xgboost_float64_contribs(final, Z, k, model)
+        return _Raw(phi, base, "xgboost_float64_tree_shap", 0, reference, allowed)
+    phi, base = xgboost_contribs(final, Z, k)
+    return _Raw(phi, base, "xgboost_tree_shap", 0, note=words.xgboost_native_note(why))
+
+
 def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix) -> _Raw:
     """Path-dependent TreeSHAP of the final estimator on ``Z`` (as it sees it), summed back."""
     final = out.final
     multi = _n_outputs(final) > 1
     k = out.class_idx if multi else 0
+    raw = None
     if _is_lightgbm(final):
         phi, base, name = *lightgbm_contribs(final, Z, k), "lightgbm_tree_shap"
     elif _is_xgboost(final):
-        phi, base, name = *xgboost_contribs(final, Z, k), "xgboost_tree_shap"
+        raw = _xgboost(final, Z, k)
+        phi, base, name = raw.phi, raw.base, raw.explainer
     elif _is_hgb(final):
         phi, base, name = *hgb_contribs(final, Z, k), "hgb_tree_shap"
     else:
         phi, base, multi = _shap_tree(out, Z)
         name = "tree_path_dependent"
-    if not multi:
-        phi, base = out.sign * phi, out.sign * base
-    return _Raw(np.asarray(phi @ M, dtype=float), base, name, 0)
+    sign = 1.0 if multi else out.sign
+    result = _Raw(np.asarray(sign * phi @ M, dtype=float), sign * base, name, 0)
+    if raw is not None:
+        result.note, result.allowed = raw.note, raw.allowed
+        result.reference = None if raw.reference is None else sign * raw.reference
+    return result
 
 
 def _agnostic_exact(p: int, n_rows: int, n_background: int) -> bool:
@@ -246,10 +281,32 @@ def _agnostic(out: _ModelOutput, Xs: pd.DataFrame, Xb: pd.DataFrame, seed: int) 
 # --------------------------------------------------------------------------- check and choose
 
 
-def _tolerance(final: Any, fx: np.ndarray) -> float:
-    """Largest additivity error accepted, relative to the output's scale."""
+def _tolerance(final: Any, fx: np.ndarray, float64: bool = False) -> float:
+    """Largest additivity error accepted, relative to the output's scale: 1e-6, and 1e-4
+    for XGBoost's own output and values, which it computes in float32 (``float64``: the
+    output is the float64 sum of XGBoost's leaves, :func:`_reference_output`)."""
     scale = max(1.0, float(np.max(np.abs(fx))) if len(fx) else 1.0)
-    return (1e-4 if _is_xgboost(final) else 1e-6) * scale  # XGBoost computes in float32
+    return (1e-4 if _is_xgboost(final) and not float64 else 1e-6) * scale
+
+
+def _reference_output(
+    raw: _Raw, out: _ModelOutput, fx: np.ndarray, tol: float
+) -> tuple[np.ndarray, float]:
+    """The output the values must add up to, and the tolerance.
+
+    When the explainer computed the model's output in float64 itself (``raw.reference``,
+    our XGBoost TreeSHAP), that output, with the strict tolerance, after checking on every
+    row that the model's own (float32) output ``fx`` is within float32 rounding of it:
+    otherwise the two do not describe the same model, and :class:`TreeShapError` is raised.
+    """
+    if raw.reference is None or raw.allowed is None:
+        return fx, tol
+    excess = np.abs(fx - raw.reference) - raw.allowed
+    if len(fx) and not np.all(excess <= 0):  # NaN too
+        i = int(np.argmax(np.where(np.isnan(excess), np.inf, excess)))
+        raise TreeShapError(words.float32_output_off(
+            float(abs(fx[i] - raw.reference[i])), float(raw.allowed[i]), _units(out)))
+    return raw.reference, _tolerance(out.final, raw.reference, float64=True)
 
 
 def _additivity_error(raw: _Raw, fx: np.ndarray) -> float:
@@ -294,6 +351,7 @@ def _exact(
             raise TreeShapError(words.tree_shap_failed(type(exc).__name__, str(exc))) from exc
         notes.append(words.explainer_failed_note(first_try, type(exc).__name__))
         return None
+    fx, tol = _reference_output(raw, out, fx, tol)
     err = _additivity_error(raw, fx)
     if err <= tol:
         return raw

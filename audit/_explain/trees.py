@@ -8,7 +8,16 @@ is the definition LightGBM and XGBoost compute natively, categorical splits
 included; so every tree model gets it, whatever its split types:
 
 * LightGBM: ``predict(Z, pred_contrib=True)`` (its own TreeSHAP, raw-score space);
-* XGBoost: ``Booster.predict(DMatrix(Z, enable_categorical=True), pred_contribs=True)``;
+* XGBoost: our TreeSHAP (:mod:`.treeshap`) in float64 over its trees, read from its JSON
+  model (``save_raw("json")``), each row routed exactly as XGBoost routes it (float32
+  values, ``x < split``, default directions for missing values, its categorical splits);
+  the values add up to the float64 sum of the leaves XGBoost routes each row to
+  (``pred_leaf``), which is checked against XGBoost's own float32 output.  XGBoost's own
+  TreeSHAP computes in float32 (its values add up to its output only to about 1e-6), so
+  it is kept only for a model we do not read (:func:`xgboost_unsupported`: dart or linear
+  boosters, vector leaves, category codes beyond 254, a non-NaN ``missing`` with
+  categorical splits): ``Booster.predict(DMatrix(Z, enable_categorical=True),
+  pred_contribs=True)``;
 * scikit-learn ``HistGradientBoosting*``: our TreeSHAP over the fitted predictor
   nodes (:mod:`.treeshap`), which routes rows exactly as the model does, native
   categorical splits, missing values and unknown categories included
@@ -23,9 +32,12 @@ output space for output ``k``.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 
@@ -117,3 +129,313 @@ def hgb_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
     T = (*arrays, np.ascontiguousarray(known, dtype=np.uint32).reshape(-1, 8),
          np.asarray(f_idx_map, dtype=np.int64))
     return tree_shap(X, roots, depth, T), base
+
+
+# --------------------------------------------------------------------------- XGBoost in float64
+
+#: split types of XGBoost trees (``split_type``): numeric, categorical
+_XGB_NUMERIC, _XGB_CATEGORICAL = 0, 1
+#: categories the kernel's bitsets hold (eight 32-bit words)
+_MAX_CATEGORIES = 256
+
+
+@dataclass(frozen=True)
+class XgbTrees:
+    """XGBoost's trees of one output, as our TreeSHAP kernel reads them.
+
+    ``ids``: the trees' positions in the booster (those of output ``k`` within the
+    iteration range); ``roots``, ``depth``, ``T``: the flattened node arrays
+    (:func:`_flatten`'s layout); ``leaf``: per tree, its nodes' values (a leaf's value,
+    read as the float32 XGBoost stores); ``expected``: the path-dependent mean of each tree;
+    ``categorical``: the categorical features; ``sentinel``: per categorical feature, a
+    category that no split lists (a value XGBoost treats as an invalid category is routed
+    as this one: left at every split, as XGBoost sends it).
+    """
+
+    ids: np.ndarray
+    roots: np.ndarray
+    depth: int
+    T: tuple[np.ndarray, ...]
+    leaf: list[np.ndarray]
+    expected: np.ndarray
+    categorical: np.ndarray
+    sentinel: dict[int, int]
+
+
+def xgboost_model(final: Any) -> dict[str, Any]:
+    """The fitted booster's JSON model (trees, base score, objective)."""
+    return dict(json.loads(final.get_booster().save_raw("json")))
+
+
+def xgboost_unsupported(final: Any, model: dict[str, Any]) -> str | None:
+    """Why our float64 TreeSHAP cannot reproduce this XGBoost model exactly (``None``: it can)."""
+    learner = model["learner"]
+    booster = learner["gradient_booster"]
+    if booster.get("name") != "gbtree":
+        return f"booster '{booster.get('name')}' (only gbtree's trees are read)"
+    trees = booster["model"]["trees"]
+    if any(int(t["tree_param"].get("size_leaf_vector", "1")) > 1 for t in trees):
+        return "vector leaves (multi_strategy='multi_output_tree')"
+    kinds = {int(s) for t in trees for s in t.get("split_type", [])}
+    if kinds - {_XGB_NUMERIC, _XGB_CATEGORICAL}:
+        return f"unknown split types {sorted(kinds - {_XGB_NUMERIC, _XGB_CATEGORICAL})}"
+    if any(c >= _MAX_CATEGORIES - 1 for t in trees for c in t.get("categories", [])):
+        return f"a categorical split on a category code of {_MAX_CATEGORIES - 1} or more"
+    missing = getattr(final, "missing", np.nan)
+    has_cat = any(s == _XGB_CATEGORICAL for t in trees for s in t.get("split_type", []))
+    if missing is not None and not np.isnan(missing) and has_cat:
+        return f"missing={missing} with categorical splits"
+    for t in trees:
+        left, cover = np.asarray(t["left_children"]), np.asarray(t["sum_hessian"], dtype=float)
+        if np.any(cover[left >= 0] <= 0):
+            return "an internal node with no training cover"
+    return None
+
+
+def _f32(values: Any) -> np.ndarray:
+    """A JSON list of XGBoost's float32 values, exactly as stored, in float64."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
+def _left_bitsets(tree: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per node, its row in the bitsets, and the bitsets of the categories that go *left*.
+
+    XGBoost sends the categories a split lists to the right and every other category
+    (unlisted, negative, beyond the list) to the left (``common::Decision``): the left
+    bitset is the complement of the list within the kernel's 256 categories.
+    """
+    rows = np.zeros(n, dtype=np.int64)
+    nodes = list(tree.get("categories_nodes", []))
+    bits = np.full((len(nodes), 8), 0xFFFFFFFF, dtype=np.uint32)
+    cats = np.asarray(tree.get("categories", []), dtype=np.int64)
+    for r, (node, seg, size) in enumerate(zip(nodes, tree.get("categories_segments", []),
+                                             tree.get("categories_sizes", []))):
+        rows[node] = r
+        for c in cats[seg : seg + size]:
+            bits[r, c >> 5] &= ~np.uint32(1 << (c & 31))
+    return rows, bits
+
+
+def _walk(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes reachable from the root in breadth-first order, and each node's depth."""
+    depth = np.zeros(len(left), dtype=np.int64)
+    order, level = [np.zeros(1, np.int64)], np.zeros(1, np.int64)
+    while level.size:
+        inner = level[left[level] >= 0]
+        level = np.concatenate([left[inner], right[inner]])
+        depth[level] = np.concatenate([depth[inner], depth[inner]]) + 1
+        order.append(level)
+    return np.concatenate(order), depth
+
+
+def _tree_mean(left: np.ndarray, right: np.ndarray, value: np.ndarray, cover: np.ndarray,
+               order: np.ndarray) -> float:
+    """The tree's path-dependent mean: a node's mean is its children's, weighted by
+    ``cover(child) / cover(node)`` as the kernel weighs them (XGBoost's covers are float32
+    sums: a parent's need not equal its children's to the last bit)."""
+    mean = value.copy()
+    for i in order[::-1]:
+        if left[i] >= 0:
+            mean[i] = (cover[left[i]] * mean[left[i]] + cover[right[i]] * mean[right[i]]) / cover[i]
+    return float(mean[0])
+
+
+def _xgb_tree(tree: dict[str, Any]) -> tuple[tuple[np.ndarray, ...], np.ndarray, float, int]:
+    """One XGBoost tree as the kernel's node arrays, its node values, mean and depth.
+
+    XGBoost casts a feature to float32 and goes left when ``x < split`` (strictly): the
+    kernel goes left when ``x <= threshold``, so the threshold is the float32 just below
+    the split (the same side for every float32 ``x``).  A leaf's value is stored in
+    ``split_conditions``.
+    """
+    left = np.asarray(tree["left_children"], dtype=np.int64)
+    right = np.asarray(tree["right_children"], dtype=np.int64)
+    n = len(left)
+    cond = np.asarray(tree["split_conditions"], dtype=np.float32)
+    below = np.nextafter(cond, np.float32(-np.inf)).astype(np.float64)
+    cover = _f32(tree["sum_hessian"])
+    is_leaf = left < 0
+    value = np.where(is_leaf, cond.astype(np.float64), 0.0)
+    order, depth = _walk(left, right)
+    rows, bits = _left_bitsets(tree, n)
+    kinds = np.asarray(tree.get("split_type", [_XGB_NUMERIC] * n), dtype=np.int64)
+    arrays = (
+        np.asarray(tree["split_indices"], dtype=np.int64), below, left, right, is_leaf,
+        value, cover, np.asarray(tree["default_left"], dtype=np.bool_),
+        kinds == _XGB_CATEGORICAL, rows, bits,
+    )
+    return arrays, value, _tree_mean(left, right, value, cover, order), int(depth[order].max())
+
+
+def _xgb_flatten(
+    trees: list[dict[str, Any]], n_features: int
+) -> tuple[np.ndarray, int, tuple[np.ndarray, ...], list[np.ndarray], np.ndarray]:
+    """Roots, maximum depth, node arrays laid end to end (:func:`_flatten`'s layout, the
+    known-category bitsets last), each tree's node values and each tree's mean."""
+    parts = [_xgb_tree(t) for t in trees]
+    sizes = np.array([len(p[0][0]) for p in parts], dtype=np.int64)
+    roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    n_bits = np.array([len(p[0][10]) for p in parts], dtype=np.int64)
+    bit_off = np.concatenate([[0], np.cumsum(n_bits)[:-1]]).astype(np.int64)
+    cols = [np.concatenate([p[0][i] for p in parts]) for i in range(10)]
+    for i in (2, 3):  # children: positions in the joined arrays (a leaf's -1 is never read)
+        cols[i] = cols[i] + np.repeat(roots, sizes)
+    cols[9] = cols[9] + np.repeat(bit_off, sizes)
+    bits = np.concatenate([p[0][10] for p in parts]) if parts else np.zeros((0, 8), np.uint32)
+    known = np.full((1, 8), 0xFFFFFFFF, dtype=np.uint32)  # not left: listed, so right
+    T = (*cols, np.ascontiguousarray(bits, dtype=np.uint32), known,
+         np.zeros(n_features, dtype=np.int64))
+    depth = max((p[3] for p in parts), default=0)
+    return roots, depth, T, [p[1] for p in parts], np.array([p[2] for p in parts])
+
+
+def _xgb_tree_ids(final: Any, model: dict[str, Any], k: int) -> np.ndarray:
+    """Positions of output ``k``'s trees within the iteration range XGBoost predicts with
+    (the sklearn wrapper's: up to ``best_iteration`` when early stopping set one)."""
+    gbm = model["learner"]["gradient_booster"]["model"]
+    info = np.asarray(gbm["tree_info"], dtype=np.int64)
+    indptr = gbm.get("iteration_indptr")
+    if indptr is None:  # XGBoost 2.x: every iteration has the same number of trees
+        per = int(gbm["gbtree_model_param"].get("num_parallel_tree", 1)) * (int(info.max()) + 1)
+        indptr = list(range(0, len(info) + 1, max(per, 1)))
+    begin, end = final._get_iteration_range(None) if hasattr(final, "_get_iteration_range") \
+        else (0, 0)
+    end = len(indptr) - 1 if end == 0 else min(int(end), len(indptr) - 1)
+    ids = np.arange(int(indptr[begin]), int(indptr[end]))
+    return ids[info[ids] == k]
+
+
+def xgboost_trees(final: Any, model: dict[str, Any], k: int, n_features: int) -> XgbTrees:
+    """Output ``k``'s trees of an XGBoost model (:func:`xgboost_unsupported` is ``None``)."""
+    ids = _xgb_tree_ids(final, model, k)
+    trees = [model["learner"]["gradient_booster"]["model"]["trees"][i] for i in ids]
+    roots, depth, T, leaf, expected = _xgb_flatten(trees, n_features)
+    cat = np.unique(T[0][T[8]]).astype(np.int64)
+    return XgbTrees(ids, roots, depth, T, leaf, expected, cat,
+                    {int(f): _MAX_CATEGORIES - 1 for f in cat})
+
+
+def xgboost_base_margin(final: Any, model: dict[str, Any]) -> np.ndarray:
+    """The margin XGBoost starts every row from (per output), exactly as it adds it.
+
+    Read by predicting with the same model whose leaves are all set to 0 (the float32
+    sum of the base and zeros is the base itself): whatever the objective's link turns
+    ``base_score`` into, in XGBoost's own float32 arithmetic.
+    """
+    import xgboost
+
+    zero = json.loads(json.dumps(model))
+    for t in zero["learner"]["gradient_booster"]["model"]["trees"]:
+        t["split_conditions"] = [0.0 if lc < 0 else c
+                                 for lc, c in zip(t["left_children"], t["split_conditions"])]
+        t["base_weights"] = [0.0] * len(t["base_weights"])
+    booster = xgboost.Booster(model_file=bytearray(json.dumps(zero).encode()))
+    p = int(model["learner"]["learner_model_param"]["num_feature"])
+    names = model["learner"].get("feature_names") or None
+    types = model["learner"].get("feature_types") or None
+    dm = xgboost.DMatrix(np.full((1, p), np.nan, dtype=np.float32), feature_names=names,
+                         feature_types=types, enable_categorical=True)
+    return np.ravel(booster.predict(dm, output_margin=True)).astype(np.float64)
+
+
+def _training_categories(final: Any) -> list[Any] | None:
+    """Per feature, the categories XGBoost (3.1 and later) stored at training (``None`` each
+    for a numeric feature), to which it recodes a frame's categories; ``None`` when it
+    stored none (the frame's own category codes are then used as they are)."""
+    booster = final.get_booster()
+    if not hasattr(booster, "get_categories"):
+        return None
+    cats = booster.get_categories(export_to_arrow=True)
+    if cats.empty():
+        return None
+    return [None if arr is None else arr.to_pylist() for _, arr in cats.to_arrow()]
+
+
+def _frame_matrix(final: Any, Z: pd.DataFrame) -> np.ndarray:
+    """A frame as XGBoost reads it: numbers in float32, categories as its codes, NaN missing."""
+    known = _training_categories(final)
+    X = np.empty(Z.shape, dtype=np.float32)
+    for j, (_, col) in enumerate(Z.items()):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy().astype(np.int64)
+            if known is not None and known[j] is not None:
+                recode = pd.Index(known[j]).get_indexer(col.cat.categories)
+                codes = np.where(codes >= 0, recode[np.maximum(codes, 0)], -1)
+            X[:, j] = np.where(codes >= 0, codes, np.nan)
+        else:
+            X[:, j] = col.to_numpy(dtype=np.float32, na_value=np.nan)
+    return X
+
+
+def xgboost_matrix(final: Any, Z: Any, trees: XgbTrees) -> np.ndarray:
+    """The rows as XGBoost routes them, in float64 for the kernel.
+
+    Values in float32 (XGBoost's cast); missing: NaN, the estimator's ``missing`` value
+    and, in a sparse matrix, every entry not stored; in a categorical feature, a value
+    XGBoost treats as an invalid category (negative, 256 or more) becomes the feature's
+    sentinel category, which every split sends left, as XGBoost sends it.
+    """
+    if isinstance(Z, pd.DataFrame):
+        X = _frame_matrix(final, Z)
+    elif sp.issparse(Z):
+        coo = sp.coo_matrix(Z)
+        X = np.full(coo.shape, np.nan, dtype=np.float32)
+        X[coo.row, coo.col] = coo.data.astype(np.float32)
+    else:
+        X = np.array(Z, dtype=np.float32)
+    missing = getattr(final, "missing", np.nan)
+    if missing is not None and not np.isnan(missing):
+        X[X == np.float32(missing)] = np.nan
+    for f, code in trees.sentinel.items():
+        v = X[:, f]
+        v[(v < 0) | (v >= _MAX_CATEGORIES)] = code
+    return np.ascontiguousarray(X, dtype=np.float64)
+
+
+def xgboost_leaf_output(
+    final: Any, Z: Any, trees: XgbTrees, base: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The model's output summed in float64 from the leaves XGBoost itself routes each row
+    to (``pred_leaf``, same iteration range; the float32 leaf values exactly as stored), and
+    per row how far XGBoost's own float32 sum of the same terms may be from it.
+
+    XGBoost adds the base and the ``n`` trees' leaf values one by one in float32; the error
+    of such a sum is at most ``(n - 1) u`` times the sum of the terms' magnitudes, ``u =
+    2^-24`` the unit roundoff (Higham, *Accuracy and Stability of Numerical Algorithms*,
+    2002, section 4.2).  The bound given is ``(n + 1) 2^-23`` times that sum: more than
+    twice the worst case, so a row beyond it is not rounding.
+    """
+    import xgboost
+
+    booster = final.get_booster()
+    dm = xgboost.DMatrix(Z, missing=getattr(final, "missing", np.nan), enable_categorical=True)
+    kwargs: dict[str, Any] = {}
+    if hasattr(final, "_get_iteration_range"):
+        kwargs["iteration_range"] = final._get_iteration_range(None)
+    leaves = np.asarray(booster.predict(dm, pred_leaf=True, **kwargs), dtype=np.int64)
+    leaves = leaves.reshape(leaves.shape[0], -1)
+    total = np.full(leaves.shape[0], base)
+    size = np.full(leaves.shape[0], abs(base))
+    for t, values in zip(trees.ids, trees.leaf):  # the range starts at the first tree
+        v = values[leaves[:, t]]
+        total += v
+        size += np.abs(v)
+    return total, (len(trees.ids) + 1) * 2.0**-23 * size
+
+
+def xgboost_float64_contribs(
+    final: Any, Z: Any, k: int, model: dict[str, Any]
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Our float64 path-dependent TreeSHAP of an XGBoost model (``model``: its JSON, which
+    :func:`xgboost_unsupported` accepted), its base, the float64 output it adds up to and
+    the float32 rounding allowed per row (:func:`xgboost_leaf_output`)."""
+    from .treeshap import tree_shap
+
+    trees = xgboost_trees(final, model, k, Z.shape[1])
+    margin = float(xgboost_base_margin(final, model)[k])
+    base = margin + float(np.sum(trees.expected))
+    reference, allowed = xgboost_leaf_output(final, Z, trees, margin)
+    if not len(trees.ids):
+        return np.zeros(Z.shape), base, reference, allowed
+    phi = tree_shap(xgboost_matrix(final, Z, trees), trees.roots, trees.depth, trees.T)
+    return phi, base, reference, allowed

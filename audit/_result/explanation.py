@@ -39,7 +39,10 @@ EXPLAINER_DESCRIPTIONS: dict[str, str] = {
     "lightgbm_tree_shap": "LightGBM's own TreeSHAP, predict(pred_contrib=True) "
     "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
     "xgboost_tree_shap": "XGBoost's own TreeSHAP, predict(pred_contribs=True) "
-    "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
+    "(tree_path_dependent, categorical splits included, computed in float32)" + _PATH_DEPENDENT,
+    "xgboost_float64_tree_shap": "the audit's own TreeSHAP in float64 over the fitted XGBoost "
+    "trees, each row routed as XGBoost routes it (tree_path_dependent, categorical splits "
+    "included)" + _PATH_DEPENDENT,
     "exact": "shap.ExactExplainer (model-agnostic, exact enumeration of feature subsets)",
     "permutation": "shap.PermutationExplainer (model-agnostic, sampled feature orderings)",
 }

@@ -188,6 +188,40 @@ def tree_shap_not_additive(explainer: str, max_error: float, units: str, toleran
     )
 
 
+def xgboost_native_note(why: str) -> str:
+    """Note: XGBoost's own float32 TreeSHAP ran because ours cannot read the model."""
+    return (
+        f"XGBoost's own TreeSHAP (pred_contribs, computed in float32) was used: the audit's "
+        f"float64 TreeSHAP does not read this model ({why}); its attributions are checked "
+        "against XGBoost's float32 output with a float32 allowance (1e-4 x the output's scale)"
+    )
+
+
+def float32_rounding_note(max_diff: float, allowed: float, units: str) -> str:
+    """Note: XGBoost's own float32 output and the float64 sum of its leaves, both measured.
+
+    >>> float32_rounding_note(3.4e-6, 1.2e-4, "log-odds")  # doctest: +NORMALIZE_WHITESPACE
+    "XGBoost computes the model's output in float32: on the explained rows it differs by at
+     most 3.4e-06 log-odds from the float64 sum of the leaf values XGBoost routes each row to
+     (float32 rounding allows up to 0.00012); the attributions add up to that float64 sum"
+    """
+    return (
+        "XGBoost computes the model's output in float32: on the explained rows it differs by "
+        f"at most {max_diff:.2g} {units} from the float64 sum of the leaf values XGBoost routes "
+        f"each row to (float32 rounding allows up to {allowed:.2g}); the attributions add up "
+        "to that float64 sum"
+    )
+
+
+def float32_output_off(diff: float, allowed: float, units: str) -> str:
+    """Error: XGBoost's float32 output is further from its float64 leaf sum than rounding allows."""
+    return (
+        f"XGBoost's own output (float32) differs from the float64 sum of the leaf values it "
+        f"routes the row to by {diff:.3g} {units}, more than float32 rounding allows "
+        f"({allowed:.2g}); the explanation is not given rather than replaced by sampled values"
+    )
+
+
 def discarded_note(first_try: str, max_error: float, units: str, tolerance: float) -> str:
     """Note: the exact explainer's values failed the additivity check and were discarded."""
     return (

@@ -108,7 +108,7 @@ def test_xgboost_enable_categorical_equals_its_pred_contribs() -> None:
         n_estimators=30, max_depth=3, enable_categorical=True, tree_method="hist", random_state=0
     ).fit(X, y)
     att = compute_attributions(_adapter(est), X.iloc[:200], X.iloc[200:300])
-    assert att.explainer == "xgboost_tree_shap" and att.ok
+    assert att.explainer == "xgboost_float64_tree_shap" and att.ok  # ours, in float64
     dm = xgboost.DMatrix(X.iloc[:200], enable_categorical=True)
     native = est.get_booster().predict(dm, pred_contribs=True)
     np.testing.assert_allclose(att.phi, native[:, :-1], atol=1e-6)
@@ -277,7 +277,8 @@ def test_no_tree_model_ends_in_a_model_agnostic_explainer(i: int) -> None:
     est.fit(X, y)  # type: ignore[attr-defined]
     att = compute_attributions(_adapter(est, task), X.iloc[:100], X.iloc[100:200])
     assert att.explainer not in AGNOSTIC and att.ok, (name, att.explainer, att.notes)
-    assert att.notes == []
+    # XGBoost: the one note is its float32 rounding, measured
+    assert att.notes == [] if name != "xgb" else len(att.notes) == 1 and "float32" in att.notes[0]
 
 
 def test_tree_values_that_do_not_add_up_are_an_error_not_a_fallback(monkeypatch) -> None:
