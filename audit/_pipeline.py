@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import math
 import platform
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -183,11 +184,16 @@ def _audit(
         sanity, stats = scanned.sanity, scanned.stats
     sections = _Sections(what_if_worker=_prestart_what_if(prepared, cfg))
     try:
+        # The group metrics (numpy, no warnings, their own seeded generator) run in a
+        # thread alongside SHAP and the interpretability score, which do not need them:
+        # the numbers are the same, the wait shorter where a core is free.
+        fairness = _Background(lambda: _fairness_core(prepared, cfg, stats))
+        _explain(sections, prepared, cfg, step)
+        _score_complexity(sections, prepared, cfg, step)
         with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
-            overall, tables, replicates = _fairness_core(prepared, cfg, stats)
+            overall, tables, replicates = fairness.result()
         verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task,
                                         replicates)
-        _explain_and_score(sections, prepared, cfg, step)
         _troublemakers(sections, prepared, cfg, verdict, step)
     finally:
         if sections.what_if_worker is not None:
@@ -305,9 +311,32 @@ class _Sections:
         return tuple(out)
 
 
-def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig,
-                       step: Progress) -> None:
-    """SHAP explanations, then the interpretability score (which reuses them)."""
+class _Background:
+    """``fn()`` run in a daemon thread (an interrupted audit does not wait for it)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self._out: list[Any] = []
+        self._error: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._out.append(fn())
+            except BaseException as exc:  # re-raised in the caller by result()
+                self._error.append(exc)
+
+        self._thread = threading.Thread(target=run, name="audit-group-metrics", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        """``fn()``'s value, once it is done; its exception if it raised one."""
+        self._thread.join()
+        if self._error:
+            raise self._error[0]
+        return self._out[0]
+
+
+def _explain(sections: _Sections, prepared: Prepared, cfg: AuditConfig, step: Progress) -> None:
+    """SHAP explanations on the model's input columns."""
     model, X = prepared.model, prepared.X
     if model is None or X is None:
         sections.skipped.update(explanations=words.PREDICTIONS_ONLY,
@@ -327,7 +356,14 @@ def _explain_and_score(sections: _Sections, prepared: Prepared, cfg: AuditConfig
                                            model, X, singles, seed=cfg.seed,
                                            n_sample=cfg.explain_rows, budget_seconds=secs,
                                            row_weights=prepared.row_weights)
-    explanation = sections.explanation
+
+
+def _score_complexity(sections: _Sections, prepared: Prepared, cfg: AuditConfig,
+                      step: Progress) -> None:
+    """The interpretability score against a transparent baseline (reuses the SHAP values)."""
+    model, X, explanation = prepared.model, prepared.X, sections.explanation
+    if model is None or X is None:
+        return
     if "complexity" in cfg.skip:
         sections.skipped["complexity"] = words.stage_off("complexity")
         return

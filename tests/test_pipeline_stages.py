@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import outs
 
 import audit
@@ -241,3 +242,48 @@ def test_what_if_worker_is_prestarted_used_and_closed(small_df, small_model, mon
     audit.run(small_model, small_df, n_boot=20, explain=False, skip=("proxies",))
     assert len(started) == n  # not started when the what-if cannot run
     assert multiprocessing.active_children() == []
+
+
+# --------------------------------------------------------------------------- group metrics alongside
+
+
+def test_group_metrics_run_alongside_shap_and_complexity(small_df, small_model, monkeypatch) -> None:
+    """The group metrics run in a thread while SHAP and the interpretability score run:
+    here the metrics wait for a signal that only the complexity stage sends, which
+    deadlocks (and times out) if they ran one after the other. Same numbers either way."""
+    import threading
+
+    from audit import _pipeline
+
+    reference = audit.run(small_model, small_df, n_boot=20, what_if=False)
+    complexity_started = threading.Event()
+    threads: list[str] = []
+    real_core, real_score = _pipeline._fairness_core, _pipeline.assess_complexity
+
+    def core(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        assert complexity_started.wait(timeout=60), "the metrics did not overlap the complexity"
+        return real_core(*args, **kwargs)
+
+    def score(*args, **kwargs):  # type: ignore[no-untyped-def]
+        complexity_started.set()
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(_pipeline, "_fairness_core", core)
+    monkeypatch.setattr(_pipeline, "assess_complexity", score)
+    overlapped = audit.run(small_model, small_df, n_boot=20, what_if=False)
+    assert threads == ["audit-group-metrics"]
+    assert overlapped.fairness == reference.fairness and overlapped.verdict == reference.verdict
+    assert overlapped.explanation == reference.explanation
+
+
+def test_a_group_metrics_error_reaches_the_caller(small_df, small_model, monkeypatch) -> None:
+    """An error in the metrics' thread is raised in the audit, as before (an internal error)."""
+    from audit import _pipeline
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(_pipeline, "_fairness_core", broken)
+    with pytest.raises(ZeroDivisionError, match="planted"):
+        audit.run(small_model, small_df, n_boot=20, what_if=False, explain=False)
