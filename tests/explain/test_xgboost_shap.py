@@ -329,3 +329,18 @@ def test_a_model_we_cannot_read_keeps_xgboosts_own_values_and_says_why() -> None
     att = compute_attributions(_adapter(est), X.iloc[:200], X.iloc[200:300])
     assert att.explainer == NATIVE and att.ok
     assert any("dart" in n for n in att.notes), att.notes
+
+
+def test_the_cost_model_prices_the_implementation_that_runs() -> None:
+    from audit._explain import budget, cost
+
+    X, y = _frame(600, seed=10)
+    costs = {}
+    for booster in ("gbtree", "dart"):
+        est = xgboost.XGBClassifier(booster=booster, n_estimators=10, max_depth=3,
+                                    enable_categorical=True, random_state=0).fit(X, y)
+        m = _adapter(est)
+        impl, work, _ = cost.tree_work(est, budget._choose_output(m, [], est, X.iloc[:50]))
+        costs[booster] = (impl, work)
+    assert costs["gbtree"][0] == "xgboost_float64" and costs["dart"][0] == "xgboost"
+    assert cost.SECONDS_PER_UNIT["xgboost_float64"] > cost.SECONDS_PER_UNIT["xgboost"]
