@@ -137,6 +137,8 @@ def hgb_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
 _XGB_NUMERIC, _XGB_CATEGORICAL = 0, 1
 #: categories the kernel's bitsets hold (eight 32-bit words)
 _MAX_CATEGORIES = 256
+#: rows per call of XGBoost's pred_leaf (its result holds rows x trees)
+_LEAF_BLOCK = 32_768
 
 
 @dataclass(frozen=True)
@@ -405,22 +407,29 @@ def xgboost_leaf_output(
     2002, section 4.2).  The bound given is ``(n + 1) 2^-23`` times that sum: more than
     twice the worst case, so a row beyond it is not rounding.
     """
+    n = Z.shape[0]
+    total = np.full(n, base)
+    size = np.full(n, abs(base))
+    for lo in range(0, n, _LEAF_BLOCK):  # pred_leaf holds rows x trees: bounded blocks
+        leaves = _leaves(final, Z.iloc[lo : lo + _LEAF_BLOCK] if isinstance(Z, pd.DataFrame)
+                         else Z[lo : lo + _LEAF_BLOCK])
+        for t, values in zip(trees.ids, trees.leaf):  # the range starts at the first tree
+            v = values[leaves[:, t]]
+            total[lo : lo + len(v)] += v
+            size[lo : lo + len(v)] += np.abs(v)
+    return total, (len(trees.ids) + 1) * 2.0**-23 * size
+
+
+def _leaves(final: Any, Z: Any) -> np.ndarray:
+    """XGBoost's ``pred_leaf``: per row and tree of the iteration range, the leaf it reaches."""
     import xgboost
 
-    booster = final.get_booster()
     dm = xgboost.DMatrix(Z, missing=getattr(final, "missing", np.nan), enable_categorical=True)
     kwargs: dict[str, Any] = {}
     if hasattr(final, "_get_iteration_range"):
         kwargs["iteration_range"] = final._get_iteration_range(None)
-    leaves = np.asarray(booster.predict(dm, pred_leaf=True, **kwargs), dtype=np.int64)
-    leaves = leaves.reshape(leaves.shape[0], -1)
-    total = np.full(leaves.shape[0], base)
-    size = np.full(leaves.shape[0], abs(base))
-    for t, values in zip(trees.ids, trees.leaf):  # the range starts at the first tree
-        v = values[leaves[:, t]]
-        total += v
-        size += np.abs(v)
-    return total, (len(trees.ids) + 1) * 2.0**-23 * size
+    leaves = np.asarray(final.get_booster().predict(dm, pred_leaf=True, **kwargs))
+    return leaves.reshape(leaves.shape[0], -1).astype(np.int64)
 
 
 def xgboost_float64_contribs(

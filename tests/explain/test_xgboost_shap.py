@@ -344,3 +344,25 @@ def test_the_cost_model_prices_the_implementation_that_runs() -> None:
         costs[booster] = (impl, work)
     assert costs["gbtree"][0] == "xgboost_float64" and costs["dart"][0] == "xgboost"
     assert cost.SECONDS_PER_UNIT["xgboost_float64"] > cost.SECONDS_PER_UNIT["xgboost"]
+
+
+def test_a_sparse_one_hot_pipeline_and_blocks_of_rows(monkeypatch) -> None:
+    """In a sparse matrix an entry not stored is missing for XGBoost, not 0."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = _frame(900, seed=11)
+    X = X.assign(colour=X["colour"].astype(str))
+    prep = ColumnTransformer([("oh", OneHotEncoder(sparse_output=True), ["colour"])],
+                             remainder="passthrough", sparse_threshold=1.0)
+    model = make_pipeline(prep, xgboost.XGBClassifier(n_estimators=20, max_depth=4,
+                                                      random_state=0)).fit(X, y)
+    Z = model[0].transform(X.iloc[:300])
+    assert hasattr(Z, "tocsr")
+    monkeypatch.setattr(tr, "_LEAF_BLOCK", 64)  # pred_leaf in blocks: the same sums
+    phi, base, ref = _ours(model[-1], Z)
+    np.testing.assert_allclose(phi, _native(model[-1], Z)[:, :-1], atol=1e-5)
+    np.testing.assert_allclose(base + phi.sum(1), ref, rtol=0, atol=1e-12)
+    att = compute_attributions(_adapter(model), X.iloc[:300], X.iloc[300:400])
+    assert att.explainer == OURS and att.ok and att.max_error <= 1e-6
