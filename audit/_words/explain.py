@@ -218,7 +218,8 @@ def float32_output_off(diff: float, allowed: float, units: str) -> str:
     return (
         f"XGBoost's own output (float32) differs from the float64 sum of the leaf values it "
         f"routes the row to by {diff:.3g} {units}, more than float32 rounding allows "
-        f"({allowed:.2g}); the explanation is not given rather than replaced by sampled values"
+        f"({allowed:.2g}), so attributions adding up to that sum would not explain the "
+        "model's output; the explanation is not given rather than replaced by sampled values"
     )
 
 
