@@ -221,7 +221,8 @@ def tree_shap(X: np.ndarray, roots: np.ndarray, max_depth: int, T: tuple[np.ndar
     n = X.shape[0]
     phi = np.zeros((n, X.shape[1]))
     k = _threads(n) if threads is None else max(1, min(threads, n))
-    bounds = list(range(0, n, _TASK_ROWS)) + [n]
+    step = max(1, min(_TASK_ROWS, -(-n // k)))  # every thread busy, also for few rows
+    bounds = list(range(0, n, step)) + [n]
     if k <= 1 and len(bounds) <= 2:
         _rows(X, roots, max_depth, T, phi, 0, n)
         return phi

@@ -1,4 +1,4 @@
-"""An interrupted TreeSHAP (Ctrl-C, SIGTERM) stops within a task, not after every row."""
+"""TreeSHAP's tasks: every thread busy, and an interrupt (Ctrl-C, SIGTERM) stops within a task."""
 
 from __future__ import annotations
 
@@ -47,3 +47,22 @@ def test_an_interrupt_is_not_held_until_every_row_is_done(deep_model) -> None:
     # the task being waited for, then the ones running when the interrupt is seen
     task = treeshap._TASK_ROWS * per_row
     assert took < 0.2 + 4 * task + 0.5 and took < whole / 2, (took, task, whole)
+
+
+def test_few_rows_still_keep_every_thread_busy(deep_model, monkeypatch) -> None:
+    """200 rows on 2 threads are 2 tasks of 100, not one task of 200 on one thread."""
+    model, X = deep_model
+    tasks: list[tuple[int, int]] = []
+
+    class Recording(treeshap.ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+            tasks.append(args[-2:])
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(treeshap, "ThreadPoolExecutor", Recording)
+    monkeypatch.setattr(treeshap, "_threads", lambda n: 2)
+    hgb_contribs(model, X[:200], 0)
+    assert tasks == [(0, 100), (100, 200)]
+    tasks.clear()
+    hgb_contribs(model, X[:1000], 0)
+    assert tasks == [(0, 256), (256, 512), (512, 768), (768, 1000)]
