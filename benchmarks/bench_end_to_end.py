@@ -24,6 +24,8 @@ For each model, in one run:
    with default options (skipped with ``--no-default``) and with ``--no-what-if``; the
    wall time of every progress stage (the CLI's progress display is swapped for one that
    records time), and the rest (loading the model and reading the data) as ``load+other``;
+   the group metrics run in a thread alongside SHAP and the interpretability score, so
+   their column (``fairness``) is only the wait left after those two;
 2. the bare minimum for the same job: read the parquet with pyarrow, ``predict_proba``
    once, per-group confusion counts with ``np.bincount`` for the same groupings the
    audit judges (race, sex, age bands, state, and the pairs of attributes with at most
