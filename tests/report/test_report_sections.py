@@ -332,3 +332,16 @@ def test_what_if_value_without_interval_says_why(stored_demo, stored_demo_html) 
     section = stored_demo_html.split('id="flags"', 1)[1]
     assert 'no interval</span>' in section
     assert "<li>No interval: the bootstrap resamples are biased away" in section  # in print
+
+
+def test_explainer_notes_are_not_called_a_fallback(result) -> None:
+    """A note about the explainer (XGBoost's float32 rounding, say) is not always a
+    fallback: the report labels it as a note."""
+    from audit._words.explain import float32_rounding_note
+
+    note = float32_rounding_note(3.4e-6, 2.3e-4, "log-odds")
+    noted = dataclasses.replace(result, explanation=dataclasses.replace(result.explanation,
+                                                                        note=note))
+    html = render_section(noted, "explanations")
+    assert "Fallback" not in html
+    assert re.search(r"<dt>Explainer notes</dt><dd>XGBoost computes the model", html)

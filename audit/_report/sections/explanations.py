@@ -219,7 +219,7 @@ def explanation_context(result: AuditResult) -> dict[str, Any]:
         (table rows), ``attributes`` (per attribute with a failing or review gap:
         plain sentences, the explainer's own sentences and up to two charts),
         ``quiet`` (attributes without such a gap) and ``method`` (explainer, output
-        space, additivity check, fallback note, sampling).
+        space, additivity check, explainer notes (fallbacks, float32 rounding), sampling).
     """
     expl = result.explanation
     if expl is None:
