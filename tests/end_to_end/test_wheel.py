@@ -10,9 +10,11 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 
+@pytest.mark.slow  # builds and installs a wheel (15 s); CI runs it with -m slow
 def test_wheel_installs_and_runs_from_temp_dir(tmp_path, small_files):
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
