@@ -8,6 +8,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+import pytest
 from models_for_tests import NaNScoreModel, NoPredict, RaisingModel
 
 from audit.cli import main
@@ -35,6 +36,17 @@ def assert_clean_error(code: int, err: str, tmp_path: Path, *expected: str) -> s
 
 def outs(tmp_path: Path) -> list[str]:
     return ["-o", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"), "--n-boot", "50"]
+
+
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory, small_df, small_model) -> Path:
+    """One default audit of the small files, shared by the tests that only read its outputs
+    (r.html, r.json) instead of each running its own (7-10 s each on 2 busy cores)."""
+    d = tmp_path_factory.mktemp("one_run")
+    joblib.dump(small_model, d / "model.joblib")
+    small_df.to_parquet(d / "data.parquet", index=False)
+    assert main(["run", str(d / "model.joblib"), str(d / "data.parquet"), *outs(d), "-q"]) in (0, 1)
+    return d
 
 
 def test_run_writes_report_and_json(capsys, tmp_path, small_files):
@@ -131,7 +143,7 @@ def test_non_binary_target_needs_positive_label(capsys, tmp_path, small_files, s
     assert_clean_error(code, err, tmp_path, "target column 'target'", "has 3 values (0, 1, 2)",
                        "pass --positive-label VALUE")
     code, err = run_cli(capsys, "run", str(model), str(data), "--positive-label", "1",
-                        *outs(tmp_path))
+                        "--no-what-if", *outs(tmp_path))
     assert code in (0, 1), err
 
 
@@ -253,25 +265,21 @@ def test_same_seed_same_json(capsys, tmp_path, small_files):
     assert texts[0] == texts[1]
 
 
-def test_render_round_trips_except_timestamp(capsys, tmp_path, small_files):
+def test_render_round_trips_except_timestamp(capsys, tmp_path, one_run):
     import re
 
-    model, data = small_files
-    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
-    code, err = run_cli(capsys, "render", str(tmp_path / "r.json"), "-o",
+    code, err = run_cli(capsys, "render", str(one_run / "r.json"), "-o",
                         str(tmp_path / "again.html"))
     assert code == 0, err
 
     def strip(text: str) -> str:
         return re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "", text)
 
-    assert strip((tmp_path / "again.html").read_text()) == strip((tmp_path / "r.html").read_text())
+    assert strip((tmp_path / "again.html").read_text()) == strip((one_run / "r.html").read_text())
 
 
-def test_render_rejects_other_schema_version(capsys, tmp_path, small_files):
-    model, data = small_files
-    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
-    doc = json.loads((tmp_path / "r.json").read_text())
+def test_render_rejects_other_schema_version(capsys, tmp_path, one_run):
+    doc = json.loads((one_run / "r.json").read_text())
     doc["schema_version"] = "0.9"
     old = tmp_path / "old.json"
     old.write_text(json.dumps(doc))
@@ -282,11 +290,9 @@ def test_render_rejects_other_schema_version(capsys, tmp_path, small_files):
     assert not (tmp_path / "x.html").exists()
 
 
-def test_render_reads_schema_1_0(capsys, tmp_path, small_files):
+def test_render_reads_schema_1_0(capsys, tmp_path, one_run):
     """A 1.0 file (before the fields added in 1.1) still renders and diffs."""
-    model, data = small_files
-    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
-    doc = json.loads((tmp_path / "r.json").read_text())
+    doc = json.loads((one_run / "r.json").read_text())
     doc["schema_version"] = "1.0"
     for check in doc["verdict"]["checks"]:
         for key in ("decision", "decision_interval", "decision_confidence", "materiality"):
@@ -300,7 +306,7 @@ def test_render_reads_schema_1_0(capsys, tmp_path, small_files):
     code, err = run_cli(capsys, "render", str(old), "-o", str(tmp_path / "x.html"))
     assert code == 0, err
     assert doc["verdict"]["verdict"] in (tmp_path / "x.html").read_text()
-    code, err = run_cli(capsys, "diff", str(old), str(tmp_path / "r.json"), "-o",
+    code, err = run_cli(capsys, "diff", str(old), str(one_run / "r.json"), "-o",
                         str(tmp_path / "d.html"))
     assert code in (0, 1), err
 
@@ -311,7 +317,7 @@ def test_policy_show_and_custom_policy(capsys, tmp_path, small_files):
     strict = tmp_path / "policy.toml"
     strict.write_text("selection_rate_ratio_min = 0.99\naccuracy_diff_max = 0.001\n")
     code, err = run_cli(capsys, "run", str(model), str(data), "--policy", str(strict),
-                        *outs(tmp_path))
+                        "--no-what-if", *outs(tmp_path))
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["verdict"]["policy"]["selection_rate_ratio_min"] == 0.99
     assert any(f["role"] == "policy" for f in doc["provenance"]["files"])
@@ -400,14 +406,13 @@ def test_python_api_fingerprints_in_memory_inputs(small_df, small_model):
     assert fa["data"] != fb["data"]
 
 
-def test_outputs_get_normal_permissions(capsys, tmp_path, small_files):
+def test_outputs_get_normal_permissions(one_run):
     import os
 
-    model, data = small_files
-    run_cli(capsys, "run", str(model), str(data), *outs(tmp_path))
     umask = os.umask(0)
     os.umask(umask)
-    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o666 & ~umask
+    for name in ("r.html", "r.json"):
+        assert (one_run / name).stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_failing_optional_section_still_writes_report(capsys, tmp_path, small_files, monkeypatch):
