@@ -225,9 +225,10 @@ def _what_if_runs(prepared: Prepared, cfg: AuditConfig) -> bool:
 def _prestart_what_if(prepared: Prepared, cfg: AuditConfig) -> Any:
     """The what-if's worker, started now when the what-if will run, else ``None``.
 
-    Its start and imports (1.5-2.3 s measured on 2 busy cores) then overlap the
-    single-threaded stages before it (group metrics, the proxy search) instead of
-    adding to the audit's time.  Its fits are started only by the what-if.
+    Its start and imports (1.5-2.3 s measured on 2 busy cores) then overlap the stages
+    before the what-if (SHAP, the interpretability score, the group metrics, the proxy
+    search) instead of adding to the audit's time.  Its fits are started only by the
+    what-if.
     """
     if not _what_if_runs(prepared, cfg):
         return None
