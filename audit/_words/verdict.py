@@ -164,9 +164,9 @@ def unused_column(message: str) -> str:
 
 def material_review_next() -> str:
     """Meaning and next step of a material gap that needs review."""
-    return ("The gap is real (its interval excludes no gap) but may or may not exceed the "
-            "policy's limit. Next: a reviewer should judge whether it is acceptable, and "
-            "write down why.")
+    return ("The gap is real (its whole interval lies on one side of “no gap”), but it may "
+            "or may not exceed the policy's limit. Next: a reviewer should judge whether it "
+            "is acceptable, and write down why.")
 
 
 def largest_gap(group: str, kind: str, metric: str, value: float | None, reference: str) -> str:

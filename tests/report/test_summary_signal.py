@@ -154,3 +154,12 @@ def test_the_rules_are_documented_in_the_json_and_the_report(demo):
     assert {"decision", "materiality", "decision_interval"} <= set(rules)
     text = _text(_section(page, "fairness"))
     assert _text(rules["materiality"]) in text and _text(rules["decision"]) in text
+
+
+def test_a_material_review_says_plainly_why_the_gap_is_real(demo):
+    """No double negative: a review item says its interval lies on one side of no gap."""
+    _, page = demo
+    summary = _text(_section(page, "summary"))
+    assert "◆ review" in summary
+    assert "its whole interval lies on one side of “no gap”" in summary
+    assert "excludes no gap" not in page
