@@ -51,6 +51,21 @@ def signed(x: float, digits: int = 2) -> str:
     return text
 
 
+def clear_digits(values: tuple[float, ...], limits: tuple[float, ...], digits: int,
+                 most: int = 4) -> int:
+    """The fewest decimals, from ``digits`` up to ``most``, at which no value rounds onto a
+    limit it does not equal: an interval ending at 0.7997 next to a limit of 0.80 reads
+    '0.7997', not '0.80' (which would look as if it touched the limit).
+
+    >>> clear_digits((0.519, 0.79974), (0.8, 1.25), 2), clear_digits((0.6, 0.71), (0.8,), 2)
+    (4, 2)
+    """
+    for d in range(digits, most):
+        if all(v == lim or f"{v:.{d}f}" != f"{lim:.{d}f}" for v in values for lim in limits):
+            return d
+    return most
+
+
 def span(lo: float, hi: float, digits: int = 2) -> str:
     """An interval as 'lo to hi', clean signs on both ends.
 

@@ -32,6 +32,7 @@ from .numbers import MINUS, percent, signed, span
 from .numbers import sig as signed_sig
 from .text import ISOLATE_OPEN, isolate
 from .troublemakers import advice_next, labelled_inputs, proxy_rule
+from .verdict import limit_ends
 
 # --------------------------------------------------------------------------- numbers in sentences
 
@@ -344,14 +345,14 @@ def check_numbers(check: CheckResult) -> tuple[str, str, str]:
     e, t = check.estimate, check.threshold
     i = check.decision_interval or e
     level = f" ({confidence_text(check.decision_confidence or 0.95)})"
-    has_ci = finite(i.lo) and finite(i.hi)
+    ends = (limit_ends(i.lo, i.hi, check.kind == "ratio", t)  # type: ignore[arg-type]
+            if finite(i.lo) and finite(i.hi) else None)
     if check.kind == "ratio":
         value = f"{num(e.value)} times" if finite(e.value) else "–"
-        ci = range_text(i.lo, i.hi) + level if has_ci else "–"  # type: ignore[arg-type]
+        ci = f"{ends[0]}–{ends[1]}{level}" if ends else "–"
         return value, ci, f"{num(t)} to {num(1 / t)} times"
     value = f"{signed(100 * e.value, 1)} points" if finite(e.value) else "–"  # type: ignore
-    ci = (f"{span(100 * i.lo, 100 * i.hi, 1)} points{level}"  # type: ignore[operator]
-          if has_ci else "–")
+    ci = f"{ends[0]} to {ends[1]} points{level}" if ends else "–"
     return value, ci, f"within ±{signed(100 * t, 0)} points"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._result.verdict import Decision
-from .numbers import percent, span
+from .numbers import clear_digits, percent, signed
 from .text import isolate
 
 #: How each decision is named next to a check (symbol first: never colour alone).
@@ -80,19 +80,34 @@ def counts_sentence(counts: Mapping[Decision, int], undecided_in_combinations: i
     return f"{', '.join(parts)}; {passed:,} pass."
 
 
+def limit_ends(lo: float, hi: float, ratio: bool, limit: float | None) -> tuple[str, str]:
+    """The ends of a deciding interval as printed (a ratio, or a gap in points), with as
+    many decimals as keep them from rounding onto the policy's ``limit`` (a ratio's lower
+    bound and its inverse, or ± a gap) that they do not equal."""
+    a, b, d = (lo, hi, 2) if ratio else (100 * lo, 100 * hi, 1)
+    limits = () if limit is None else (limit, 1 / limit) if ratio else (-100 * limit,
+                                                                          100 * limit)
+    d = clear_digits((a, b), limits, d)
+    return signed(a, d), signed(b, d)
+
+
 def decided_by(lo: float | None, hi: float | None, coverage: float | None, ratio: bool,
-               differs: bool, what: str = "") -> str:
+               differs: bool, what: str = "", limit: float | None = None) -> str:
     """'decided on the 99.4% simultaneous (Holm-corrected) interval 0.76 to 1.16' ('' without).
 
     ``differs`` says the interval is not the plain 95% one shown in the tables; ``what`` is
-    the check's kind ("ratio", "difference" or "level"), named in the text.
+    the check's kind ("ratio", "difference" or "level"), named in the text; ``limit`` the
+    policy's limit, which the ends are printed clear of (:func:`limit_ends`).
 
     >>> decided_by(0.761, 1.16, 0.99375, True, True, "ratio")
     'decided on the 99.4% simultaneous (Holm-corrected) interval of the ratio, 0.76 to 1.16'
+    >>> decided_by(0.519, 0.79974, 0.998, True, True, "ratio", 0.8)[-23:]
+    'ratio, 0.5190 to 0.7997'
     """
     if lo is None or hi is None:
         return ""
-    ends = span(lo, hi) if ratio else f"{span(100 * lo, 100 * hi, 1)} points"
+    a, b = limit_ends(lo, hi, ratio, limit)
+    ends = f"{a} to {b}" if ratio else f"{a} to {b} points"
     level = percent(coverage, 1) if coverage is not None else "95%"
     kind = "simultaneous (Holm-corrected) interval" if differs else "interval"
     of = {"ratio": " of the ratio", "difference": " of the gap", "level": ""}.get(what, "")
@@ -100,11 +115,12 @@ def decided_by(lo: float | None, hi: float | None, coverage: float | None, ratio
 
 
 def decided_short(lo: float | None, hi: float | None, coverage: float | None,
-                  ratio: bool) -> str:
+                  ratio: bool, limit: float | None = None) -> str:
     """The interval that decided, for a table cell: 'decided: ratio 0.60–0.71 (99.0%)'.
 
     It is the interval of the ratio to (or the gap from) the reference group, not of the
-    group's own value printed above it, so it says which.
+    group's own value printed above it, so it says which; its ends are printed clear of
+    the policy's ``limit`` (:func:`limit_ends`).
 
     >>> decided_short(-0.148, -0.0445, 0.99, False), decided_short(0.6, 0.71, 0.99, True)
     ('decided: gap −14.8 to −4.5 pts (99.0%)', 'decided: ratio 0.60–0.71 (99.0%)')
@@ -112,9 +128,10 @@ def decided_short(lo: float | None, hi: float | None, coverage: float | None,
     if lo is None or hi is None:
         return ""
     level = percent(coverage, 1) if coverage is not None else "95%"
+    a, b = limit_ends(lo, hi, ratio, limit)
     if ratio:
-        return f"decided: ratio {lo:.2f}–{hi:.2f} ({level})"
-    return f"decided: gap {span(100 * lo, 100 * hi, 1)} pts ({level})"
+        return f"decided: ratio {a}–{b} ({level})"
+    return f"decided: gap {a} to {b} pts ({level})"
 
 
 def table_caption(attribute: str, n_groups: int, n_folded: int) -> str:

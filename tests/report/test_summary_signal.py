@@ -163,3 +163,16 @@ def test_a_material_review_says_plainly_why_the_gap_is_real(demo):
     assert "◆ review" in summary
     assert "its whole interval lies on one side of “no gap”" in summary
     assert "excludes no gap" not in page
+
+
+def test_a_deciding_interval_is_not_printed_onto_the_limit(demo):
+    """An interval ending at 0.79974 beside a limit of 0.80 must not read '0.80' (as if it
+    touched the limit while the check fails): its ends get the decimals that keep them
+    clear of the limit, in the decisive table and in the group tables' cells."""
+    doc, page = demo
+    c = next(c for c in doc["verdict"]["checks"] if c["group"] == "Black × GA"
+             and c["criterion"] == "demographic_parity")
+    assert c["outcome"] == "fail" and 0.795 <= c["decision_interval"]["hi"] < 0.8
+    decisive = _text(_section(page, "decisive"))
+    assert "0.5190–0.7997 (99.8%)" in decisive and "0.52–0.80 (99.8%)" not in decisive
+    assert "decided: ratio 0.5190–0.7997 (99.8%)" in _text(page)

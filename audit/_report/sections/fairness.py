@@ -132,7 +132,7 @@ def _decided_text(c: CheckResult) -> str:
         return ""
     plain = c.decision_confidence is None or abs(c.decision_confidence - 0.95) < 1e-9
     return decided_by(e.lo, e.hi, c.decision_confidence, c.kind == "ratio", not plain,
-                      what=c.kind)
+                      what=c.kind, limit=c.threshold)
 
 
 def _plain_inside(c: CheckResult) -> bool:
@@ -151,7 +151,7 @@ def _cell(checks: list[CheckResult]) -> dict[str, str]:
     told = d in ("fail", "review") or (d == "undecided" and _plain_inside(c))
     e = c.decision_interval
     short = "" if e is None or not told else decided_short(e.lo, e.hi, c.decision_confidence,
-                                                           c.kind == "ratio")
+                                                           c.kind == "ratio", c.threshold)
     return {"decision": d, "mark": MARK[d], "label": DECISION_MARK[d], "decided": short,
             "decided_long": _decided_text(c) if told else ""}
 
