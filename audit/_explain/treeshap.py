@@ -15,7 +15,22 @@ node is specific to the model; here it mirrors scikit-learn's
   node's raw left bitset goes left; a category the model knows (``known_cat_bitsets``
   of its feature) goes right; an unknown category is treated as missing.
 
-Speed (the kernel's cost is the walk over the nodes, not the leaves): the helpers are
+Leaf tables (the default; Yang's "Fast TreeSHAP v2" precomputation): for a leaf of
+value ``v`` whose path meets the distinct features ``P`` (``d = |P|``), with ``z_j`` the
+product of the cover ratios of the path's splits on ``j`` and ``U`` the features of ``P``
+whose every split on the path the row follows, the leaf's Shapley values are
+``v (1 - z_i) / z_i H(U - {i})`` for ``i`` in ``U`` and ``-v H(U)`` for the other ``i`` of
+``P``, where ``H(A) = sum over S in A of w(|S|, d) prod_(j in P - S) z_j`` depends on the
+tree only.  So ``v H`` is tabulated once per call for the ``2^d`` subsets of each leaf's
+path (:func:`_leaf_table`), and a row costs one pass over the tree's nodes (the direction
+at each, a bitmask of followed features per node) and ``d`` look-ups per leaf: ``O(leaves
+x depth)`` instead of Algorithm 2's ``O(leaves x depth^2)``; the values agree with it to
+about 1e-15 of the row's scale.  A tree keeps Algorithm 2 when a leaf meets more than
+:data:`TABLE_MAX_FEATURES` features (``2^d`` entries), when a cover ratio is zero or not
+finite, or beyond :data:`TABLE_MAX_BYTES` of tables (decided from the trees alone,
+:func:`table_trees`).
+
+Speed (Algorithm 2's cost is the walk over the nodes, not the leaves): the helpers are
 inlined into one compiled loop (no call and reference-count overhead per node), the
 loop-carried chains of EXTEND / UNWIND multiply instead of dividing, scratch paths are
 allocated once per chunk of rows, and the rows are split across threads (the kernel
@@ -28,6 +43,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -36,6 +52,11 @@ from numba import njit
 _MIN_CHUNK = 64
 #: rows per task handed to the threads (0.05-0.5 s of work for the models measured)
 _TASK_ROWS = 256
+#: most distinct features on a leaf's path for its tree to get leaf tables (2^d entries
+#: per leaf); a tree with a deeper leaf keeps Algorithm 2
+TABLE_MAX_FEATURES = 12
+#: most bytes of leaf tables per call: the trees beyond (in order) keep Algorithm 2
+TABLE_MAX_BYTES = 256 * 2**20
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -181,9 +202,188 @@ def _tree_row(x, phi, root, T, pf, pz, po, pw, stack_i, stack_f):  # type: ignor
         stack_f[top, 0], stack_f[top, 1] = count[hot] / w * in_zero, in_one
 
 
+# --------------------------------------------------------------------------- leaf tables
+
+
+@njit(cache=True, error_model="numpy")
+def _leaf_table(tab, off, z, d, v):  # type: ignore[no-untyped-def]
+    """Fill ``tab[off:off + 2^d]`` with ``v H(A)`` for every subset ``A`` of a leaf's path.
+
+    ``H(A) = sum over S in A of w(|S|, d) prod_(j in P - S) z_j`` (``w(s, d) = s! (d - s -
+    1)! / d!``, the Shapley weight): a sum over subsets (zeta transform) of its terms, ``d
+    2^d`` additions.  A row that satisfies the path's features ``U`` gets ``v (1 - z_i) / z_i
+    H(U - {i})`` for ``i`` in ``U`` and ``-v H(U)`` for every other ``i`` of the path.
+    """
+    size = 1 << d
+    full = size - 1
+    cz = np.empty(size)  # cz[A]: product of z over A
+    bits = np.zeros(size, dtype=np.int64)  # |A|
+    low = np.zeros(size, dtype=np.int64)  # the lowest position in A
+    cz[0] = 1.0
+    for a in range(1, size):
+        low[a] = 0 if a & 1 else low[a >> 1] + 1
+        bits[a] = bits[a >> 1] + (a & 1)
+        cz[a] = cz[a & (a - 1)] * z[low[a]]
+    w = np.empty(max(d, 1))
+    comb = 1  # C(d - 1, s)
+    for s in range(d):
+        w[s] = 1.0 / (d * comb)
+        comb = comb * (d - 1 - s) // (s + 1)
+    for a in range(size):
+        tab[off + a] = 0.0 if a == full else v * w[bits[a]] * cz[full ^ a]
+    for k in range(d):
+        bit = 1 << k
+        for a in range(size):
+            if a & bit:
+                tab[off + a] += tab[off + (a ^ bit)]
+
+
+@njit(cache=True, error_model="numpy")
+def _layout(root, max_depth, cap, T, F, pfeat, pcoef, tab, f0, p0, t0, write):  # type: ignore[no-untyped-def]
+    """One tree, depth first (preorder): its leaves' path features and, with ``write``,
+    its node rows ``F[f0:]``, path features and coefficients ``pfeat``/``pcoef[p0:]`` and
+    leaf tables ``tab[t0:]``.  Returns (nodes, path entries, table entries, usable): not
+    usable when a leaf meets more than ``cap`` distinct features or a cover ratio is not
+    a positive finite number.
+
+    A node's row: an internal node's ``(node, right child's row within the tree, bit of its
+    feature's position on the path, 0)`` (its left child is the next row); a leaf's
+    ``(table offset, path offset, 0, d)``.
+    """
+    feature, left, right, is_leaf, value, count = T[0], T[2], T[3], T[4], T[5], T[6]
+    width = max_depth + 2
+    sf = np.zeros((width, width), dtype=np.int64)  # per depth: the path's distinct features
+    sz = np.ones((width, width))  # ... and their cover ratios
+    sn = np.zeros(width, dtype=np.int64)  # ... and how many
+    stack = np.zeros((width + 1, 5), dtype=np.int64)  # node, depth, parent's row, is right,
+    stack[0, 0], stack[0, 1], stack[0, 2] = root, 0, -1  # parent
+    top, rows, n_path, n_tab, ok = 0, 0, 0, 0, True
+    while top >= 0:
+        node, lev, parent, is_right = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        pnode = stack[top, 4]
+        top -= 1
+        me = rows
+        rows += 1
+        if lev > 0:
+            n = sn[lev - 1]
+            for k in range(n):
+                sf[lev, k], sz[lev, k] = sf[lev - 1, k], sz[lev - 1, k]
+            ratio = count[node] / count[pnode]
+            f = feature[pnode]
+            pos = n
+            for k in range(n):
+                if sf[lev, k] == f:
+                    pos = k
+                    break
+            if pos == n:
+                sf[lev, n], sz[lev, n], sn[lev] = f, ratio, n + 1
+            else:
+                sz[lev, pos], sn[lev] = ratio * sz[lev, pos], n
+            if not (sz[lev, pos] > 0.0 and np.isfinite(sz[lev, pos])):
+                ok = False
+            if write:
+                F[f0 + parent, 2] = 1 << pos
+                if is_right:
+                    F[f0 + parent, 1] = me
+        else:
+            sn[0] = 0
+        if is_leaf[node]:
+            d = sn[lev]
+            if d > cap:
+                ok = False
+            elif write:
+                F[f0 + me, 0], F[f0 + me, 1], F[f0 + me, 2], F[f0 + me, 3] = \
+                    t0 + n_tab, p0 + n_path, 0, d
+                for k in range(d):
+                    pfeat[p0 + n_path + k] = sf[lev, k]
+                    pcoef[p0 + n_path + k] = (1.0 - sz[lev, k]) / sz[lev, k]
+                _leaf_table(tab, t0 + n_tab, sz[lev], d, value[node])
+            n_path += d
+            n_tab += 1 << min(d, cap + 1)
+            continue
+        if write:
+            F[f0 + me, 0], F[f0 + me, 3] = node, 0
+        top += 2  # the left child first
+        stack[top - 1, 0], stack[top - 1, 1], stack[top - 1, 2] = right[node], lev + 1, me
+        stack[top - 1, 3], stack[top - 1, 4] = 1, node
+        stack[top, 0], stack[top, 1], stack[top, 2] = left[node], lev + 1, me
+        stack[top, 3], stack[top, 4] = 0, node
+    return rows, n_path, n_tab, ok
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def _rows(X, roots, max_depth, T, phi, lo, hi):  # type: ignore[no-untyped-def]
-    """Fill ``phi[lo:hi]`` with the rows' SHAP values (scratch arrays allocated once)."""
+def _sizes(roots, max_depth, cap, T):  # type: ignore[no-untyped-def]
+    """Per tree: node rows, path entries, table entries and whether tables can serve it."""
+    n = roots.shape[0]
+    out = np.zeros((n, 4), dtype=np.int64)
+    F, pfeat, pcoef, tab = np.zeros((0, 4), np.int64), np.zeros(0, np.int64), np.zeros(0), \
+        np.zeros(0)
+    for t in range(n):
+        rows, n_path, n_tab, ok = _layout(roots[t], max_depth, cap, T, F, pfeat, pcoef, tab,
+                                          0, 0, 0, False)
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = rows, n_path, n_tab, ok
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fill(roots, max_depth, cap, T, start, path0, tab0, F, pfeat, pcoef, tab):  # type: ignore[no-untyped-def]
+    """Lay out the trees that have a ``start`` row (>= 0) at their offsets."""
+    for t in range(roots.shape[0]):
+        if start[t] >= 0:
+            _layout(roots[t], max_depth, cap, T, F, pfeat, pcoef, tab, start[t], path0[t],
+                    tab0[t], True)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _table_row(x, phi, lo, hi, F, pfeat, pcoef, tab, mask, T):  # type: ignore[no-untyped-def]
+    """Add one tree's SHAP values of the row ``x`` from its leaf tables (rows ``F[lo:hi]``).
+
+    One pass over the nodes in preorder: a node's mask holds the path positions whose
+    splits the row has followed so far (all set at the root); a child the row does not go
+    to loses its parent's feature's bit.  At a leaf the mask is ``U``.
+    """
+    feature, threshold, left, right, is_leaf, value, count, missing_left, is_cat, bitset_row, \
+        raw_bits, known_bits, f_idx_map = T
+    mask[0] = -1
+    for g in range(lo, hi):
+        m = mask[g - lo]
+        bit = F[g, 2]
+        if bit == 0:  # a leaf: (table offset, path offset, 0, d)
+            d = F[g, 3]
+            off, po = F[g, 0], F[g, 1]
+            u = m & ((1 << d) - 1)
+            rest = tab[off + u]
+            for k in range(d):  # no branch: either term is read, one is added
+                b = 1 << k
+                gain = pcoef[po + k] * tab[off + (u ^ b)]
+                phi[pfeat[po + k]] += gain if u & b else -rest
+            continue
+        # :func:`_goes_left`, written out: three times faster here than inlined (measured)
+        node = F[g, 0]
+        f = feature[node]
+        v = x[f]
+        if np.isnan(v):
+            go_left = missing_left[node]
+        elif not is_cat[node]:
+            go_left = v <= threshold[node]
+        elif v < 0 or v >= 256:  # out of the category range: treated as missing
+            go_left = missing_left[node]
+        else:
+            c = int(v)
+            if (raw_bits[bitset_row[node], c >> 5] >> (c & 31)) & 1:
+                go_left = True
+            elif (known_bits[f_idx_map[f], c >> 5] >> (c & 31)) & 1:
+                go_left = False
+            else:  # unknown category: treated as missing
+                go_left = missing_left[node]
+        off_path = 0 if go_left else bit
+        mask[g - lo + 1], mask[F[g, 1]] = m & ~off_path, m & ~(bit ^ off_path)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rows(X, roots, max_depth, T, start, stop, F, pfeat, pcoef, tab, phi, lo, hi):  # type: ignore[no-untyped-def]
+    """Fill ``phi[lo:hi]`` with the rows' SHAP values (scratch arrays allocated once): from
+    the leaf tables for a tree with a ``start`` row (>= 0), else by Algorithm 2."""
     size = (max_depth + 3) * (max_depth + 4)
     pf = np.zeros(size, dtype=np.int64)
     pz = np.zeros(size)
@@ -191,11 +391,69 @@ def _rows(X, roots, max_depth, T, phi, lo, hi):  # type: ignore[no-untyped-def]
     pw = np.zeros(size)
     stack_i = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
     stack_f = np.zeros((2 * max_depth + 4, 2))
+    mask = np.zeros(max(1, np.max(stop - start)) if stop.shape[0] else 1, dtype=np.int64)
     for r in range(lo, hi):
         x = X[r]
         out = phi[r]
         for t in range(roots.shape[0]):
-            _tree_row(x, out, roots[t], T, pf, pz, po, pw, stack_i, stack_f)
+            if start[t] >= 0:
+                _table_row(x, out, start[t], stop[t], F, pfeat, pcoef, tab, mask, T)
+            else:
+                _tree_row(x, out, roots[t], T, pf, pz, po, pw, stack_i, stack_f)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which trees are computed from leaf tables, and the tables.
+
+    ``start``/``stop``: per tree, its rows in ``F`` (``-1``: Algorithm 2); ``F``, ``pfeat``,
+    ``pcoef``, ``tab``: the node rows, path features, coefficients ``(1 - z) / z`` and leaf
+    tables (:func:`_layout`); ``table_sizes``: per tree, its tables' entries (whether used
+    or not).
+    """
+
+    start: np.ndarray
+    stop: np.ndarray
+    F: np.ndarray
+    pfeat: np.ndarray
+    pcoef: np.ndarray
+    tab: np.ndarray
+    table_sizes: np.ndarray
+
+
+def _offsets(sizes: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Where each used tree's part starts when the used trees' parts are laid end to end."""
+    used = np.where(use, sizes, 0)
+    return np.where(use, np.cumsum(used) - used, -1).astype(np.int64)
+
+
+def _plan(roots: np.ndarray, max_depth: int, T: tuple[np.ndarray, ...],
+          tables: bool = True) -> _Plan:
+    """Leaf tables for every tree whose leaves meet at most :data:`TABLE_MAX_FEATURES`
+    distinct features and whose cover ratios are positive, the first ones in order up to
+    :data:`TABLE_MAX_BYTES` (``tables=False``: none); decided from the trees alone."""
+    n = len(roots)
+    if tables and n:
+        sizes = _sizes(roots, max_depth, TABLE_MAX_FEATURES, T)
+    else:
+        sizes = np.zeros((n, 4), dtype=np.int64)
+    ok = sizes[:, 3].astype(bool)
+    use = ok & (np.cumsum(np.where(ok, sizes[:, 2], 0)) * 8 <= TABLE_MAX_BYTES)
+    start = _offsets(sizes[:, 0], use)
+    stop = np.where(use, start + sizes[:, 0], -1).astype(np.int64)
+    path0, tab0 = _offsets(sizes[:, 1], use), _offsets(sizes[:, 2], use)
+    F = np.zeros((int(sizes[use, 0].sum()), 4), dtype=np.int64)
+    pfeat = np.zeros(int(sizes[use, 1].sum()), dtype=np.int64)
+    pcoef = np.zeros(len(pfeat))
+    tab = np.zeros(int(sizes[use, 2].sum()))
+    if use.any():
+        _fill(roots, max_depth, TABLE_MAX_FEATURES, T, start, path0, tab0, F, pfeat, pcoef, tab)
+    return _Plan(start, stop, F, pfeat, pcoef, tab, sizes[:, 2].copy())
+
+
+def table_trees(roots: np.ndarray, max_depth: int, T: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Per tree, whether :func:`tree_shap` computes it from leaf tables (else Algorithm 2)."""
+    return _plan(roots, max_depth, T).start >= 0
 
 
 def _threads(n_rows: int) -> int:
@@ -208,7 +466,7 @@ def _threads(n_rows: int) -> int:
 
 
 def tree_shap(X: np.ndarray, roots: np.ndarray, max_depth: int, T: tuple[np.ndarray, ...],
-              threads: int | None = None) -> np.ndarray:
+              threads: int | None = None, tables: bool = True) -> np.ndarray:
     """Path-dependent SHAP values (n_rows, n_features) of the sum of the trees at ``roots``.
 
     ``T`` is the tuple of flattened node arrays (see :func:`audit._explain.trees._flatten`).
@@ -220,17 +478,19 @@ def tree_shap(X: np.ndarray, roots: np.ndarray, max_depth: int, T: tuple[np.ndar
     """
     n = X.shape[0]
     phi = np.zeros((n, X.shape[1]))
+    p = _plan(roots, max_depth, T, tables)
+    args = (X, roots, max_depth, T, p.start, p.stop, p.F, p.pfeat, p.pcoef, p.tab, phi)
     k = _threads(n) if threads is None else max(1, min(threads, n))
     step = max(1, min(_TASK_ROWS, -(-n // k)))  # every thread busy, also for few rows
     bounds = list(range(0, n, step)) + [n]
     if k <= 1 and len(bounds) <= 2:
-        _rows(X, roots, max_depth, T, phi, 0, n)
+        _rows(*args, 0, n)
         return phi
     # Tasks of _TASK_ROWS rows: an interrupted audit (Ctrl-C, SIGTERM) waits only for
     # the tasks already running, not for every row (a compiled loop cannot be stopped).
     pool = ThreadPoolExecutor(max_workers=k)
     try:
-        jobs = [pool.submit(_rows, X, roots, max_depth, T, phi, lo, hi)
+        jobs = [pool.submit(_rows, *args, lo, hi)
                 for lo, hi in zip(bounds[:-1], bounds[1:])]
         for job in jobs:
             job.result()
