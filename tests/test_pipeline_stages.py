@@ -287,3 +287,85 @@ def test_a_group_metrics_error_reaches_the_caller(small_df, small_model, monkeyp
     monkeypatch.setattr(_pipeline, "_fairness_core", broken)
     with pytest.raises(ZeroDivisionError, match="planted"):
         audit.run(small_model, small_df, n_boot=20, what_if=False, explain=False)
+
+
+# --------------------------------------------------------------------------- proxy measures alongside
+
+
+def test_proxy_measures_run_alongside_complexity(small_df, small_model, monkeypatch) -> None:
+    """The proxy measures run in a thread while the interpretability score runs: here the
+    complexity stage waits for a signal that only the measures send, which times out if
+    they ran one after the other (as they did: after the verdict).  Same result either
+    way, and the process's thread limits are as they were before the audit."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    from audit import _pipeline
+
+    limits = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    reference = audit.run(small_model, small_df, n_boot=20, what_if=False)
+    measuring = threading.Event()
+    threads: list[str] = []
+    real_measure, real_score = _pipeline.measure_early, _pipeline.assess_complexity
+
+    def measure(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        measuring.set()
+        return real_measure(*args, **kwargs)
+
+    def score(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert measuring.wait(timeout=60), "the proxy measures did not overlap the complexity"
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(_pipeline, "measure_early", measure)
+    monkeypatch.setattr(_pipeline, "assess_complexity", score)
+    overlapped = audit.run(small_model, small_df, n_boot=20, what_if=False)
+    assert threads == ["audit-proxy-measures"]
+    assert overlapped.troublemakers == reference.troublemakers
+    assert overlapped.complexity == reference.complexity
+    assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == limits
+
+
+def test_proxy_measures_are_taken_later_when_they_depend_on_the_verdict(
+        small_df, small_model, monkeypatch) -> None:
+    """Under ``--budget`` (a deadline from the proxy stage's start) or with more features
+    than are examined (chosen by the failing gaps), the measures are not taken early."""
+    from audit import _pipeline
+    from audit._troublemakers import assess as tm_assess
+
+    started: list[int] = []
+    real = _pipeline.measure_early
+    monkeypatch.setattr(_pipeline, "measure_early",
+                        lambda *a, **k: started.append(1) or real(*a, **k))
+    r = audit.run(small_model, small_df, n_boot=20, what_if=False, budget=600,
+                  skip=("explain", "complexity"))
+    assert started == [] and r.troublemakers is not None
+    assert tm_assess.measure_early(small_df[["income", "region"]], small_df, [],
+                                   max_features=1) is None
+
+
+def test_an_error_in_the_early_proxy_measures_fails_only_their_section(
+        small_df, small_model, monkeypatch) -> None:
+    from audit import _pipeline
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(_pipeline, "measure_early", broken)
+    r = audit.run(small_model, small_df, n_boot=20, what_if=False)
+    assert r.troublemakers is None and "planted" in r.skipped["troublemakers"]
+    assert r.complexity is not None and r.fairness
+
+
+def test_the_proxy_means_raise_no_warning_where_every_value_is_missing() -> None:
+    """Warnings from a thread could land in another stage's ``catch_warnings``: none."""
+    import warnings
+
+    from audit._troublemakers.proxies import _nanmean
+
+    values = np.array([[0.6, np.nan], [0.8, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        means = _nanmean(values, axis=0)
+    assert means[0] == pytest.approx(0.7) and np.isnan(means[1])
