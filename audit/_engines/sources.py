@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -70,13 +71,21 @@ class FrameSource:
             tick(len(self.frame))
 
 
-def _hive_values(path: Path, root: Path) -> dict[str, str]:
-    """``key=value`` folders between ``root`` and ``path`` (hive partitioning)."""
-    out: dict[str, str] = {}
+#: the folder name Hive and Spark give a partition whose value is missing
+HIVE_MISSING = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _hive_values(path: Path, root: Path) -> dict[str, str | None]:
+    """``key=value`` folders between ``root`` and ``path`` (hive partitioning).
+
+    Names are decoded as Hive and Spark encode them (``%3D`` is ``=``, as pyarrow's hive
+    partitioning reads them), and :data:`HIVE_MISSING` is a missing value.
+    """
+    out: dict[str, str | None] = {}
     for part in path.relative_to(root).parts[:-1]:
         key, sep, value = part.partition("=")
         if sep and key:
-            out[key] = value
+            out[unquote(key)] = None if value == HIVE_MISSING else unquote(value)
     return out
 
 

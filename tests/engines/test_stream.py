@@ -6,6 +6,7 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -112,6 +113,28 @@ def test_hive_partition_folders_are_columns(tmp_path: Path, table: pd.DataFrame,
     assert "state" in FileSource(tmp_path).columns
     _same(audit.run(model, table, **FAST).to_dict(),
           audit.run(model, tmp_path, engine="stream", **FAST).to_dict())
+
+
+def test_hive_folder_names_are_decoded_as_spark_and_hive_write_them(
+        tmp_path: Path, table: pd.DataFrame, model: LogisticRegression) -> None:
+    """Spark and Hive escape characters such as ``=``, ``/``, ``%`` and ``:`` in partition
+    folder names (``%3D``...) and write a missing value as ``__HIVE_DEFAULT_PARTITION__``:
+    the groups are the values themselves, and a missing one is missing (pyarrow's
+    hive partitioning reads them the same way)."""
+    names = {"S00": "A=B", "S01": "50%", "S02": "N/A: west", "S03": None}
+    renamed = table.assign(state=table.state.map(lambda s: names.get(s, s)))
+    renamed.loc[table.state.eq("S03"), "state"] = None
+    for state, part in table.groupby("state"):
+        label = names.get(state, state)
+        folder = "__HIVE_DEFAULT_PARTITION__" if label is None else quote(label, safe=" ")
+        (tmp_path / f"state={folder}").mkdir()
+        part.drop(columns="state").to_parquet(tmp_path / f"state={folder}" / "d.parquet",
+                                              index=False)
+    streamed = audit.run(model, tmp_path, engine="stream", **FAST).to_dict()
+    _same(audit.run(model, renamed, **FAST).to_dict(), streamed)
+    groups = {g["group"] for t in streamed["fairness"] if t["columns"] == ["state"]
+              for g in t["groups"]}
+    assert {"A=B", "50%", "N/A: west"} <= groups and "__HIVE_DEFAULT_PARTITION__" not in groups
 
 
 def test_predictions_only_and_csv(tmp_path: Path, table: pd.DataFrame,
