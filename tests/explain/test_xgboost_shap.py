@@ -286,7 +286,10 @@ def test_categories_in_another_order_than_at_training_are_recoded_as_xgboost_doe
         list(reversed(X["colour"].cat.categories))))
     phi, base, ref = _ours(est, shuffled.iloc[:300])
     same, _, _ = _ours(est, X.iloc[:300])
-    np.testing.assert_array_equal(phi, same)
+    if hasattr(est.get_booster(), "get_categories"):  # XGBoost 3.1 and later recode
+        np.testing.assert_array_equal(phi, same)
+    else:  # XGBoost 2.x reads a frame's own codes: so do we (checked on 2.1.4)
+        assert not np.array_equal(phi, same)
     np.testing.assert_allclose(base + phi.sum(1), ref, rtol=0, atol=1e-12)
 
 
