@@ -148,9 +148,12 @@ def test_a_huge_forest_gets_fewer_rows_than_a_small_lightgbm() -> None:
 
 
 def test_tree_work_counts_every_implementation_alike() -> None:
-    """Three stumps are 3 x 2 leaves at depth 1, (1 + 1)^2 + LEAF_UNITS each, whoever built them."""
+    """Three stumps are 3 x 2 leaves at depth 1, (1 + 1)^2 + LEAF_UNITS each, whoever built them;
+    our kernel computes them from leaf tables: TABLE_TREE_UNITS + 2 x (1 + 1) per tree, in its
+    own seconds per unit (expressed in Algorithm 2's units)."""
     X, y, _ = _data(500)
     stump = (1 + 1) ** 2 + cost.LEAF_UNITS
+    tables = 3 * (cost.TABLE_TREE_UNITS + 2 * (1 + 1))
     ests = [
         lightgbm.LGBMClassifier(n_estimators=3, num_leaves=2, min_child_samples=5, verbose=-1),
         HistGradientBoostingClassifier(max_iter=3, max_depth=1, early_stopping=False),
@@ -163,7 +166,11 @@ def test_tree_work_counts_every_implementation_alike() -> None:
         m = ModelAdapter(est.fit(X, y), "binary", tuple(X.columns), positive_label=1)
         out = budget._choose_output(m, [], est, X.iloc[:50])
         impl, work, _ = cost.tree_work(est, out)
-        assert work == 3 * 2 * stump, (type(est).__name__, impl)
+        if impl in cost.TABLE_SECONDS_PER_UNIT:
+            want = tables * cost.TABLE_SECONDS_PER_UNIT[impl] / cost.SECONDS_PER_UNIT[impl]
+            assert work == pytest.approx(want, rel=1e-12), (type(est).__name__, impl)
+        else:
+            assert work == 3 * 2 * stump, (type(est).__name__, impl)
     tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y).tree_
     leaves = tree.children_left < 0
     assert cost._leaf_work(tree.children_left, tree.children_right, np.zeros(1, np.int64)) == (

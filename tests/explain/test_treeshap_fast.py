@@ -108,6 +108,36 @@ def test_deep_trees_keep_algorithm_2_and_agree() -> None:
     assert not used[:2].all() and used[2:].all()  # a deep one by Algorithm 2, shallow ones not
 
 
+def test_the_cost_model_prices_each_tree_by_the_method_that_runs(monkeypatch) -> None:
+    """The cost model reads the distinct features of every leaf's path from the model (no
+    kernel run) and decides tables or Algorithm 2 per tree exactly as the kernel does."""
+    from audit._explain import cost
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(800, 20))
+    y = np.prod(np.tanh(3 * X), axis=1) * 10 + X.sum(axis=1)
+    deep = HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=None, max_depth=None,
+                                         min_samples_leaf=2, random_state=0).fit(X, y)
+    shallow = HistGradientBoostingRegressor(max_iter=3, max_depth=4, random_state=0).fit(X, y)
+    deep._predictors = deep._predictors + shallow._predictors
+    Z, roots, depth, T = _hgb_inputs(deep, X[:5])
+    paths = [cost._leaf_paths(p[0].nodes["left"], p[0].nodes["right"],
+                              p[0].nodes["feature_idx"], p[0].nodes["is_leaf"].astype(bool))
+             for p in deep._predictors]
+    assert [int(d.max()) for _, d in paths] == [_deepest(T, r) for r in roots]
+    used = treeshap.table_trees(roots, depth, T)
+    alg2 = sum(float(np.sum((dep + 1.0) ** 2 + cost.LEAF_UNITS))
+               for (dep, _), u in zip(paths, used) if not u)
+    table = sum(cost.TABLE_TREE_UNITS + float(np.sum(dep + 1)) for (dep, _), u in zip(paths, used)
+                if u)
+    ratio = cost.TABLE_SECONDS_PER_UNIT["hgb"] / cost.SECONDS_PER_UNIT["hgb"]
+    assert (~used).any() and used.any()
+    assert cost._hgb_work(deep, 0) == pytest.approx(alg2 + ratio * table, rel=1e-12)
+    monkeypatch.setattr(cost, "TABLE_CACHE_BYTES", 8)  # tables beyond the caches: dearer
+    assert cost._hgb_work(deep, 0) == pytest.approx(
+        alg2 + ratio * cost.TABLE_MEMORY_FACTOR * table, rel=1e-12)
+
+
 def _deepest(T: tuple, root: int) -> int:
     """The most distinct features on a root-to-leaf path of the tree at ``root``."""
     feature, left, right, is_leaf = T[0], T[2], T[3], T[4]
