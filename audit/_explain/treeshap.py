@@ -362,11 +362,9 @@ def _table_row(x, phi, lo, hi, F, pfeat, pcoef, tab, mask, T):  # type: ignore[n
         node = F[g, 0]
         f = feature[node]
         v = x[f]
-        if np.isnan(v):
-            go_left = missing_left[node]
-        elif not is_cat[node]:
-            go_left = v <= threshold[node]
-        elif v < 0 or v >= 256:  # out of the category range: treated as missing
+        if not is_cat[node]:  # no branch on the row's value (a NaN compares false)
+            go_left = (v <= threshold[node]) | (np.isnan(v) & missing_left[node])
+        elif np.isnan(v) or v < 0 or v >= 256:  # out of the category range: as missing
             go_left = missing_left[node]
         else:
             c = int(v)
