@@ -7,7 +7,8 @@
 * HistGradientBoosting with categorical splits, missing values and unknown
   categories: equal to brute-force Shapley values of the path-dependent value
   function (every subset enumerated, rows routed by scikit-learn's own predictor),
-  a hypothesis property test over random small models.
+  a hypothesis property test over random small models (their trees computed from leaf
+  tables), and a model whose trees go to both of the kernel's methods in one call.
 """
 
 from __future__ import annotations
@@ -219,9 +220,26 @@ def test_hgb_categorical_tree_shap_equals_brute_force_many_models(**kw: Any) -> 
     _check_against_brute_force(**kw)
 
 
+def test_brute_force_with_trees_on_both_kernel_methods(monkeypatch) -> None:
+    """Leaf tables for the first trees only (a small table budget), Algorithm 2 for the rest:
+    the values of one call still equal brute force."""
+    from audit._explain import treeshap
+    from audit._explain.trees import _flatten
+
+    monkeypatch.setattr(treeshap, "TABLE_MAX_BYTES", 8 * 40)
+    model = _check_against_brute_force(seed=3, n_cats=6, n_numeric=2, max_iter=4,
+                                       max_leaf_nodes=6, missing=0.1)
+    roots, depth, arrays = _flatten([it[0] for it in model._predictors])
+    known, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
+    T = (*arrays, np.ascontiguousarray(known, dtype=np.uint32).reshape(-1, 8),
+         np.asarray(f_idx_map, dtype=np.int64))
+    used = treeshap.table_trees(roots, depth, T)
+    assert used.any() and not used.all()
+
+
 def _check_against_brute_force(
     seed: int, n_cats: int, n_numeric: int, max_iter: int, max_leaf_nodes: int, missing: float
-) -> None:
+) -> HistGradientBoostingClassifier:
     """Random small HGB with a categorical feature: our values == brute force to 1e-9."""
     rng = np.random.default_rng(seed)
     n = 300
@@ -247,6 +265,7 @@ def _check_against_brute_force(
     np.testing.assert_allclose(att.phi, ref, atol=1e-9)
     assert att.base == pytest.approx(base, abs=1e-9)
     np.testing.assert_allclose(att.base + att.phi.sum(1), model.decision_function(Xs), atol=1e-9)
+    return model
 
 
 # --------------------------------------------------------------------------- never a fallback
