@@ -77,9 +77,10 @@ CALIBRATED_TABLES = (
     "50 x 255 leaves, 11 of whose trees keep Algorithm 2), and on 10,000 rows for XGBoost "
     "trees of depth 12 and 14 (30 to 90 MiB of tables): the estimate is 1.95 to 5.8 times "
     "the wall time and 1.0 to 3.3 times the CPU time of both cores (the kernel alone: 27 to "
-    "63 ns per leaf, 94 for stumps, 154 with 30 MiB of tables; on the bench XGBoost model, "
-    "200 trees of depth 6, 340 us of CPU per row against 2,350 for Algorithm 2 and 1,100 for "
-    "XGBoost's own float32 pred_contribs); setting the tables up costs about 8.5 ns per "
+    "63 ns per leaf, 94 for stumps, 154 with 30 MiB of tables); the kernel has since become "
+    "10-25% faster (on the bench XGBoost model, 200 trees of depth 6: 250-325 us of CPU per "
+    "row against 2,770-3,300 for Algorithm 2 and 1,300-1,430 for XGBoost's own float32 "
+    "pred_contribs), so the margins only grew; setting the tables up costs about 8.5 ns per "
     "entry, 0.3 s at TABLE_MAX_BYTES, within FIXED_SECONDS"
 )
 #: units of TreeSHAP work per leaf besides its path's (d + 1)^2: the per-tree and per-leaf
