@@ -25,9 +25,7 @@ For each model, in one run:
    wall time of every progress stage (the CLI's progress display is swapped for one that
    records time), and the rest (loading the model and reading the data) as ``load+other``;
    the group metrics run in a thread alongside SHAP and the interpretability score, so
-   their column (``fairness``) is only the wait left after those two; the proxy measures
-   run alongside the interpretability score (``complexity+proxy measures``), so the
-   ``proxies`` column is what remains of the proxy search after them;
+   their column (``fairness``) is only the wait left after those two;
 2. the bare minimum for the same job: read the parquet with pyarrow, ``predict_proba``
    once, per-group confusion counts with ``np.bincount`` for the same groupings the
    audit judges (race, sex, age bands, state, and the pairs of attributes with at most
@@ -192,8 +190,7 @@ class Timed:
         self.parts[name] = self.parts.get(name, 0.0) + seconds
 
 
-STAGE_NAMES = (("measuring proxy", "complexity+proxy measures"),
-               ("inputs", "inputs+predict"), ("sanity", "sanity"), ("group metrics", "fairness"),
+STAGE_NAMES = (("inputs", "inputs+predict"), ("sanity", "sanity"), ("group metrics", "fairness"),
                ("bootstrap", "fairness"), ("shap", "shap"), ("interpretab", "complexity"),
                ("what-if", "proxies+what-if"), ("proxy", "proxies"), ("report", "report"))
 
