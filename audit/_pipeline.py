@@ -36,7 +36,7 @@ from ._result.spec import Task
 from ._result.tables import AttributeTable
 from ._result.troublemakers import Troublemakers
 from ._result.verdict import Policy, Verdict
-from ._troublemakers import assess_troublemakers, measure_early
+from ._troublemakers import assess_troublemakers
 from ._version import __version__
 from ._words import audit as words
 
@@ -189,18 +189,12 @@ def _audit(
         # the numbers are the same, the wait shorter where a core is free.
         fairness = _Background(lambda: _fairness_core(prepared, cfg, stats))
         _explain(sections, prepared, cfg, step)
-        with _one_thread():
-            # The proxy measures (when they do not depend on the verdict) run alongside
-            # the interpretability score: both fit small models on one core each.
-            proxies = _early_proxies(prepared, cfg)
-            _score_complexity(sections, prepared, cfg, step, proxies)
-            if proxies is not None:  # waited for in the same stage, unless it was skipped
-                proxies.wait()
+        _score_complexity(sections, prepared, cfg, step)
         with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
             overall, tables, replicates = fairness.result()
         verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task,
                                         replicates)
-        _troublemakers(sections, prepared, cfg, verdict, step, proxies)
+        _troublemakers(sections, prepared, cfg, verdict, step)
     finally:
         if sections.what_if_worker is not None:
             sections.what_if_worker.close()
@@ -321,7 +315,7 @@ class _Sections:
 class _Background:
     """``fn()`` run in a daemon thread (an interrupted audit does not wait for it)."""
 
-    def __init__(self, fn: Callable[[], Any], name: str = "audit-group-metrics") -> None:
+    def __init__(self, fn: Callable[[], Any]) -> None:
         self._out: list[Any] = []
         self._error: list[BaseException] = []
 
@@ -331,50 +325,15 @@ class _Background:
             except BaseException as exc:  # re-raised in the caller by result()
                 self._error.append(exc)
 
-        self._thread = threading.Thread(target=run, name=name, daemon=True)
+        self._thread = threading.Thread(target=run, name="audit-group-metrics", daemon=True)
         self._thread.start()
-
-    def wait(self) -> None:
-        """Until ``fn()`` is done."""
-        self._thread.join()
 
     def result(self) -> Any:
         """``fn()``'s value, once it is done; its exception if it raised one."""
-        self.wait()
+        self._thread.join()
         if self._error:
             raise self._error[0]
         return self._out[0]
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """One OpenMP/BLAS thread for the stages that fit small models side by side.
-
-    Each stage also limits itself (:mod:`threadpoolctl` limits are process-wide): the
-    limit held here for both keeps the two threads' nested limits from restoring each
-    other's, which could leave the process on one thread after the audit.
-    """
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
-    with threadpool_limits(limits=1):
-        yield
-
-
-def _early_proxies(prepared: Prepared, cfg: AuditConfig) -> _Background | None:
-    """The proxy measures started in a thread, when they do not depend on what comes first.
-
-    They do not when every model feature is examined (at most ``MAX_PROXY_FEATURES``) and
-    no ``--budget`` sets the proxy search a deadline; they are the same numbers either way.
-    Like the group metrics they raise no warnings, which the interpretability score's
-    ``warnings.catch_warnings`` (process-wide) could otherwise catch.
-    """
-    X = prepared.X
-    if (X is None or X.shape[1] == 0 or "proxies" in cfg.skip
-            or stage_seconds(cfg, "proxies") is not None):
-        return None
-    singles = [g for g in prepared.groupings if g.family != "intersection"]
-    return _Background(lambda: measure_early(X, prepared.data, singles, seed=cfg.seed),
-                       name="audit-proxy-measures")
 
 
 def _explain(sections: _Sections, prepared: Prepared, cfg: AuditConfig, step: Progress) -> None:
@@ -401,11 +360,8 @@ def _explain(sections: _Sections, prepared: Prepared, cfg: AuditConfig, step: Pr
 
 
 def _score_complexity(sections: _Sections, prepared: Prepared, cfg: AuditConfig,
-                      step: Progress, proxies: _Background | None = None) -> None:
-    """The interpretability score against a transparent baseline (reuses the SHAP values).
-
-    ``proxies``: the proxy measures running alongside, waited for in the same stage.
-    """
+                      step: Progress) -> None:
+    """The interpretability score against a transparent baseline (reuses the SHAP values)."""
     model, X, explanation = prepared.model, prepared.X, sections.explanation
     if model is None or X is None:
         return
@@ -413,17 +369,14 @@ def _score_complexity(sections: _Sections, prepared: Prepared, cfg: AuditConfig,
         sections.skipped["complexity"] = words.stage_off("complexity")
         return
     secs = stage_seconds(cfg, "complexity")
-    also = " and measuring proxy features" if proxies is not None else ""
     with step(f"Scoring interpretability against a transparent baseline"
-              f"{words.budget_label(secs)}{also}"):
+              f"{words.budget_label(secs)}"):
         mean_abs = ({f.feature: f.mean_abs_shap for f in explanation.global_importance}
                     if explanation is not None else None)
         sections.complexity = _within(sections, "complexity", "complexity", secs,
                                       assess_complexity, model, X, prepared.y,
                                       mean_abs_shap=mean_abs, seed=cfg.seed,
                                       refit_seconds=REFIT_SECONDS if secs is None else secs / 2)
-        if proxies is not None:
-            proxies.wait()
 
 
 def _within(sections: _Sections, section: str, stage: str, seconds: float | None,
@@ -455,7 +408,7 @@ def _within(sections: _Sections, section: str, stage: str, seconds: float | None
 
 
 def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, verdict: Verdict,
-                   step: Progress, early: _Background | None = None) -> None:
+                   step: Progress) -> None:
     """Proxy features, the loss terms they call for, and the what-if retraining."""
     model, X = prepared.model, prepared.X
     if X is None and model is not None:
@@ -480,8 +433,7 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
             driver_shares=_material_shares(sections.explanation, verdict),
             seed=cfg.seed, what_if=what_if, what_if_seconds=wi_secs or cfg.what_if_seconds,
             importance=_importance(sections.explanation), proxy_seconds=proxy_secs,
-            worker=sections.what_if_worker,
-            premeasured=None if early is None else early.result()))
+            worker=sections.what_if_worker))
 
 
 def _importance(explanation: Explanation | None) -> dict[str, float] | None:

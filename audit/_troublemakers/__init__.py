@@ -11,7 +11,7 @@ May import: ``audit._result``, ``audit._words``, ``audit._inputs``, ``audit._err
 numpy, pandas, scikit-learn, fairlearn.
 """
 
-from .assess import assess_troublemakers, measure_early
+from .assess import assess_troublemakers
 from .loss import loss_config
 
-__all__ = ["assess_troublemakers", "loss_config", "measure_early"]
+__all__ = ["assess_troublemakers", "loss_config"]

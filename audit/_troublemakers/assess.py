@@ -57,8 +57,6 @@ _MIN_ROWS = 50
 #: 15. The ones examined are those that drive the failing gaps most, then those the model
 #: leans on most (mean |SHAP|), then the first in column order; the rest are named in a note.
 MAX_PROXY_FEATURES = 100
-#: Rows the proxy measures and the what-if use at most (a seeded random sample).
-MAX_ROWS = 20000
 
 
 def assess_troublemakers(
@@ -75,12 +73,11 @@ def assess_troublemakers(
     thresholds: FlagThresholds = FlagThresholds(),
     what_if: bool = True,
     what_if_seconds: float = 120.0,
-    max_rows: int = MAX_ROWS,
+    max_rows: int = 20000,
     importance: Mapping[str, float] | None = None,
     max_features: int = MAX_PROXY_FEATURES,
     proxy_seconds: float | None = None,
     worker: FitWorker | None = None,
-    premeasured: ProxyMeasures | None = None,
 ) -> Troublemakers:
     """Find proxy features that drive failing gaps and recommend fairness loss terms.
 
@@ -102,8 +99,6 @@ def assess_troublemakers(
     count-based proxy scores always finish (one pass over the sample per
     feature); recoverability fits are not started after it and say so.
     ``worker``: a what-if worker already started (see :class:`WhatIfInputs`).
-    ``premeasured``: the proxy measures :func:`measure_early` took with the same
-    ``X``, ``data``, ``groupings``, ``seed``, ``thresholds`` and ``max_rows``.
     """
     _check_inputs(X, data, y, task, max_rows)
     notes: list[str] = []
@@ -118,8 +113,7 @@ def assess_troublemakers(
         notes.append(words.NO_DRIVER_SHARES)
     # 1-2. proxy strength and recoverability, over at most max_features features
     examined = _examined(sample, best, importance, max_features, notes)
-    measured = (premeasured if premeasured is not None and examined is sample
-                else measure_proxies(examined, groupings, thresholds, seed))
+    measured = measure_proxies(examined, groupings, thresholds, seed)
     # 3 + 5. flags, then recoverability without each flagged proxy
     facts = FlagFacts(sample.features, bad, criterion_outcomes, best, driver_shares is not None,
                       thresholds)
@@ -135,23 +129,6 @@ def assess_troublemakers(
         thresholds=thresholds, n_rows=len(sample.rows), seed=seed, notes=tuple(notes),
         proxy_rule=words.proxy_rule(thresholds),
     )
-
-
-def measure_early(X: pd.DataFrame, data: pd.DataFrame, groupings: Sequence[Grouping], *,
-                  seed: int = 0, thresholds: FlagThresholds = FlagThresholds(),
-                  max_rows: int = MAX_ROWS, max_features: int = MAX_PROXY_FEATURES
-                  ) -> ProxyMeasures | None:
-    """The proxy measures, when they do not depend on the verdict, else ``None``.
-
-    With at most ``max_features`` features every one is examined, whatever the verdict
-    and the explanations: the measures can then be taken before them (the audit takes
-    them alongside the interpretability score) and passed to :func:`assess_troublemakers`
-    as ``premeasured``.
-    """
-    if X.shape[1] > max_features:
-        return None
-    sample = _sample(X, len(data), max_rows, seed, [])
-    return measure_proxies(sample, groupings, thresholds, seed)
 
 
 def _flags(

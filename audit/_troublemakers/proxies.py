@@ -138,17 +138,6 @@ def _t_interval(values: Sequence[float]) -> Estimate:
     return Estimate(mean, max(0.0, mean - half), min(1.0, mean + half))
 
 
-def _nanmean(values: np.ndarray, axis: int | None = None) -> np.ndarray:
-    """``np.nanmean`` (the same numbers) without its warning where every value is NaN.
-
-    The proxy measures run in a thread alongside other stages, and a warning raised
-    there could be caught by another stage's ``warnings.catch_warnings`` (process-wide
-    in Python 3.11): they raise none.
-    """
-    seen = (~np.isnan(values)).sum(axis=axis)
-    return np.where(seen > 0, np.nansum(values, axis=axis) / np.maximum(seen, 1), np.nan)
-
-
 def _ovr_aucs(target: np.ndarray, proba: np.ndarray, n_classes: int) -> np.ndarray:
     """One-vs-rest AUC per class (binary: both entries equal the usual AUC).
 
@@ -275,9 +264,9 @@ def _proxy_score(
         aucs = np.array([_auc_from_counts(proba[:, j], test[:, j], rows - test[:, j])
                          for j in range(k)])
         fold_groups.append(aucs)
-        fold_macro.append(float(aucs[1]) if k == 2 else float(_nanmean(aucs)))
+        fold_macro.append(float(aucs[1]) if k == 2 else float(np.nanmean(aucs)))
     auc = _t_interval(fold_macro)
-    groups = _nanmean(np.vstack(fold_groups), axis=0) if fold_groups else np.full(k, np.nan)
+    groups = np.nanmean(np.vstack(fold_groups), axis=0) if fold_groups else np.full(k, np.nan)
     by_group = {lab: float(v) for lab, v in zip(labels, groups) if np.isfinite(v)}
     nmi = _nmi_from_counts(total.T) if len(target) else None
     strength, strength_group = proxy_strength(auc.value, by_group)
@@ -386,7 +375,7 @@ def _recoverability(
             clf.fit(mat[train], target[train])
             proba = clf.predict_proba(mat[test])
             aucs = _ovr_aucs(target[test], proba, n_classes)
-            scores.append(float(aucs[1]) if n_classes == 2 else float(_nanmean(aucs)))
+            scores.append(float(aucs[1]) if n_classes == 2 else float(np.nanmean(aucs)))
             if per_group is not None:
                 per_group.append(aucs)
     return _t_interval(scores)
@@ -500,6 +489,8 @@ def _reveal(X: pd.DataFrame, columns: Sequence[str], codes: np.ndarray,
     macro = _recoverability(X, columns, codes, len(labels), seed, deadline, folds)
     if macro.value is None:
         return macro, None
-    groups = _nanmean(np.vstack(folds), axis=0)
+    stack = np.vstack(folds)
+    seen = np.isfinite(stack).sum(axis=0)
+    groups = np.where(seen > 0, np.nansum(stack, axis=0) / np.maximum(seen, 1), np.nan)
     by_group = {lab: float(v) for lab, v in zip(labels, groups) if np.isfinite(v)}
     return macro, proxy_strength(macro.value, by_group)[0]
