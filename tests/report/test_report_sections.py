@@ -345,3 +345,24 @@ def test_explainer_notes_are_not_called_a_fallback(result) -> None:
     html = render_section(noted, "explanations")
     assert "Fallback" not in html
     assert re.search(r"<dt>Explainer notes</dt><dd>XGBoost computes the model", html)
+
+
+def test_gaps_failing_only_in_combined_groups_are_named_not_denied() -> None:
+    """Race and gender alone are selected alike, but their combinations are not: the
+    breakdown (single attributes) must not say that no gap fails; it names the combined
+    groups whose gaps fail and where their figures are."""
+    rng = np.random.default_rng(4)
+    n = 4000
+    race, gender = rng.choice(["A", "B"], n), rng.choice(["Female", "Male"], n)
+    high = (race == "B") != (gender == "Female")  # A-Female and B-Male earn more
+    df = pd.DataFrame({"income": rng.normal(np.where(high, 60, 40), 5), "race": race,
+                       "gender": gender})
+    df["target"] = (df.income + rng.normal(0, 5, n) > 50).astype(int)
+    model = LogisticRegression().fit(df[["income"]], df.target)
+    r = audit.run(model, df, n_boot=50, what_if=False, skip=("complexity", "proxies"))
+    assert any(c.outcome == "fail" and "×" in c.attribute for c in r.verdict.checks)
+    ctx = explanation_context(r)
+    assert ctx["attributes"] == [] and ctx["combined"] == ["race × gender"]
+    html = render_section(r, "explanations")
+    assert "No protected attribute has a gap" not in html
+    assert "No single protected attribute" in html and "<bdi>race × gender</bdi>" in html

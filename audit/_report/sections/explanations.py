@@ -75,6 +75,18 @@ def _bad_attributes(result: AuditResult) -> list[tuple[str, str, list[str]]]:
     return [(a, o, gs) for a, (o, gs) in ranked]
 
 
+def _combined_attributes(result: AuditResult) -> list[str]:
+    """Combined attributes (intersections) with a failing or review gap of the kinds the
+    breakdown covers, failing first: the breakdown does not cover them, the report says so."""
+    combined = [t.attribute for t in result.fairness if t.family == "intersection"]
+    worst: dict[str, str] = {}
+    for c in result.verdict.checks:
+        if c.attribute in combined and c.criterion in _GAP_CRITERIA and c.outcome in _BAD:
+            worst[c.attribute] = "fail" if "fail" in (c.outcome, worst.get(c.attribute)) \
+                else c.outcome
+    return sorted(worst, key=lambda a: (worst[a] != "fail", combined.index(a)))
+
+
 def _summary(expl: Explanation, attribute: str, group: str) -> DriverSummary | None:
     return next((s for s in expl.summaries if s.attribute == attribute and s.group == group),
                 None)
@@ -218,14 +230,15 @@ def explanation_context(result: AuditResult) -> dict[str, Any]:
         (importance and beeswarm: ``svg``, ``alt``, ``caption``), ``importance``
         (table rows), ``attributes`` (per attribute with a failing or review gap:
         plain sentences, the explainer's own sentences and up to two charts),
-        ``quiet`` (attributes without such a gap) and ``method`` (explainer, output
+        ``quiet`` (attributes without such a gap), ``combined`` (intersections with
+        such a gap, which the breakdown does not cover) and ``method`` (explainer, output
         space, additivity check, explainer notes (fallbacks, float32 rounding), sampling).
     """
     expl = result.explanation
     if expl is None:
         return {"ran": False, "why": why_not_run(result, "explanations"), "lead": [],
                 "reading": [], "charts": [], "importance": [], "attributes": [], "quiet": [],
-                "method": {}}
+                "combined": [], "method": {}}
     verb, noun = words(result)
     total = sum(f.mean_abs_shap for f in expl.global_importance) or 1.0
     charts = _overall_charts(expl)
@@ -240,5 +253,6 @@ def explanation_context(result: AuditResult) -> dict[str, Any]:
                        for f in expl.global_importance],
         "attributes": _attributes(result, expl, bad, MAX_EXPLANATION_CHARTS - len(charts)),
         "quiet": [g.attribute for g in expl.groupings if g.attribute not in named],
+        "combined": _combined_attributes(result),
         "method": _method(expl),
     }
