@@ -91,16 +91,25 @@ def test_hgb_multiclass(k: int) -> None:
     _assert_same(*_hgb_inputs(model, X.iloc[:300], k))
 
 
+def _deep_and_shallow(deep_trees: int) -> tuple[HistGradientBoostingRegressor, np.ndarray]:
+    """A regressor of ``deep_trees`` trees meeting up to 20 distinct features on a path
+    (beyond the tables' cap), then 3 shallow ones (same columns, numeric only); its rows."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(800, 20))
+    y = np.prod(np.tanh(3 * X), axis=1) * 10 + X.sum(axis=1)
+    deep = HistGradientBoostingRegressor(max_iter=deep_trees, max_leaf_nodes=None,
+                                         max_depth=None, min_samples_leaf=2,
+                                         random_state=0).fit(X, y)
+    shallow = HistGradientBoostingRegressor(max_iter=3, max_depth=4, random_state=0).fit(X, y)
+    deep._predictors = deep._predictors + shallow._predictors
+    return deep, X
+
+
 def test_deep_trees_keep_algorithm_2_and_agree() -> None:
     """Trees meeting up to 20 distinct features on a path (beyond the tables' cap) and
     shallow ones, in one call: each tree by its own method."""
     rng = np.random.default_rng(4)
-    X = rng.normal(size=(800, 20))
-    y = np.prod(np.tanh(3 * X), axis=1) * 10 + X.sum(axis=1)
-    deep = HistGradientBoostingRegressor(max_iter=2, max_leaf_nodes=None, max_depth=None,
-                                         min_samples_leaf=2, random_state=0).fit(X, y)
-    shallow = HistGradientBoostingRegressor(max_iter=3, max_depth=4, random_state=0).fit(X, y)
-    deep._predictors = deep._predictors + shallow._predictors  # same columns, numeric only
+    deep, _ = _deep_and_shallow(deep_trees=2)
     Z, roots, depth, T = _hgb_inputs(deep, rng.normal(size=(100, 20)))
     deepest = np.array([_deepest(T, r) for r in roots])
     used = _assert_same(Z, roots, depth, T)
@@ -113,13 +122,7 @@ def test_the_cost_model_prices_each_tree_by_the_method_that_runs(monkeypatch) ->
     kernel run) and decides tables or Algorithm 2 per tree exactly as the kernel does."""
     from audit._explain import cost
 
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(800, 20))
-    y = np.prod(np.tanh(3 * X), axis=1) * 10 + X.sum(axis=1)
-    deep = HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=None, max_depth=None,
-                                         min_samples_leaf=2, random_state=0).fit(X, y)
-    shallow = HistGradientBoostingRegressor(max_iter=3, max_depth=4, random_state=0).fit(X, y)
-    deep._predictors = deep._predictors + shallow._predictors
+    deep, X = _deep_and_shallow(deep_trees=3)
     Z, roots, depth, T = _hgb_inputs(deep, X[:5])
     paths = [cost._leaf_paths(p[0].nodes["left"], p[0].nodes["right"],
                               p[0].nodes["feature_idx"], p[0].nodes["is_leaf"].astype(bool))
