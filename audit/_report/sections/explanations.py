@@ -81,9 +81,9 @@ def _combined_attributes(result: AuditResult) -> list[str]:
     combined = [t.attribute for t in result.fairness if t.family == "intersection"]
     worst: dict[str, str] = {}
     for c in result.verdict.checks:
-        if c.attribute in combined and c.criterion in _GAP_CRITERIA and c.outcome in _BAD:
-            worst[c.attribute] = "fail" if "fail" in (c.outcome, worst.get(c.attribute)) \
-                else c.outcome
+        if c.attribute in combined and c.criterion in _GAP_CRITERIA and c.outcome in _BAD \
+                and worst.get(c.attribute) != "fail":
+            worst[c.attribute] = c.outcome
     return sorted(worst, key=lambda a: (worst[a] != "fail", combined.index(a)))
 
 
