@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import joblib
@@ -14,6 +17,22 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def shapley_values(v: Callable[[frozenset], float], p: int) -> np.ndarray:
+    """Exact Shapley values of the set function ``v`` over ``p`` players: every subset
+    enumerated (``v`` called once per subset), each weighted by |S|! (p - |S| - 1)! / p!.
+    The tests' reference for every explainer that claims exact values."""
+    value = {frozenset(S): v(frozenset(S)) for r in range(p + 1)
+             for S in itertools.combinations(range(p), r)}
+    phi = np.zeros(p)
+    for j in range(p):
+        others = [k for k in range(p) if k != j]
+        for r in range(p):
+            w = math.factorial(r) * math.factorial(p - r - 1) / math.factorial(p)
+            for S in itertools.combinations(others, r):
+                phi[j] += w * (value[frozenset(S) | {j}] - value[frozenset(S)])
+    return phi
 
 
 def load_examples():

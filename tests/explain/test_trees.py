@@ -13,14 +13,13 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shapley_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
@@ -180,19 +179,7 @@ def _brute_force(model: HistGradientBoostingClassifier, X: np.ndarray) -> tuple[
     def v(row: int, S: frozenset) -> float:
         return sum(_value(t, d, 0, row, S) for t, d in zip(trees, dirs))
 
-    phi = np.zeros(X.shape)
-    for row in range(len(X)):
-        cache = {
-            frozenset(S): v(row, frozenset(S))
-            for r in range(p + 1)
-            for S in itertools.combinations(range(p), r)
-        }
-        for j in range(p):
-            others = [k for k in range(p) if k != j]
-            for r in range(p):
-                w = math.factorial(r) * math.factorial(p - r - 1) / math.factorial(p)
-                for S in itertools.combinations(others, r):
-                    phi[row, j] += w * (cache[frozenset(S) | {j}] - cache[frozenset(S)])
+    phi = np.array([shapley_values(lambda S, row=row: v(row, S), p) for row in range(len(X))])
     base = float(np.ravel(model._baseline_prediction)[0]) + v(0, frozenset())
     return phi, base
 

@@ -10,7 +10,6 @@ keep Algorithm 2, and XGBoost's trees in float64.
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shapley_values
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
 from audit._explain import trees as tr
@@ -211,18 +211,6 @@ def test_xgboost_multiclass_float64() -> None:
 # --------------------------------------------------------------------------- the tables' algebra
 
 
-def _shapley(f: Any, d: int) -> np.ndarray:
-    """Shapley values of the set function ``f`` on ``d`` players, every subset enumerated."""
-    phi = np.zeros(d)
-    for i in range(d):
-        others = [j for j in range(d) if j != i]
-        for r in range(d):
-            w = math.factorial(r) * math.factorial(d - r - 1) / math.factorial(d)
-            for S in itertools.combinations(others, r):
-                phi[i] += w * (f(set(S) | {i}) - f(set(S)))
-    return phi
-
-
 @pytest.mark.parametrize("d", [1, 2, 3, 5, 7])
 def test_a_leaf_table_gives_the_shapley_values_of_its_leaf_term(d: int) -> None:
     """One leaf's term v prod_S o_j prod_(P-S) z_j: the table's values are its Shapley values."""
@@ -235,8 +223,8 @@ def test_a_leaf_table_gives_the_shapley_values_of_its_leaf_term(d: int) -> None:
     for U in range(2**d):
         o = [(U >> j) & 1 for j in range(d)]
 
-        def term(S: set, o: list = o) -> float:
+        def term(S: frozenset, o: list = o) -> float:
             return v * math.prod(o[j] if j in S else z[j] for j in range(d))
 
         ours = [coef[i] * tab[U ^ (1 << i)] if o[i] else -tab[U] for i in range(d)]
-        np.testing.assert_allclose(ours, _shapley(term, d), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours, shapley_values(term, d), rtol=1e-12, atol=1e-14)

@@ -16,9 +16,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import warnings
 from typing import Any
 
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xgboost
+from conftest import shapley_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,20 +111,6 @@ def _value(tree: dict[str, Any], x: np.ndarray, node: int, S: frozenset) -> floa
             + cover[right] * _value(tree, x, right, S)) / cover[node]
 
 
-def _shapley(v: Any, p: int) -> np.ndarray:
-    """Exact Shapley values of the set function ``v`` over ``p`` players."""
-    cache = {frozenset(S): v(frozenset(S)) for r in range(p + 1)
-             for S in itertools.combinations(range(p), r)}
-    phi = np.zeros(p)
-    for j in range(p):
-        others = [k for k in range(p) if k != j]
-        for r in range(p):
-            w = math.factorial(r) * math.factorial(p - r - 1) / math.factorial(p)
-            for S in itertools.combinations(others, r):
-                phi[j] += w * (cache[frozenset(S) | {j}] - cache[frozenset(S)])
-    return phi
-
-
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), n_cats=st.integers(2, 9), n_trees=st.integers(1, 4),
        depth=st.integers(1, 4), missing=st.sampled_from([0.0, 0.1, 0.3]),
@@ -155,7 +140,7 @@ def test_equals_brute_force_shapley_values(seed: int, n_cats: int, n_trees: int,
     leaves = np.asarray(leaves, dtype=int).reshape(len(rows), -1)
     for i, x in enumerate(rows):
         assert [_leaf(t, x) for t in trees] == list(leaves[i])  # our reading of XGBoost's rules
-        expected = _shapley(lambda S, x=x: sum(_value(t, x, 0, S) for t in trees), 3)
+        expected = shapley_values(lambda S, x=x: sum(_value(t, x, 0, S) for t in trees), 3)
         np.testing.assert_allclose(phi[i], expected, atol=1e-9)
         total = sum(_value(t, x, 0, frozenset(range(3))) for t in trees)
         margin = ref[i] - total  # XGBoost's base margin
