@@ -233,6 +233,15 @@ _NEXT = {
 }
 
 
+#: The next step of a failing check that compares scores or decisions with the outcomes
+#: that followed: "What drives each gap" does not break it down, and no fairness rule in
+#: the training loss (fairlearn's reductions) targets it.
+_NEXT_AGAINST_OUTCOMES = ("Next: recalibrate the model's scores on held-out data, checking "
+                          "each group, and audit again; the group's figures are under "
+                          "“Fairness by group”.")
+_AGAINST_OUTCOMES = ("calibration", "predictive_parity")
+
+
 #: The next step of a failing gap when the audit saw only the decisions (no model to explain
 #: or retrain): the reviewer's lever is the model's owner.
 _NEXT_PREDICTIONS_ONLY = ("Next: this audit saw only the decisions, not the model, so it cannot "
@@ -282,8 +291,12 @@ def next_step(criterion: str, outcome: str, point_inside: bool = False,
     meaning = _MEANING.get((criterion, outcome)) or _MEANING.get((outcome, ""), "")
     if criterion == "demographic_parity" and outcome == "fail" and ratio is not None:
         meaning = ratio_meaning(ratio[0], ratio[1], positive_is)
-    step = (_NEXT_PREDICTIONS_ONLY if mode == "predictions" and outcome == "fail"
-            else _NEXT.get(outcome, ""))
+    if mode == "predictions" and outcome == "fail":
+        step = _NEXT_PREDICTIONS_ONLY
+    elif outcome == "fail" and criterion in _AGAINST_OUTCOMES:
+        step = _NEXT_AGAINST_OUTCOMES
+    else:
+        step = _NEXT.get(outcome, "")
     return f"{meaning} {step}".strip()
 
 

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import audit
 from audit._fairness.policy import policy_toml
@@ -348,3 +349,16 @@ def test_an_assumed_favourable_positive_is_said_in_the_summary_first_lines():
     assert "Read first:" in summary and "as the favourable outcome" in summary
     assert "--positive-is harmful" in summary
     assert IDENTIFIER.findall(visible_prose(summary)) == []
+
+
+@pytest.mark.parametrize("criterion", ["calibration", "predictive_parity"])
+def test_a_failing_check_with_no_breakdown_and_no_loss_rule_is_not_sent_to_them(criterion):
+    """Calibration and predictive parity compare scores or decisions with the outcomes that
+    followed: "What drives each gap" does not break them down and no fairness rule in the
+    training loss targets them, so their next step does not point there (the demo's
+    calibration FAIL for zip code 44104 did)."""
+    step = next_step(criterion, "fail")
+    assert "What drives each gap" not in step and "Troublemaker features" not in step
+    assert "recalibrat" in step and step.startswith(
+        "The gap is larger than the policy allows, even allowing for chance.")
+    assert "What drives each gap" in next_step("equal_opportunity", "fail")
