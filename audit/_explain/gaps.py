@@ -93,14 +93,18 @@ def _side(
 ) -> np.ndarray:
     """Resampled weighted means (n_boot, columns) of one side's rows ``V``.
 
-    Up to :data:`BOOT_MAX_ROWS` rows: the rows are resampled (multinomial counts);
+    Up to :data:`BOOT_MAX_ROWS` rows: the rows are resampled (counts of n draws with
+    replacement, a multinomial);
     beyond: draws from the normal approximation of the weighted mean, with the row
     bootstrap's covariance (its centred rows in ``work`` when ``V`` is C-ordered, as a
     fresh result would be: the same values and layout, so the same product).
     """
     n = len(V)
     if n <= BOOT_MAX_ROWS:
-        c = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) * w
+        # each replicate's counts of n rows drawn with replacement: one bincount for all
+        # replicates (8x faster than rng.multinomial with n equal cells at n = 5,000)
+        draws = rng.integers(0, n, size=(n_boot, n)) + (np.arange(n_boot) * n)[:, None]
+        c = np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n) * w
         return np.asarray((c @ V) / c.sum(1, keepdims=True))
     m = _wmean(V, w)
     out = work.like(V) if work is not None else None
