@@ -356,7 +356,8 @@ def _explain(sections: _Sections, prepared: Prepared, cfg: AuditConfig, step: Pr
             sections.explanation = _within(sections, "explanations", "explain", secs, explain,
                                            model, X, singles, seed=cfg.seed,
                                            n_sample=cfg.explain_rows, budget_seconds=secs,
-                                           row_weights=prepared.row_weights)
+                                           row_weights=prepared.row_weights,
+                                           margins=prepared.margins)
 
 
 def _score_complexity(sections: _Sections, prepared: Prepared, cfg: AuditConfig,

@@ -70,7 +70,8 @@ class Attributions:
 
 
 def compute_attributions(
-    model: ModelAdapter, Xs: pd.DataFrame, Xb: pd.DataFrame, *, seed: int = 0
+    model: ModelAdapter, Xs: pd.DataFrame, Xb: pd.DataFrame, *, seed: int = 0,
+    margins: np.ndarray | None = None,
 ) -> Attributions:
     """SHAP values of the rows ``Xs`` against the background ``Xb``, checked for additivity.
 
@@ -86,6 +87,9 @@ def compute_attributions(
         Rows to explain and background rows, both with the model's input columns.
     seed : int
         Seed of the permutation explainer (when used).
+    margins : numpy.ndarray, optional
+        The model's raw output on the rows ``Xs`` when predicting already gave it (a
+        regressor's predictions, a decision function): the model is not run on them again.
 
     Returns
     -------
@@ -94,7 +98,7 @@ def compute_attributions(
     Xs = Xs.reset_index(drop=True)
     Xb = Xb.reset_index(drop=True)
     pre, final = _flatten_pipeline(model.estimator)
-    out, fx = _output_and_values(model, pre, final, Xs)
+    out, fx = _output_and_values(model, pre, final, Xs, margins)
     tol = _tolerance(final, fx)
     notes: list[str] = []
     raw = _attribute(out, pre, final, Xs, Xb, fx, tol, seed, notes)

@@ -81,6 +81,7 @@ def _check_inputs(
 def _explain_sample(
     model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], seed: int,
     n_sample: int, n_background: int, row_weights: np.ndarray | None = None,
+    margins: np.ndarray | None = None,
 ) -> _Explained:
     """Draw the stratified sample and the background, and attribute the sample's outputs."""
     rng = np.random.default_rng(seed)
@@ -93,7 +94,8 @@ def _explain_sample(
     Xs = X if len(rows) == len(X) else X.iloc[rows]
     Xs = Xs.reset_index(drop=True)
     Xb = X.iloc[bg_rows].reset_index(drop=True)
-    att = compute_attributions(model, Xs, Xb, seed=seed)
+    att = compute_attributions(model, Xs, Xb, seed=seed,
+                               margins=None if margins is None else margins[rows])
     return _Explained(rows, weights, sampling, weighted, Xs, [str(c) for c in X.columns], att)
 
 
@@ -181,6 +183,7 @@ def explain(
     model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], *, seed: int = 0,
     n_sample: int | None = None, n_background: int = 100, n_boot: int = 200,
     budget_seconds: float | None = None, row_weights: np.ndarray | None = None,
+    margins: np.ndarray | None = None,
 ) -> Explanation:
     """Explain the model with SHAP on every row or a stratified sample, by group, with gaps.
 
@@ -209,6 +212,9 @@ def explain(
     row_weights : numpy.ndarray, optional
         Rows of the whole table each row of ``X`` stands for, when ``X`` is the streaming
         engines' sample (see :func:`audit._explain.sampling.stratified_sample`).
+    margins : numpy.ndarray, optional
+        The model's raw output on each row of ``X`` when predicting already gave it
+        (``Prepared.margins``): the rows explained are not run through the model again.
 
     Returns
     -------
@@ -235,5 +241,6 @@ def explain(
     """
     _check_inputs(X, groupings, n_sample, n_background, n_boot, budget_seconds)
     size = size_sample(model, X, n_sample, budget_seconds)
-    e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background, row_weights)
+    e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background, row_weights,
+                        margins)
     return _assemble(e, groupings, n_boot, seed, size)

@@ -202,30 +202,37 @@ def _choose_output(
 
 
 def _output_and_values(
-    model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame
+    model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame,
+    margins: np.ndarray | None = None,
 ) -> tuple[_ModelOutput, np.ndarray]:
     """The output to explain (see :func:`_choose_output`) and its values on ``X``.
 
     The model runs once on ``X``: the margin's values on its first rows are reused for
     the check against ``predict_proba``, which runs on those rows only.  Up to
     :data:`_ONE_THREAD_ROWS` rows it runs with one OpenMP thread (see there).
+    ``margins``: the model's raw output on ``X``'s rows when predicting already gave it
+    (a regressor's predictions, a decision function: ``Prepared.margins``); then the
+    model does not run on ``X`` again.
     """
     if len(X) > _ONE_THREAD_ROWS:
-        return _output_and_values_on(model, pre, final, X)
+        return _output_and_values_on(model, pre, final, X, margins)
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     with threadpool_limits(limits=1, user_api="openmp"):
-        return _output_and_values_on(model, pre, final, X)
+        return _output_and_values_on(model, pre, final, X, margins)
 
 
 def _output_and_values_on(
-    model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame
+    model: ModelAdapter, pre: list[Any], final: Any, X: pd.DataFrame,
+    margins: np.ndarray | None = None,
 ) -> tuple[_ModelOutput, np.ndarray]:
     """:func:`_output_and_values` with the thread pools as they are."""
     est = model.estimator
+    if margins is not None and len(margins) != len(X):
+        margins = None
     if model.task == "regression":
         out = _ModelOutput(model, pre, final, "raw", "predict", 0, 1.0)
-        return out, out(X)
+        return out, out(X) if margins is None else np.asarray(margins, dtype=float)
     class_idx, sign = _positive_class(model, final)
     kind = _margin_kind(est, final)
     has_proba = hasattr(est, "predict_proba")
@@ -235,7 +242,8 @@ def _output_and_values_on(
             out = _ModelOutput(model, pre, final, "raw", kind, class_idx, sign)
             return out, out(X)
         margin = _ModelOutput(model, pre, final, "log-odds", kind, class_idx, sign)
-        values = margin(X)
+        given = margins is not None and kind == "decision"
+        values = sign * np.asarray(margins, dtype=float) if given else margin(X)
         n_probe = min(len(X), _PROBE_ROWS)
         z = np.clip(values[:n_probe], -700, 700)
         if np.allclose(1.0 / (1.0 + np.exp(-z)), proba(X.iloc[:n_probe]), rtol=0, atol=1e-7):

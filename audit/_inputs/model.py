@@ -146,6 +146,28 @@ class ModelAdapter:
                 classes=", ".join(map(str, self.classes))))
         return proba
 
+    def probabilities_and_margins(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`probabilities`, and the decision function on the same rows when the model
+        makes its probabilities from it (scikit-learn's gradient boosting: ``predict_proba``
+        is ``_loss.predict_proba(decision_function)``), so the rows are run through the
+        trees once.  The probabilities are the model's own: checked equal, bit for bit, to
+        ``predict_proba`` on :data:`LINK_PROBE_ROWS` rows spread over ``X``, else
+        ``predict_proba`` runs on every row.  ``None`` margins: the model has no such link.
+        """
+        link = _probability_link(self.estimator)
+        if link is None:
+            return self.probabilities(X), None
+        margins = self._call("decision_function", X)
+        try:
+            proba = np.asarray(link(np.array(margins, dtype=np.float64)))
+        except Exception:  # a version whose loss object reads otherwise: run predict_proba
+            return self.probabilities(X), margins.astype(float).ravel()
+        probe = np.unique(np.linspace(0, len(X) - 1, min(len(X), LINK_PROBE_ROWS)).astype(int))
+        own = self.probabilities(X.iloc[probe]) if len(X) else proba
+        if proba.shape != (len(X), own.shape[1]) or not np.array_equal(own, proba[probe]):
+            return self.probabilities(X), margins.astype(float).ravel()
+        return proba, margins.astype(float).ravel()
+
     def positive_scores(self, proba: np.ndarray) -> np.ndarray:
         """The probability of the positive label from :meth:`probabilities`, checked."""
         out = proba[:, self.positive_index].astype(float)
@@ -161,6 +183,23 @@ class ModelAdapter:
         if not self.has_scores:
             return None
         return self.positive_scores(self.probabilities(X))
+
+
+#: Rows on which probabilities made from the decision function are compared with the
+#: model's own ``predict_proba`` (:meth:`ModelAdapter.probabilities_and_margins`).
+LINK_PROBE_ROWS = 256
+
+
+def _probability_link(estimator: Any) -> Any:
+    """How a binary scikit-learn gradient-boosting classifier (or a Pipeline ending in one)
+    turns its decision function into ``predict_proba``; ``None`` for other models."""
+    final = final_estimator(estimator)
+    link = getattr(getattr(final, "_loss", None), "predict_proba", None)
+    if (not type(final).__module__.startswith("sklearn.ensemble") or link is None
+            or not hasattr(estimator, "decision_function")
+            or len(getattr(final, "classes_", ())) != 2):
+        return None
+    return link
 
 
 def _probabilities(scores: np.ndarray, source: str) -> np.ndarray:

@@ -42,6 +42,11 @@ class Decisions:
     model: ModelAdapter | None = None
     X: pd.DataFrame | None = None
     scores_meaning: ScoresMeaning | None = None  # None: no scores
+    #: The model's raw output on every row of ``X`` when the predictions gave it for free
+    #: (a regressor's predictions; a gradient-boosting classifier's decision function, see
+    #: :meth:`ModelAdapter.probabilities_and_margins`), so the explanations need not rerun
+    #: the model on the rows they explain; else ``None``.
+    margins: np.ndarray | None = None
 
 
 #: A model's predict_proba() is a probability.
@@ -87,7 +92,7 @@ def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tup
         model.positive_label = positive
     df = align_text_columns(df, estimator, features, notes)
     X = df.loc[:, list(features)]
-    proba = model.probabilities(X) if model.has_scores else None
+    proba, margins = model.probabilities_and_margins(X) if model.has_scores else (None, None)
     scores = None if proba is None else model.positive_scores(proba)
     if cfg.threshold is not None:
         if scores is None:
@@ -97,8 +102,10 @@ def from_model(df: pd.DataFrame, estimator: Any, cfg: AuditConfig, features: tup
         source = W.scores_at_threshold(cfg.threshold)
     else:
         y_pred, source = model_decisions(model, X, proba)
+    if task == "regression":
+        margins = y_pred
     meaning = None if scores is None else MODEL_PROBABILITIES
-    return df, Decisions(task, y_pred, scores, source, positive, model, X, meaning)
+    return df, Decisions(task, y_pred, scores, source, positive, model, X, meaning, margins)
 
 
 #: Decisions derived from ``predict_proba`` are checked against ``predict()`` on this many

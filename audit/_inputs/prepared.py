@@ -56,6 +56,8 @@ class Prepared:
     # Rows of the whole table each row stands for, when the rows are the streaming engines'
     # sample (which holds extra rows of small groups); None: the rows are the whole table.
     row_weights: np.ndarray | None = field(default=None, repr=False)
+    # The model's raw output on each row of X, when predicting gave it (Decisions.margins).
+    margins: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

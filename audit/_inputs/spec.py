@@ -151,7 +151,7 @@ def _prepared(df: pd.DataFrame, decided: Decisions, y: np.ndarray | None,
     return Prepared(task=decided.task, X=decided.X, y=y, y_pred=decided.y_pred,
                     scores=decided.scores, groupings=tuple(groupings), model=decided.model,
                     data=df, scores_not_probabilities=None if decided.scores_meaning is None
-                    else decided.scores_meaning.reason)
+                    else decided.scores_meaning.reason, margins=decided.margins)
 
 
 def data_period(df: pd.DataFrame, skip: set[str]) -> str | None:

@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from audit import AuditConfig
 from audit._inputs import predictions as PR
+from audit._inputs.model import LINK_PROBE_ROWS
 from audit._inputs.spec import resolve
 from audit._words import inputs as W
 
@@ -150,3 +151,100 @@ def test_the_check_rows_are_deterministic():
     a, b = PR.check_rows(proba), PR.check_rows(proba.copy())
     np.testing.assert_array_equal(a, b)
     assert len(a) <= 1100 and np.all(np.diff(a) > 0)
+
+
+# --------------------------------------------------------------------------- margins once
+
+
+def _category_frame(missing: bool, n: int = N, seed: int = 0) -> pd.DataFrame:
+    df = _frame(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    df["grade"] = pd.Categorical(rng.choice(list("ABCD"), n))
+    if missing:
+        df.loc[rng.random(n) < 0.05, "income"] = np.nan
+    return df
+
+
+def _pipeline(final):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["grade"])],
+                            remainder="passthrough")
+    return make_pipeline(pre, final)
+
+
+def _spy(model, method: str, calls: list[tuple[str, int]]):
+    """Record the rows ``model.method`` runs on (an instance attribute shadows the method)."""
+    own = getattr(model, method)
+
+    def counted(X):
+        calls.append((method, len(X)))
+        return own(X)
+
+    setattr(model, method, counted)
+    return model
+
+
+GRADIENT_BOOSTING = {
+    "hgb_categorical": (True, lambda: HistGradientBoostingClassifier(
+        max_iter=30, random_state=0, categorical_features="from_dtype")),
+    "gbm_pipeline": (False, lambda: _pipeline(
+        GradientBoostingClassifier(n_estimators=30, random_state=0))),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADIENT_BOOSTING))
+def test_gradient_boosting_runs_its_trees_once_and_its_scores_are_its_predict_proba(name):
+    missing, make = GRADIENT_BOOSTING[name]
+    df = _category_frame(missing)
+    features = ["income", "debt", "grade"]
+    model = make().fit(df[features], df.target)
+    expected_scores = model.predict_proba(df[features])[:, 1]
+    expected_margins = model.decision_function(df[features])
+    calls: list[tuple[str, int]] = []
+    _spy(_spy(model, "decision_function", calls), "predict_proba", calls)
+    prepared, _, _ = resolve(df, model, AuditConfig(target="target", positive_label="yes"))
+    # every row through the trees once; predict_proba only on the probe rows
+    assert calls[:2] == [("decision_function", N), ("predict_proba", LINK_PROBE_ROWS)]
+    assert all(m != "decision_function" and n < N for m, n in calls[2:])
+    np.testing.assert_array_equal(prepared.scores, expected_scores)  # bit for bit
+    np.testing.assert_array_equal(prepared.margins, expected_margins)
+
+
+def test_a_model_whose_probabilities_are_not_its_link_runs_predict_proba_on_every_row():
+    df = _category_frame(True)
+    features = ["income", "debt", "grade"]
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(df[features],
+                                                                             df.target)
+    own = model.predict_proba
+    model.predict_proba = lambda X: 0.5 + 0.9 * (own(X) - 0.5)  # not _loss(decision) any more
+    calls: list[tuple[str, int]] = []
+    _spy(model, "predict_proba", calls)
+    prepared, _, _ = resolve(df, model, AuditConfig(target="target", positive_label="yes"))
+    assert calls[:2] == [("predict_proba", LINK_PROBE_ROWS), ("predict_proba", N)]
+    np.testing.assert_array_equal(prepared.scores, model.predict_proba(df[features])[:, 1])
+    np.testing.assert_array_equal(prepared.margins, model.decision_function(df[features]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LogisticRegression(), lambda: RandomForestClassifier(10, random_state=0),
+], ids=["logistic", "forest"])
+def test_other_classifiers_give_no_margins(make):
+    df = _frame()
+    model = make().fit(df[FEATURES], df.target)
+    prepared, _, _ = resolve(df, model, AuditConfig(target="target", positive_label="yes"))
+    assert prepared.margins is None
+
+
+def test_a_regressors_predictions_are_its_margins():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    df = _category_frame(True)
+    df["amount"] = df.income.fillna(50) * 3 + df.debt
+    features = ["income", "debt", "grade"]
+    model = HistGradientBoostingRegressor(max_iter=20, random_state=0).fit(df[features],
+                                                                            df.amount)
+    prepared, _, _ = resolve(df, model, AuditConfig(target="amount"))
+    assert prepared.margins is prepared.y_pred
