@@ -19,7 +19,7 @@ May import: ``audit._result`` and the standard library only.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .._result.explanation import CANCEL_SHARE, DriverItem, DriverSummary
 from .._result.tables import Estimate
@@ -393,12 +393,32 @@ _FIX = {
 }
 
 
-def recommendation(verdict: str, mode: str, n_fail: int, n_review: int) -> list[str]:
-    """The recommendation the signed part closes with: one decision, then what to do."""
+#: What to do when the failing checks include calibration or predictive parity, which the
+#: gap breakdown does not cover and no fairness rule for retraining targets.
+_FIX_AGAINST_OUTCOMES = ("Recalibrate the model's scores on held-out data, checking each "
+                         "group, then audit the recalibrated model.")
+_FIX_ALSO_AGAINST_OUTCOMES = ("The failing checks of calibration, or of how often a decision "
+                              "is right, need the scores recalibrated on held-out data too, "
+                              "checking each group.")
+
+
+def recommendation(verdict: str, mode: str, n_fail: int, n_review: int,
+                   failing: Collection[str] = ()) -> list[str]:
+    """The recommendation the signed part closes with: one decision, then what to do.
+
+    ``failing``: the criteria of the failing checks; calibration and predictive parity are
+    fixed by recalibrating the scores, the other gaps by retraining.
+    """
     first = _RECOMMEND[verdict].format(
         fails=f"{n_fail} check{' fails' if n_fail == 1 else 's fail'}",
         reviews=f"{n_review} check{' cannot' if n_review == 1 else 's cannot'} rule out")
-    return [first, _FIX[mode]] if verdict == "FAIL" else [first]
+    if verdict != "FAIL":
+        return [first]
+    if mode != "model" or not set(failing) & set(_AGAINST_OUTCOMES):
+        return [first, _FIX[mode]]
+    if set(failing) <= set(_AGAINST_OUTCOMES):
+        return [first, _FIX_AGAINST_OUTCOMES]
+    return [first, f"{_FIX[mode]} {_FIX_ALSO_AGAINST_OUTCOMES}"]
 
 
 def policy_source(path: str | None) -> str:

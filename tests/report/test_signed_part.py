@@ -20,7 +20,7 @@ from audit._fairness.policy import policy_toml
 from audit._report import render_html
 from audit._report.sections.signed import APPENDIX, SIGNED
 from audit._result.audit import AuditResult
-from audit._words.report import next_step, num, range_text
+from audit._words.report import next_step, num, range_text, recommendation
 from audit._words.verdict import limit_ends
 
 
@@ -362,3 +362,25 @@ def test_a_failing_check_with_no_breakdown_and_no_loss_rule_is_not_sent_to_them(
     assert "recalibrat" in step and step.startswith(
         "The gap is larger than the policy allows, even allowing for chance.")
     assert "What drives each gap" in next_step("equal_opportunity", "fail")
+
+
+def test_the_recommendation_fits_the_failing_checks():
+    """A FAIL on calibration alone is fixed by recalibrating, not by the gap breakdown and
+    a fairness rule for retraining; a FAIL on both kinds names both remedies."""
+    gaps = recommendation("FAIL", "model", 2, 0, {"demographic_parity", "equal_opportunity"})
+    assert "What drives each gap" in gaps[1] and "recalibrat" not in gaps[1].lower()
+    alone = recommendation("FAIL", "model", 1, 0, {"calibration"})
+    assert "What drives each gap" not in alone[1] and "Troublemaker" not in alone[1]
+    assert alone[1].startswith("Recalibrate the model's scores on held-out data")
+    both = recommendation("FAIL", "model", 3, 0, {"demographic_parity", "predictive_parity"})
+    assert "What drives each gap" in both[1] and "recalibrated on held-out data" in both[1]
+    only_decisions = recommendation("FAIL", "predictions", 1, 0, {"calibration"})
+    assert "saw only the model's decisions" in only_decisions[1]
+    assert recommendation("PASS", "model", 0, 0) == [recommendation("PASS", "model", 0, 0)[0]]
+
+
+def test_the_demo_recommendation_names_both_remedies(stored_demo, stored_demo_html):
+    failing = {c.criterion for c in stored_demo.verdict.checks if c.outcome == "fail"}
+    assert "calibration" in failing and "demographic_parity" in failing
+    assert "need the scores recalibrated on held-out data too" in html.unescape(
+        stored_demo_html)

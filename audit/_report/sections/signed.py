@@ -126,7 +126,9 @@ def signed_context(result: AuditResult) -> dict[str, Any]:
         "blocks": _blocks(result, checks),
         "more": decisive_more(more) if more else "",
         "recommendation": recommendation(result.verdict.verdict, result.spec.mode,
-                                         n_fail, n_review),
+                                         n_fail, n_review, {c.criterion for c in
+                                                            result.verdict.checks
+                                                            if c.outcome == "fail"}),
         "decisions": DECISIONS,
         "policy_source": policy_source(policy.path if policy else None),
         "policy_sha256": result.provenance.policy_sha256,
