@@ -318,9 +318,13 @@ def _sizes(roots, max_depth, cap, T):  # type: ignore[no-untyped-def]
     out = np.zeros((n, 4), dtype=np.int64)
     F, pfeat, pcoef, tab = np.zeros((0, 4), np.int64), np.zeros(0, np.int64), np.zeros(0), \
         np.zeros(0)
+    # typed int64 and bool, not as literals: _fill's call then reuses this compilation of
+    # _layout (literal arguments made numba compile it twice: 0.9 s on first use)
+    zero, write = np.int64(0), n < 0
     for t in range(n):
         rows, n_path, n_tab, ok = _layout(roots[t], max_depth, cap, T[0], T[2], T[3], T[4],
-                                          T[5], T[6], F, pfeat, pcoef, tab, 0, 0, 0, False)
+                                          T[5], T[6], F, pfeat, pcoef, tab, zero, zero, zero,
+                                          write)
         out[t, 0], out[t, 1], out[t, 2], out[t, 3] = rows, n_path, n_tab, ok
     return out
 
@@ -328,10 +332,11 @@ def _sizes(roots, max_depth, cap, T):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fill(roots, max_depth, cap, T, start, path0, tab0, F, pfeat, pcoef, tab):  # type: ignore[no-untyped-def]
     """Lay out the trees that have a ``start`` row (>= 0) at their offsets."""
+    write = start.shape[0] >= 0  # True, typed bool, not a literal (see _sizes)
     for t in range(roots.shape[0]):
         if start[t] >= 0:
             _layout(roots[t], max_depth, cap, T[0], T[2], T[3], T[4], T[5], T[6], F, pfeat,
-                    pcoef, tab, start[t], path0[t], tab0[t], True)
+                    pcoef, tab, start[t], path0[t], tab0[t], write)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -390,7 +395,11 @@ def _rows(X, roots, max_depth, T, start, stop, F, pfeat, pcoef, tab, phi, lo, hi
     pw = np.zeros(size)
     stack_i = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
     stack_f = np.zeros((2 * max_depth + 4, 2))
-    mask = np.zeros(max(1, np.max(stop - start)) if stop.shape[0] else 1, dtype=np.int64)
+    width = 1  # the most node rows of a tree with tables (a loop: np.max compiles for 0.5 s)
+    for t in range(stop.shape[0]):
+        if stop[t] - start[t] > width:
+            width = stop[t] - start[t]
+    mask = np.zeros(width, dtype=np.int64)
     for r in range(lo, hi):
         x = X[r]
         out = phi[r]
