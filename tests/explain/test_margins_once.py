@@ -30,19 +30,21 @@ def _frame(seed: int = 0) -> pd.DataFrame:
 FEATURES = ["income", "debt", "grade"]
 
 
-@pytest.mark.parametrize("task", ["binary", "regression"])
+@pytest.mark.parametrize("task", ["binary", "binary_first_class_positive", "regression"])
 def test_the_explanation_from_the_predictions_margins_is_the_same(task):
     df = _frame()
-    if task == "binary":
+    if task.startswith("binary"):
         model = HistGradientBoostingClassifier(max_iter=30, random_state=0,
                                                categorical_features="from_dtype")
-        cfg, target, method = AuditConfig(target="target"), "target", "decision_function"
+        positive = "0" if task == "binary_first_class_positive" else None  # margins negated
+        cfg, target, method = (AuditConfig(target="target", positive_label=positive),
+                               "target", "decision_function")
     else:
         model = HistGradientBoostingRegressor(max_iter=30, random_state=0,
                                               categorical_features="from_dtype")
         cfg, target, method = AuditConfig(target="amount"), "amount", "predict"
     model.fit(df[FEATURES], df[target])
-    prepared, _, _ = resolve(df.drop(columns=["amount" if task == "binary" else "target"]),
+    prepared, _, _ = resolve(df.drop(columns=["target" if task == "regression" else "amount"]),
                              model, cfg)
     assert prepared.margins is not None and len(prepared.margins) == N
     singles = [g for g in prepared.groupings if g.family != "intersection"]
