@@ -10,7 +10,7 @@
 * a pipeline (ColumnTransformer -> LGBMClassifier) through ``compute_attributions``;
 * a model we do not read (``linear_tree=True``, ``boosting='rf'``) keeps LightGBM's own
   ``pred_contrib``, with a note saying why; values of ours that do not add up fall back to it;
-* an ``audit run`` records our explainer.
+* the cost model prices the kernel that runs; an ``audit run`` records our explainer.
 """
 
 from __future__ import annotations
@@ -247,6 +247,19 @@ def test_values_that_do_not_add_up_fall_back_to_lightgbms_own(binary, data, monk
     att = compute_attributions(_adapter(binary), X.iloc[:200], X.iloc[200:300])
     assert att.explainer == NATIVE and att.ok and att.max_error <= 1e-9
     assert any("pred_contrib" in n and "add up" in n for n in att.notes), att.notes
+
+
+def test_the_cost_model_prices_the_implementation_that_runs(binary, data) -> None:
+    from audit._explain import budget, cost
+
+    X, y = data
+    lin = lightgbm.LGBMClassifier(n_estimators=10, num_leaves=7, linear_tree=True, verbose=-1,
+                                  random_state=0).fit(X.drop(columns="colour"), y)
+    found = {}
+    for name, est, Z in (("ours", binary, X), ("native", lin, X.drop(columns="colour"))):
+        out = budget._choose_output(_adapter(est), [], est, Z.iloc[:50])
+        found[name] = cost.tree_work(est, out)[0]
+    assert found == {"ours": "lightgbm_float64", "native": "lightgbm"}
 
 
 def test_an_audit_run_records_our_explainer(tmp_path) -> None:
