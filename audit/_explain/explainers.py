@@ -4,10 +4,12 @@
   interventional SHAP computed directly, ``phi_j = w_j (z_j - mean_background z_j)``,
   in the space the final estimator sees;
 * **tree** models get exact *path-dependent* TreeSHAP, one definition for all of
-  them whatever their split types (:mod:`.trees`): LightGBM's own ``pred_contrib``,
-  our TreeSHAP over ``HistGradientBoosting``'s fitted nodes and, in float64, over
-  XGBoost's trees (categorical splits included; XGBoost's own float32 ``pred_contribs``
-  for a model we do not read), ``shap.TreeExplainer(feature_perturbation=
+  them whatever their split types (:mod:`.trees`): our TreeSHAP over
+  ``HistGradientBoosting``'s fitted nodes, over LightGBM's trees (its own ``pred_contrib``
+  for a model we do not read or whose values of ours do not add up to its raw score,
+  :func:`_lightgbm`) and, in float64, over XGBoost's trees (categorical splits included;
+  XGBoost's own float32 ``pred_contribs`` for a model we do not read),
+  ``shap.TreeExplainer(feature_perturbation=
   "tree_path_dependent")`` for the other scikit-learn trees and forests.  There is
   no model-agnostic fallback for a tree model: if its values do not add up to the
   model's output, :class:`TreeShapError` is raised and the explanation section

@@ -7,7 +7,15 @@ branches of its splits in proportion to the training rows that went each way (th
 is the definition LightGBM and XGBoost compute natively, categorical splits
 included; so every tree model gets it, whatever its split types:
 
-* LightGBM: ``predict(Z, pred_contrib=True)`` (its own TreeSHAP, raw-score space);
+* LightGBM: our TreeSHAP (:mod:`.treeshap`) over its trees, read from the booster's model
+  text (``model_to_string``: the trees ``predict`` uses, every double to 17 digits), with
+  LightGBM's covers (``internal_count`` / ``leaf_count``), each row routed exactly as
+  LightGBM routes it (:func:`_lgbm_tree`, :func:`lightgbm_matrix`): the same values as its
+  ``pred_contrib`` to about 1e-15, adding up to its float64 raw score.  LightGBM's own
+  ``predict(Z, pred_contrib=True)`` is kept for a model we do not read
+  (:func:`lightgbm_unsupported`: linear trees, category codes of 256 or more in a split, a
+  feature split both as a category and as a number or with and without zero as missing)
+  and whenever our values do not add up to its raw score within 1e-9 of its scale;
 * XGBoost: our TreeSHAP (:mod:`.treeshap`) in float64 over its trees, read from its JSON
   model (``save_raw("json")``), each row routed exactly as XGBoost routes it (float32
   values, ``x < split``, default directions for missing values, its categorical splits);
