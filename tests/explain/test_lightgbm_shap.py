@@ -6,7 +6,8 @@
   (missing type None: NaN read as 0.0); values exactly at every threshold; pandas
   ``category`` columns with NaN, a category unseen at training and categories in another
   order; fractional, negative and huge category codes in a matrix; binary, regression and
-  multiclass; early stopping (the best iteration's trees, as ``predict`` uses);
+  multiclass; early stopping (the best iteration's trees, as ``predict`` uses); random
+  small models of every missing type (hypothesis);
 * a pipeline (ColumnTransformer -> LGBMClassifier) through ``compute_attributions``;
 * a model we do not read (``linear_tree=True``, ``boosting='rf'``) keeps LightGBM's own
   ``pred_contrib``, with a note saying why; values of ours that do not add up fall back to it;
@@ -24,6 +25,8 @@ import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit._explain import compute_attributions
 from audit._explain import explainers as ex
@@ -88,7 +91,37 @@ def data() -> tuple[pd.DataFrame, np.ndarray]:
 def binary(data) -> Any:  # type: ignore[no-untyped-def]
     X, y = data
     return lightgbm.LGBMClassifier(n_estimators=40, num_leaves=15, min_data_per_group=5,
-                                   cat_smooth=1, verbose=-1, random_state=0).fit(X, y)
+                                   cat_smooth=1, verbose=-1, n_jobs=1, random_state=0).fit(X, y)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), n_cats=st.integers(2, 40), leaves=st.integers(2, 40),
+       missing=st.sampled_from(["nan", "zero", "none"]), nan_share=st.sampled_from([0, 0.1, 0.4]),
+       n_class=st.sampled_from([1, 2, 3]))
+def test_random_models_equal_pred_contrib(seed: int, n_cats: int, leaves: int, missing: str,
+                                          nan_share: float, n_class: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 600
+    X = pd.DataFrame({
+        "c": pd.Categorical(rng.integers(0, n_cats, n), categories=range(n_cats)),
+        "x": np.where(rng.random(n) < 0.3, 0.0, rng.normal(size=n)),
+        "w": rng.integers(-2, 3, n).astype(float),
+    })
+    for col in ("c", "x", "w"):
+        X.loc[rng.random(n) < nan_share, col] = np.nan
+    signal = (X["c"].cat.codes.to_numpy() % 3 + np.nan_to_num(X["x"].to_numpy())
+              - X["w"].fillna(1).to_numpy())
+    noisy = signal + rng.normal(size=n)
+    y = np.digitize(noisy, np.quantile(noisy, np.linspace(0, 1, n_class + 1)[1:-1]))
+    params = {"nan": {}, "zero": {"zero_as_missing": True}, "none": {"use_missing": False}}[missing]
+    if n_class == 1:
+        est: Any = lightgbm.LGBMRegressor(n_estimators=8, num_leaves=leaves, min_child_samples=5,
+                                          min_data_per_group=5, verbose=-1, n_jobs=1, **params)
+    else:
+        est = lightgbm.LGBMClassifier(n_estimators=8, num_leaves=leaves, min_child_samples=5,
+                                      min_data_per_group=5, verbose=-1, n_jobs=1, **params)
+    est.fit(X, y if n_class > 1 else signal)
+    _check(est, X.iloc[:200], n_out=n_class if n_class > 2 else 1)
 
 
 def test_category_columns_with_nan_and_unseen_categories(binary, data) -> None:
@@ -131,7 +164,7 @@ def test_values_at_every_threshold_route_as_lightgbm(binary, data) -> None:
 def test_missing_types_zero_and_none(data, params: dict[str, Any]) -> None:
     X, y = data
     X = X.assign(z=X["z"].where(np.arange(len(X)) % 7 != 0, np.nan))
-    est = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=15, verbose=-1, random_state=0,
+    est = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=15, verbose=-1, n_jobs=1, random_state=0,
                                   **params).fit(X, y)
     kinds = {int(d) >> 2 & 3 for t in tr._lightgbm_text(tr.lightgbm_model(est))[1]
              for d in t.get("decision_type", "").split()}
@@ -145,7 +178,7 @@ def test_a_numeric_matrix_with_categorical_features_and_odd_codes(data) -> None:
     X, y = data
     A = X.assign(colour=X["colour"].cat.codes.astype(float).where(X["colour"].notna())).to_numpy()
     est = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=15, min_data_per_group=5,
-                                  verbose=-1, random_state=0).fit(A, y, categorical_feature=[1])
+                                  verbose=-1, n_jobs=1, random_state=0).fit(A, y, categorical_feature=[1])
     Z = A[:300].copy()
     Z[:8, 1] = [2.7, -0.5, -1.0, -3.0, 1e6, 255.0, 256.0, 3e9]
     _check(est, Z)
@@ -154,17 +187,17 @@ def test_a_numeric_matrix_with_categorical_features_and_odd_codes(data) -> None:
 def test_regression_and_multiclass(data) -> None:
     X, y = data
     target = X["b"].fillna(0) * 3 + y + X["d"]
-    reg = lightgbm.LGBMRegressor(n_estimators=30, num_leaves=15, verbose=-1, random_state=0)
+    reg = lightgbm.LGBMRegressor(n_estimators=30, num_leaves=15, verbose=-1, n_jobs=1, random_state=0)
     _check(reg.fit(X, target), X.iloc[:300])
     classes = (y + (X["d"] > 2)).to_numpy()
-    multi = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1, random_state=0)
+    multi = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1, n_jobs=1, random_state=0)
     _check(multi.fit(X, classes), X.iloc[:300], n_out=3)
 
 
 def test_early_stopping_uses_the_best_iterations_trees(data) -> None:
     X, y = data
     est = lightgbm.LGBMClassifier(n_estimators=300, num_leaves=31, learning_rate=0.3,
-                                  verbose=-1, random_state=0)
+                                  verbose=-1, n_jobs=1, random_state=0)
     est.fit(X.iloc[:1500], y[:1500], eval_X=(X.iloc[1500:],), eval_y=(y[1500:],),
             callbacks=[lightgbm.early_stopping(5, verbose=False)])
     assert 0 < est.best_iteration_ < 300
@@ -191,7 +224,7 @@ def test_a_pipeline_through_compute_attributions(data) -> None:
     prep = ColumnTransformer([("oh", OneHotEncoder(sparse_output=True), ["colour"]),
                               ("num", StandardScaler(), ["a", "b"])],
                              remainder="passthrough", sparse_threshold=1.0)
-    model = make_pipeline(prep, lightgbm.LGBMClassifier(n_estimators=30, verbose=-1,
+    model = make_pipeline(prep, lightgbm.LGBMClassifier(n_estimators=30, verbose=-1, n_jobs=1,
                                                         random_state=0)).fit(X, y)
     Z = model[0].transform(X.iloc[:300])
     assert hasattr(Z, "tocsr")
@@ -203,7 +236,7 @@ def test_a_pipeline_through_compute_attributions(data) -> None:
 def test_random_forest_mode_equals_pred_contrib(data) -> None:
     X, y = data
     est = lightgbm.LGBMClassifier(boosting_type="rf", bagging_freq=1, bagging_fraction=0.7,
-                                  n_estimators=15, num_leaves=7, verbose=-1, random_state=0)
+                                  n_estimators=15, num_leaves=7, verbose=-1, n_jobs=1, random_state=0)
     _check(est.fit(X, y), X.iloc[:300])
 
 
@@ -216,7 +249,7 @@ def test_a_model_we_do_not_read_keeps_lightgbms_own_values_and_says_why() -> Non
                       "b": rng.normal(size=n)})
     y = ((code >= 300) ^ (rng.random(n) < 0.1)).astype(int)
     est = lightgbm.LGBMClassifier(n_estimators=10, num_leaves=7, min_data_per_group=5,
-                                  max_cat_threshold=200, verbose=-1, random_state=0).fit(X, y)
+                                  max_cat_threshold=200, verbose=-1, n_jobs=1, random_state=0).fit(X, y)
     why = tr.lightgbm_unsupported(tr.lightgbm_model(est))
     assert why is not None and "256" in why
     att = compute_attributions(_adapter(est), X.iloc[:200], X.iloc[200:300])
@@ -228,7 +261,7 @@ def test_linear_trees_are_refused(data) -> None:
     """LightGBM has no TreeSHAP for linear trees either: the explanation fails, as before."""
     X, y = data
     X = X.drop(columns="colour")
-    est = lightgbm.LGBMClassifier(n_estimators=5, num_leaves=7, linear_tree=True, verbose=-1,
+    est = lightgbm.LGBMClassifier(n_estimators=5, num_leaves=7, linear_tree=True, verbose=-1, n_jobs=1,
                                   random_state=0).fit(X, y)
     assert "linear" in (tr.lightgbm_unsupported(tr.lightgbm_model(est)) or "")
     with pytest.raises(ex.TreeShapError, match="linear trees"):
@@ -253,7 +286,7 @@ def test_the_cost_model_prices_the_implementation_that_runs(binary, data) -> Non
     from audit._explain import budget, cost
 
     X, y = data
-    lin = lightgbm.LGBMClassifier(n_estimators=10, num_leaves=7, linear_tree=True, verbose=-1,
+    lin = lightgbm.LGBMClassifier(n_estimators=10, num_leaves=7, linear_tree=True, verbose=-1, n_jobs=1,
                                   random_state=0).fit(X.drop(columns="colour"), y)
     found = {}
     for name, est, Z in (("ours", binary, X), ("native", lin, X.drop(columns="colour"))):
@@ -267,7 +300,7 @@ def test_an_audit_run_records_our_explainer(tmp_path) -> None:
 
     X, y = _frame(3000, seed=3)
     rng = np.random.default_rng(3)
-    model = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=15, verbose=-1,
+    model = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=15, verbose=-1, n_jobs=1,
                                     random_state=0).fit(X, y)
     df = X.assign(target=y, sex=rng.choice(["female", "male"], len(X)),
                   race=rng.choice(["A", "B", "C"], len(X)))
