@@ -1,7 +1,8 @@
 """Exact path-dependent TreeSHAP for every tree model, never a model-agnostic fallback.
 
 * LightGBM / XGBoost on categorical columns: our values are their native
-  ``pred_contrib`` mapped back onto the original columns;
+  ``pred_contrib`` mapped back onto the original columns (computed by our TreeSHAP over
+  their trees: :mod:`test_lightgbm_shap`, :mod:`test_xgboost_shap`);
 * HistGradientBoosting without categorical splits: equal to shap's path-dependent
   TreeExplainer to 1e-9;
 * HistGradientBoosting with categorical splits, missing values and unknown
