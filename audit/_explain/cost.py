@@ -14,9 +14,10 @@ simply not used in full.
   its work per row is ``sum over leaves of (depth + 1)^2 + LEAF_UNITS`` (:func:`tree_work`,
   summed over the trees it walks; the constant is each leaf's and tree's overhead), times
   one constant per implementation (:data:`SECONDS_PER_UNIT`): LightGBM's and XGBoost's
-  native ``pred_contrib``, our numba kernel for HistGradientBoosting and, in float64, for
-  XGBoost (the trees of the iteration range it walks), shap's C++ TreeExplainer for the
-  other scikit-learn trees.  shap also copies every node into its
+  native ``pred_contrib`` (for a model our kernel does not read), our numba kernel for
+  HistGradientBoosting, LightGBM (the trees ``predict`` uses) and, in float64, XGBoost (the
+  trees of the iteration range it walks), shap's C++ TreeExplainer for the other
+  scikit-learn trees.  shap also copies every node into its
   own arrays once per call (:data:`SHAP_SECONDS_PER_NODE`);
 * our kernel computes most trees from **leaf tables** instead (:mod:`.treeshap`: one pass
   over the nodes and ``d`` look-ups per leaf): such a tree's work is ``TABLE_TREE_UNITS +
@@ -50,7 +51,16 @@ from .explainers import (
 )
 from .mapping import _flatten_pipeline
 from .output import _is_lightgbm, _is_xgboost, _ModelOutput
-from .trees import _is_hgb, _xgb_tree_ids, xgboost_model, xgboost_unsupported
+from .trees import (
+    _is_hgb,
+    _lgbm_tree,
+    _lightgbm_text,
+    _xgb_tree_ids,
+    lightgbm_model,
+    lightgbm_unsupported,
+    xgboost_model,
+    xgboost_unsupported,
+)
 
 #: when and how the constants below were measured
 CALIBRATED = (
@@ -83,6 +93,16 @@ CALIBRATED_TABLES = (
     "pred_contribs), so the margins only grew; setting the tables up costs about 8.5 ns per "
     "entry, 0.3 s at TABLE_MAX_BYTES, within FIXED_SECONDS"
 )
+#: how the LightGBM entries of :data:`SECONDS_PER_UNIT` and :data:`TABLE_SECONDS_PER_UNIT`
+#: (XGBoost's float64 constants: the same kernel) were checked
+CALIBRATED_LIGHTGBM = (
+    "2026-12-02, same machine (load 1.8-2.6): compute_attributions on 10,000 and 20,000 rows "
+    "of the end-to-end benchmark's LightGBM on category columns (200 trees of 31 leaves, "
+    "depth up to 16, every tree from leaf tables), 3 repeats: 212 to 262 us of CPU per row; "
+    "the estimate is 1.6 to 2.2 times the CPU time and 1.6 to 2.3 times the wall time, within "
+    "the bounds of CALIBRATED_TABLES; LightGBM's own pred_contrib on the same rows: 1,117 to "
+    "1,133 us of CPU per row"
+)
 #: units of TreeSHAP work per leaf besides its path's (d + 1)^2: the per-tree and per-leaf
 #: overhead, which dominates shallow trees
 LEAF_UNITS = 32
@@ -94,6 +114,9 @@ SECONDS_PER_UNIT = {
     # its own (:data:`CALIBRATED_XGBOOST_FLOAT64`): 2 to 5 times XGBoost's float32
     # pred_contribs; most trees are computed from leaf tables (:data:`TABLE_SECONDS_PER_UNIT`)
     "xgboost_float64": 6.0e-9,
+    # our kernel over LightGBM's trees (:func:`_lightgbm_float64_work`), priced as over
+    # XGBoost's (:data:`CALIBRATED_LIGHTGBM`)
+    "lightgbm_float64": 6.0e-9,
     "hgb": 7.0e-9,  # Algorithm 2; categorical splits route through bitsets: dearer than numeric
     "shap": 2.5e-9,
 }
@@ -104,6 +127,7 @@ TABLE_TREE_UNITS = 30
 TABLE_SECONDS_PER_UNIT = {
     "hgb": 6.0e-9,
     "xgboost_float64": 6.5e-9,
+    "lightgbm_float64": 6.5e-9,
 }
 #: leaf tables beyond this many bytes no longer stay in the caches (measured: 27 to 63 ns
 #: per leaf with 1 to 10 MiB of tables, 154 ns with 30 MiB, XGBoost trees of depth 12) ...
@@ -280,6 +304,22 @@ def _lightgbm_work(final: Any) -> float:
     return float(work)
 
 
+def _lightgbm_float64_work(final: Any, k: int) -> float | None:
+    """TreeSHAP work of our kernel on output ``k`` of a LightGBM model: its trees with a
+    split (a single leaf only adds to the base), read from the model text it reads; ``None``
+    when it does not read the model (LightGBM's own ``pred_contrib`` runs)."""
+    text = lightgbm_model(final)
+    if lightgbm_unsupported(text) is not None:
+        return None
+    header, trees = _lightgbm_text(text)
+    paths = []
+    for t in trees[k :: int(header.get("num_tree_per_iteration", "1"))]:
+        if int(t["num_leaves"]) >= 2:
+            feature, _, left, right, is_leaf = _lgbm_tree(t)[0][:5]
+            paths.append(_leaf_paths(left, right, feature, is_leaf))
+    return _kernel_work(paths, "lightgbm_float64")
+
+
 def _xgboost_work(final: Any) -> float:
     """TreeSHAP work of every tree of an XGBoost model (a text dump indents by depth)."""
     work = 0.0
@@ -309,7 +349,9 @@ def _xgboost_float64_work(final: Any, k: int) -> float | None:
 def tree_work(final: Any, out: _ModelOutput) -> tuple[str, float, int]:
     """Which TreeSHAP runs, its work per row, and the nodes shap copies (0 for the others)."""
     if _is_lightgbm(final):
-        return "lightgbm", _lightgbm_work(final), 0
+        ours = _lightgbm_float64_work(final, out.class_idx if _n_outputs(final) > 1 else 0)
+        return ("lightgbm", _lightgbm_work(final), 0) if ours is None else \
+            ("lightgbm_float64", ours, 0)
     if _is_xgboost(final):
         ours = _xgboost_float64_work(final, out.class_idx if _n_outputs(final) > 1 else 0)
         return ("xgboost", _xgboost_work(final), 0) if ours is None else \

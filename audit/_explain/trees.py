@@ -7,7 +7,15 @@ branches of its splits in proportion to the training rows that went each way (th
 is the definition LightGBM and XGBoost compute natively, categorical splits
 included; so every tree model gets it, whatever its split types:
 
-* LightGBM: ``predict(Z, pred_contrib=True)`` (its own TreeSHAP, raw-score space);
+* LightGBM: our TreeSHAP (:mod:`.treeshap`) over its trees, read from the booster's model
+  text (``model_to_string``: the trees ``predict`` uses, every double to 17 digits), with
+  LightGBM's covers (``internal_count`` / ``leaf_count``), each row routed exactly as
+  LightGBM routes it (:func:`_lgbm_tree`, :func:`lightgbm_matrix`): the same values as its
+  ``pred_contrib`` to about 1e-15, adding up to its float64 raw score.  LightGBM's own
+  ``predict(Z, pred_contrib=True)`` is kept for a model we do not read
+  (:func:`lightgbm_unsupported`: linear trees, category codes of 256 or more in a split, a
+  feature split both as a category and as a number or with and without zero as missing)
+  and whenever our values do not add up to its raw score within 1e-9 of its scale;
 * XGBoost: our TreeSHAP (:mod:`.treeshap`) in float64 over its trees, read from its JSON
   model (``save_raw("json")``), each row routed exactly as XGBoost routes it (float32
   values, ``x < split``, default directions for missing values, its categorical splits);
@@ -448,3 +456,224 @@ def xgboost_float64_contribs(
         return np.zeros(Z.shape), base, reference, allowed
     phi = tree_shap(xgboost_matrix(final, Z, trees), trees.roots, trees.depth, trees.T)
     return phi, base, reference, allowed
+
+
+# --------------------------------------------------------------------------- LightGBM in float64
+
+#: LightGBM's ``kZeroThreshold`` (``1e-35f``: a float32 literal stored as a double): a value
+#: ``v`` with ``-kZeroThreshold < v <= kZeroThreshold`` is zero for missing type Zero
+_LGBM_ZERO = float(np.float32(1e-35))
+#: LightGBM's missing types (``decision_type >> 2 & 3``)
+_LGBM_NONE, _LGBM_ZERO_TYPE, _LGBM_NAN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class LgbmTrees:
+    """LightGBM's trees of one output, as our TreeSHAP kernel reads them.
+
+    ``roots``, ``depth``, ``T``: the flattened node arrays (:func:`_flatten`'s layout) of
+    the trees with a split; ``expected``: the sum of every tree's path-dependent mean (a
+    single leaf's value for a tree without split); ``categorical``: the features split on
+    as categories; ``zero``: the features whose splits treat zero as missing.
+    """
+
+    roots: np.ndarray
+    depth: int
+    T: tuple[np.ndarray, ...]
+    expected: float
+    categorical: np.ndarray
+    zero: np.ndarray
+
+
+def lightgbm_model(final: Any) -> str:
+    """The fitted booster's model text, with the trees ``predict`` uses (``model_to_string``
+    saves up to the best iteration when early stopping set one, as ``predict`` predicts).
+
+    The text holds every double (thresholds, leaf values) to 17 significant digits, so it
+    reads back exactly; the JSON dump holds the same numbers, nested, and is slower to read.
+    """
+    return str(final.booster_.model_to_string())
+
+
+def _lightgbm_text(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The header's fields and each tree's fields of a LightGBM model text."""
+    body = text.split("\nend of trees", 1)[0]
+    head, *blocks = body.split("\nTree=")
+    header: dict[str, str] = {}
+    for line in head.splitlines():  # a flag such as 'average_output' has no value
+        key, _, value = line.partition("=")
+        header[key] = value
+    trees = [dict(line.split("=", 1) for line in b.splitlines()[1:] if "=" in line)
+             for b in blocks]
+    return header, trees
+
+
+def _ints(tree: dict[str, str], key: str) -> np.ndarray:
+    """A space-separated field of integers (empty when the tree has none)."""
+    return np.array(tree.get(key, "").split(), dtype=np.int64)
+
+
+def lightgbm_unsupported(text: str) -> str | None:
+    """Why our TreeSHAP cannot reproduce this LightGBM model exactly (``None``: it can)."""
+    _, trees = _lightgbm_text(text)
+    if any(t.get("is_linear", "0") != "0" for t in trees):
+        return "linear trees (linear_tree=True)"
+    kinds: dict[int, set[int]] = {}
+    for t in trees:
+        if int(t["num_leaves"]) < 2:
+            continue
+        if np.any(_ints(t, "internal_count") <= 0):
+            return "an internal node with no training rows"
+        words = _ints(t, "cat_threshold").astype(np.uint64)
+        if np.any(words[_word_index(t) >= _MAX_CATEGORIES // 32]):
+            return f"a categorical split on a category code of {_MAX_CATEGORIES} or more"
+        for f, d in zip(_ints(t, "split_feature"), _ints(t, "decision_type")):
+            kinds.setdefault(int(f), set()).add(-1 if d & 1 else int(d) >> 2 & 3)
+    for f, seen in kinds.items():
+        if -1 in seen and len(seen) > 1:
+            return f"feature {f} split both as a category and as a number"
+        if _LGBM_ZERO_TYPE in seen and len(seen) > 1:
+            return f"feature {f} split with zero as missing and without"
+    return None
+
+
+def _word_index(tree: dict[str, str]) -> np.ndarray:
+    """For each word of a tree's ``cat_threshold``, its position within its split's bitset."""
+    bounds = _ints(tree, "cat_boundaries")
+    sizes = np.diff(bounds)
+    return np.arange(int(bounds[-1]) if len(bounds) else 0) - np.repeat(bounds[:-1], sizes)
+
+
+def _lgbm_tree(tree: dict[str, str]) -> tuple[tuple[np.ndarray, ...], float, int]:
+    """One LightGBM tree with a split as the kernel's node arrays, its mean and its depth.
+
+    LightGBM's internal nodes are ``0 .. L-2`` and a negative child ``c`` is leaf ``~c``;
+    here leaf ``j`` is node ``L - 1 + j``.  Routing (``Tree::NumericalDecision`` /
+    ``CategoricalDecision``): a number goes left when ``x <= threshold``; NaN goes to the
+    default side for missing type NaN and Zero (and so does a zero, read as missing by
+    :func:`lightgbm_matrix`), and is read as 0.0 for missing type None (so it goes left
+    when ``0.0 <= threshold``); a category goes left when its bit is set, and NaN, negative
+    codes and codes beyond the bitset go right.
+    """
+    n_leaves = int(tree["num_leaves"])
+    inner = n_leaves - 1
+    kids = np.concatenate([_ints(tree, "left_child"), _ints(tree, "right_child")])
+    kids = np.where(kids >= 0, kids, inner + ~kids)
+    left, right = kids[:inner], kids[inner:]
+    pad = np.zeros(n_leaves, dtype=np.int64)
+    thr = np.array(tree["threshold"].split(), dtype=np.float64)
+    kind = _ints(tree, "decision_type")
+    is_cat = (kind & 1).astype(np.bool_)
+    missing = kind >> 2 & 3
+    default_left = (kind & 2).astype(np.bool_)
+    miss_left = np.where(missing == _LGBM_NONE, 0.0 <= thr, default_left) & ~is_cat
+    bounds = _ints(tree, "cat_boundaries")
+    words = _ints(tree, "cat_threshold").astype(np.uint32)
+    bits = np.zeros((max(len(bounds) - 1, 0), 8), dtype=np.uint32)
+    for r in range(len(bits)):
+        w = words[bounds[r] : min(bounds[r + 1], bounds[r] + 8)]
+        bits[r, : len(w)] = w
+    value = np.concatenate([np.zeros(inner), np.array(tree["leaf_value"].split(), dtype=float)])
+    count = np.concatenate([_ints(tree, "internal_count"), _ints(tree, "leaf_count")])
+    left_all, right_all = np.concatenate([left, -pad - 1]), np.concatenate([right, -pad - 1])
+    order, depth = _walk(left_all, right_all)
+    arrays = (
+        np.concatenate([_ints(tree, "split_feature"), pad]),
+        np.concatenate([np.where(is_cat, 0.0, thr), np.zeros(n_leaves)]),
+        left_all, right_all, np.concatenate([np.zeros(inner, np.bool_), np.ones(n_leaves, np.bool_)]),
+        value, count.astype(np.float64),
+        np.concatenate([miss_left, np.zeros(n_leaves, np.bool_)]),
+        np.concatenate([is_cat, np.zeros(n_leaves, np.bool_)]),
+        np.concatenate([np.where(is_cat, thr, 0.0).astype(np.int64), pad]), bits,
+    )
+    mean = _tree_mean(left_all, right_all, value, count.astype(np.float64), order)
+    return arrays, mean, int(depth[order].max())
+
+
+def lightgbm_trees(text: str, k: int, n_features: int) -> LgbmTrees:
+    """Output ``k``'s trees of a LightGBM model text (:func:`lightgbm_unsupported` is
+    ``None``): tree ``i`` belongs to output ``i % num_tree_per_iteration``."""
+    header, trees = _lightgbm_text(text)
+    per = int(header.get("num_tree_per_iteration", "1"))
+    mine = trees[k::per]
+    split = [t for t in mine if int(t["num_leaves"]) >= 2]
+    single = sum(float(t["leaf_value"].split()[0]) for t in mine if int(t["num_leaves"]) < 2)
+    parts = [_lgbm_tree(t) for t in split]
+    sizes = np.array([len(p[0][0]) for p in parts], dtype=np.int64)
+    roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    n_bits = np.array([len(p[0][10]) for p in parts], dtype=np.int64)
+    bit_off = np.concatenate([[0], np.cumsum(n_bits)[:-1]]).astype(np.int64)
+    cols = [np.concatenate([p[0][i] for p in parts]) if parts else np.zeros(0)
+            for i in range(10)]
+    for i in (2, 3):  # children: positions in the joined arrays (a leaf's -1 is never read)
+        cols[i] = cols[i] + np.repeat(roots, sizes)
+    cols[9] = cols[9] + np.repeat(bit_off, sizes)
+    bits = np.concatenate([p[0][10] for p in parts]) if parts else np.zeros((0, 8), np.uint32)
+    known = np.full((1, 8), 0xFFFFFFFF, dtype=np.uint32)  # not left: known, so right
+    T = (*cols, np.ascontiguousarray(bits, dtype=np.uint32), known,
+         np.zeros(n_features, dtype=np.int64))
+    inner = ~cols[4].astype(bool) if parts else np.zeros(0, bool)
+    feature = cols[0].astype(np.int64)
+    zero = np.array(sorted({int(f) for t in split for f, d in zip(
+        _ints(t, "split_feature"), _ints(t, "decision_type"))
+        if not d & 1 and d >> 2 & 3 == _LGBM_ZERO_TYPE}), dtype=np.int64)
+    cat = np.unique(feature[inner & cols[8].astype(bool)]).astype(np.int64)
+    depth = max((p[2] for p in parts), default=0)
+    return LgbmTrees(roots, depth, T, single + float(sum(p[1] for p in parts)), cat, zero)
+
+
+def _lgbm_frame(final: Any, Z: pd.DataFrame) -> np.ndarray:
+    """A frame as LightGBM reads it (``basic._data_from_pandas``): each ``category`` column
+    recoded to the categories seen at training (``pandas_categorical``; a category unseen
+    there is NaN), its codes as numbers, NaN for a missing one; other columns as float64."""
+    known = getattr(final.booster_, "pandas_categorical", None)
+    X = np.empty(Z.shape, dtype=np.float64)
+    i = 0
+    for j, (_, col) in enumerate(Z.items()):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            if known is not None and i < len(known):
+                col = col.cat.set_categories(known[i])
+            i += 1
+            codes = col.cat.codes.to_numpy().astype(np.int64)
+            X[:, j] = np.where(codes >= 0, codes, np.nan)
+        else:
+            X[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return X
+
+
+def lightgbm_matrix(final: Any, Z: Any, trees: LgbmTrees) -> np.ndarray:
+    """The rows as LightGBM routes them, in float64 for the kernel.
+
+    LightGBM reads a dense row's values with ``|x| <= kZeroThreshold`` as 0.0
+    (``RowPairFunctionFromDenseMatric`` keeps only the others) and a sparse matrix's stored
+    values as they are, the entries not stored as 0.0.  A categorical feature's value is
+    truncated toward zero (``static_cast<int>``: -0.5 is category 0); in a feature whose
+    splits treat zero as missing, every value with ``-kZeroThreshold < x <= kZeroThreshold``
+    becomes NaN, which those splits send to their default side, as they send NaN.
+    """
+    if sp.issparse(Z):
+        X = np.asarray(Z.toarray(), dtype=np.float64)
+    else:
+        X = _lgbm_frame(final, Z) if isinstance(Z, pd.DataFrame) else \
+            np.array(Z, dtype=np.float64)
+        X[np.abs(X) <= _LGBM_ZERO] = 0.0
+    if len(trees.categorical):
+        X[:, trees.categorical] = np.trunc(X[:, trees.categorical])
+    for f in trees.zero:
+        v = X[:, f]
+        v[(v > -_LGBM_ZERO) & (v <= _LGBM_ZERO)] = np.nan
+    return np.ascontiguousarray(X)
+
+
+def lightgbm_float64_contribs(final: Any, Z: Any, k: int, text: str) -> tuple[np.ndarray, float]:
+    """Our path-dependent TreeSHAP of output ``k`` of a LightGBM model (``text``: its model
+    text, which :func:`lightgbm_unsupported` accepted) and its base: the same definition as
+    LightGBM's ``pred_contrib`` (its covers are the trees' ``internal_count`` /
+    ``leaf_count``), computed by our kernel."""
+    from .treeshap import tree_shap
+
+    trees = lightgbm_trees(text, k, Z.shape[1])
+    if not len(trees.roots):
+        return np.zeros(Z.shape), trees.expected
+    phi = tree_shap(lightgbm_matrix(final, Z, trees), trees.roots, trees.depth, trees.T)
+    return phi, trees.expected

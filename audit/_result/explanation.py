@@ -38,6 +38,10 @@ EXPLAINER_DESCRIPTIONS: dict[str, str] = {
     "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
     "lightgbm_tree_shap": "LightGBM's own TreeSHAP, predict(pred_contrib=True) "
     "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
+    "lightgbm_float64_tree_shap": "the audit's own TreeSHAP over the fitted LightGBM trees "
+    "(read from its model text), each row routed as LightGBM routes it, with LightGBM's "
+    "covers: the values of predict(pred_contrib=True) (tree_path_dependent, categorical "
+    "splits included)" + _PATH_DEPENDENT,
     "xgboost_tree_shap": "XGBoost's own TreeSHAP, predict(pred_contribs=True) "
     "(tree_path_dependent, categorical splits included, computed in float32)" + _PATH_DEPENDENT,
     "xgboost_float64_tree_shap": "the audit's own TreeSHAP in float64 over the fitted XGBoost "

@@ -197,6 +197,20 @@ def xgboost_native_note(why: str) -> str:
     )
 
 
+def lightgbm_native_note(why: str) -> str:
+    """Note: LightGBM's own TreeSHAP ran because ours cannot read the model (or did not add up)."""
+    return (
+        f"LightGBM's own TreeSHAP (pred_contrib) was used: the audit's TreeSHAP does not "
+        f"reproduce this model ({why}); both compute the same path-dependent values"
+    )
+
+
+def lightgbm_not_additive(max_error: float, tolerance: float) -> str:
+    """Why: our TreeSHAP's values of a LightGBM model did not add up to its raw score."""
+    return (f"its values did not add up to LightGBM's raw score: largest error "
+            f"{max_error:.3g}, allowed {tolerance:.1g}")
+
+
 def float32_rounding_note(max_diff: float, allowed: float, units: str) -> str:
     """Note: XGBoost's own float32 output and the float64 sum of its leaves, both measured.
 

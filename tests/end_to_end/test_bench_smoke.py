@@ -33,7 +33,7 @@ def test_quick_run_prints_every_table(capsys: pytest.CaptureFixture[str]) -> Non
         assert f"### {title}" in out
     rows = [line for line in out.splitlines() if line.startswith("| lightgbm | 2,000 |")]
     assert len(rows) == 4  # summary, two audit modes, bare minimum
-    assert "lightgbm_tree_shap" in out  # the tree model's exact SHAP, no agnostic fallback
+    assert "lightgbm_float64_tree_shap" in out  # the tree model's exact SHAP, no agnostic fallback
     assert "load " in out  # the machine load is printed beside the figures
 
 

@@ -181,7 +181,7 @@ def test_boosting_libraries(lib: str, data) -> None:
         est = xgboost.XGBClassifier(n_estimators=40, max_depth=3, random_state=0)
     est.fit(Xn, y)
     att = compute_attributions(_adapter(est), Xn.iloc[:300], Xn.iloc[400:500])
-    assert att.explainer == {"lightgbm": "lightgbm_tree_shap",
+    assert att.explainer == {"lightgbm": "lightgbm_float64_tree_shap",
                              "xgboost": "xgboost_float64_tree_shap"}[lib]
     assert att.output_space == "log-odds"
     assert att.ok, att.notes

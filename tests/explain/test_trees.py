@@ -1,7 +1,8 @@
 """Exact path-dependent TreeSHAP for every tree model, never a model-agnostic fallback.
 
 * LightGBM / XGBoost on categorical columns: our values are their native
-  ``pred_contrib`` mapped back onto the original columns;
+  ``pred_contrib`` mapped back onto the original columns (computed by our TreeSHAP over
+  their trees: :mod:`test_lightgbm_shap`, :mod:`test_xgboost_shap`);
 * HistGradientBoosting without categorical splits: equal to shap's path-dependent
   TreeExplainer to 1e-9;
 * HistGradientBoosting with categorical splits, missing values and unknown
@@ -74,7 +75,7 @@ def test_lightgbm_on_category_columns_equals_its_pred_contrib(positive: int) -> 
     est = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1, random_state=0)
     est.fit(X, y)
     att = compute_attributions(_adapter(est, positive=positive), X.iloc[:200], X.iloc[200:300])
-    assert att.explainer == "lightgbm_tree_shap" and att.ok and att.max_error < 1e-9
+    assert att.explainer == "lightgbm_float64_tree_shap" and att.ok and att.max_error < 1e-9
     native = est.predict(X.iloc[:200], pred_contrib=True)
     sign = 1.0 if positive == 1 else -1.0
     np.testing.assert_allclose(att.phi, sign * native[:, :-1], atol=1e-12)
@@ -89,7 +90,7 @@ def test_lightgbm_in_a_pipeline_maps_native_contributions_back() -> None:
     prep.set_output(transform="pandas")  # keeps 'colour' a category for LightGBM
     model = make_pipeline(prep, lightgbm.LGBMClassifier(n_estimators=30, verbose=-1)).fit(X, y)
     att = compute_attributions(_adapter(model), X.iloc[:150], X.iloc[200:300])
-    assert att.explainer == "lightgbm_tree_shap" and att.ok
+    assert att.explainer == "lightgbm_float64_tree_shap" and att.ok
     Z = model[0].transform(X.iloc[:150])
     assert str(Z["remainder__colour"].dtype) == "category"
     native = model[-1].predict(Z, pred_contrib=True)[:, :-1]
