@@ -36,7 +36,7 @@ from ._result.spec import Task
 from ._result.tables import AttributeTable
 from ._result.troublemakers import Troublemakers
 from ._result.verdict import Policy, Verdict
-from ._troublemakers import assess_troublemakers
+from ._troublemakers import MAX_PROXY_FEATURES, ProxyMeasures, assess_troublemakers, measure_early
 from ._version import __version__
 from ._words import audit as words
 
@@ -184,17 +184,20 @@ def _audit(
         sanity, stats = scanned.sanity, scanned.stats
     sections = _Sections(what_if_worker=_prestart_what_if(prepared, cfg))
     try:
-        # The group metrics (numpy, no warnings, their own seeded generator) run in a
-        # thread alongside SHAP and the interpretability score, which do not need them:
-        # the numbers are the same, the wait shorter where a core is free.
-        fairness = _Background(lambda: _fairness_core(prepared, cfg, stats))
         _explain(sections, prepared, cfg, step)
+        # The group metrics (numpy, no warnings, their own seeded generator; numpy's random
+        # draws release the GIL) run in a thread alongside the interpretability score and
+        # the proxy measures, single-threaded stages that leave a core free, which do not
+        # need them: the numbers are the same, the wait shorter.  Not alongside SHAP, whose
+        # compiled TreeSHAP keeps every core busy.
+        fairness = _Background(lambda: _fairness_core(prepared, cfg, stats))
         _score_complexity(sections, prepared, cfg, step)
+        early = _measure_proxies_early(prepared, cfg, step)
         with step(f"Computing group metrics with {cfg.n_boot} bootstrap resamples"):
             overall, tables, replicates = fairness.result()
         verdict, fair_findings = _judge(tables, sanity, policy or Policy(), prepared.task,
                                         replicates)
-        _troublemakers(sections, prepared, cfg, verdict, step)
+        _troublemakers(sections, prepared, cfg, verdict, step, early)
     finally:
         if sections.what_if_worker is not None:
             sections.what_if_worker.close()
@@ -408,9 +411,41 @@ def _within(sections: _Sections, section: str, stage: str, seconds: float | None
     return sections.guarded(section, run)
 
 
+def _measure_proxies_early(prepared: Prepared, cfg: AuditConfig, step: Progress
+                           ) -> Callable[[], ProxyMeasures | None] | None:
+    """The proxy measures, taken while the group metrics are computed, when they do not depend
+    on the verdict (:func:`measure_early`): a function that gives them; ``None`` when they are
+    taken with the rest of the troublemaker search (proxies skipped, ``--budget``, or more
+    model features than the search examines).
+
+    A failure is raised again where the troublemaker search is guarded (by the function),
+    so it is reported once, in its section, as before.
+    """
+    X = prepared.X
+    if (X is None or "proxies" in cfg.skip or stage_seconds(cfg, "proxies") is not None
+            or X.shape[1] > MAX_PROXY_FEATURES):
+        return None
+    singles = [g for g in prepared.groupings if g.family != "intersection"]
+    with step("Looking for proxy features"):
+        try:
+            measured = measure_early(X, prepared.data, singles, seed=cfg.seed)
+        except Exception as exc:
+            failure = exc
+
+            def again() -> ProxyMeasures | None:
+                raise failure
+
+            return again
+    return lambda: measured
+
+
 def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, verdict: Verdict,
-                   step: Progress) -> None:
-    """Proxy features, the loss terms they call for, and the what-if retraining."""
+                   step: Progress, early: Callable[[], ProxyMeasures | None] | None = None
+                   ) -> None:
+    """Proxy features, the loss terms they call for, and the what-if retraining.
+
+    ``early``: the proxy measures already taken (:func:`_measure_proxies_early`).
+    """
     model, X = prepared.model, prepared.X
     if X is None and model is not None:
         return
@@ -423,9 +458,10 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
         sections.skipped["what-if"] = words.stage_off("what-if")
     running = _what_if_runs(prepared, cfg)
     proxy_secs, wi_secs = stage_seconds(cfg, "proxies"), stage_seconds(cfg, "what-if")
-    label = (f"Looking for proxy features{words.budget_label(proxy_secs)}"
-             + (f" and running the what-if{words.budget_label(wi_secs or cfg.what_if_seconds)}"
-                if running else ""))
+    what_if_label = (f" and running the what-if{words.budget_label(wi_secs or cfg.what_if_seconds)}"
+                     if running else "")
+    label = (f"Looking for proxy features{words.budget_label(proxy_secs)}" if early is None
+             else "Deciding the troublemaker features") + what_if_label
     with step(label):
         sections.troublemakers = sections.guarded("troublemakers", lambda: assess_troublemakers(
             model, X if X is not None else prepared.data.iloc[:, :0], prepared.data,
@@ -434,7 +470,7 @@ def _troublemakers(sections: _Sections, prepared: Prepared, cfg: AuditConfig, ve
             driver_shares=_material_shares(sections.explanation, verdict),
             seed=cfg.seed, what_if=what_if, what_if_seconds=wi_secs or cfg.what_if_seconds,
             importance=_importance(sections.explanation), proxy_seconds=proxy_secs,
-            worker=sections.what_if_worker))
+            worker=sections.what_if_worker, measured=None if early is None else early()))
 
 
 def _importance(explanation: Explanation | None) -> dict[str, float] | None:

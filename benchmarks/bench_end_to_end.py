@@ -192,7 +192,8 @@ class Timed:
 
 STAGE_NAMES = (("inputs", "inputs+predict"), ("sanity", "sanity"), ("group metrics", "fairness"),
                ("bootstrap", "fairness"), ("shap", "shap"), ("interpretab", "complexity"),
-               ("what-if", "proxies+what-if"), ("proxy", "proxies"), ("report", "report"))
+               ("what-if", "proxies+what-if"), ("proxy", "proxies"), ("troublemaker", "proxies"),
+               ("report", "report"))
 
 
 def stage_name(label: str) -> str:

@@ -247,34 +247,92 @@ def test_what_if_worker_is_prestarted_used_and_closed(small_df, small_model, mon
 # --------------------------------------------------------------------------- group metrics alongside
 
 
-def test_group_metrics_run_alongside_shap_and_complexity(small_df, small_model, monkeypatch) -> None:
-    """The group metrics run in a thread while SHAP and the interpretability score run:
-    here the metrics wait for a signal that only the complexity stage sends, which
-    deadlocks (and times out) if they ran one after the other. Same numbers either way."""
+def test_group_metrics_run_after_shap_alongside_complexity_and_proxies(
+        small_df, small_model, monkeypatch) -> None:
+    """The group metrics run in a thread once SHAP is done (its compiled TreeSHAP keeps every
+    core busy), while the interpretability score and the proxy measures run: here the
+    metrics wait for a signal that only the proxy measures send, which deadlocks (and times
+    out) if they ran one after the other. Same numbers either way."""
     import threading
 
     from audit import _pipeline
 
     reference = audit.run(small_model, small_df, n_boot=20, what_if=False)
-    complexity_started = threading.Event()
+    shap_done, proxies_started = threading.Event(), threading.Event()
     threads: list[str] = []
-    real_core, real_score = _pipeline._fairness_core, _pipeline.assess_complexity
+    real_core, real_explain, real_early = (_pipeline._fairness_core, _pipeline.explain,
+                                           _pipeline.measure_early)
+
+    def explain(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real_explain(*args, **kwargs)
+        shap_done.set()
+        return out
 
     def core(*args, **kwargs):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread().name)
-        assert complexity_started.wait(timeout=60), "the metrics did not overlap the complexity"
+        assert shap_done.is_set(), "the metrics ran alongside SHAP"
+        assert proxies_started.wait(timeout=60), "the metrics did not overlap the proxies"
         return real_core(*args, **kwargs)
 
-    def score(*args, **kwargs):  # type: ignore[no-untyped-def]
-        complexity_started.set()
-        return real_score(*args, **kwargs)
+    def early(*args, **kwargs):  # type: ignore[no-untyped-def]
+        proxies_started.set()
+        return real_early(*args, **kwargs)
 
     monkeypatch.setattr(_pipeline, "_fairness_core", core)
-    monkeypatch.setattr(_pipeline, "assess_complexity", score)
+    monkeypatch.setattr(_pipeline, "explain", explain)
+    monkeypatch.setattr(_pipeline, "measure_early", early)
     overlapped = audit.run(small_model, small_df, n_boot=20, what_if=False)
     assert threads == ["audit-group-metrics"]
     assert overlapped.fairness == reference.fairness and overlapped.verdict == reference.verdict
     assert overlapped.explanation == reference.explanation
+    assert overlapped.troublemakers == reference.troublemakers
+
+
+def test_proxy_measures_taken_early_are_the_ones_the_search_takes(small_df, small_model) -> None:
+    """The troublemaker search with the measures taken before the verdict equals the search
+    that takes them itself."""
+    from audit._inputs.spec import resolve
+    from audit._troublemakers import measure_early
+
+    prepared, _, _ = resolve(small_df, small_model, audit.AuditConfig())
+    singles = [g for g in prepared.groupings if g.family != "intersection"]
+    outcomes = {g.name: {"demographic_parity": "fail"} for g in singles}
+    kwargs = dict(y=prepared.y, task=prepared.task, criterion_outcomes=outcomes,
+                  driver_shares=None, seed=3, what_if=False)
+    itself = assess_troublemakers(None, prepared.X, prepared.data, singles, **kwargs)
+    early = measure_early(prepared.X, prepared.data, singles, seed=3)
+    assert early is not None and early.proxies
+    given = assess_troublemakers(None, prepared.X, prepared.data, singles, measured=early,
+                                 **kwargs)
+    assert given == itself
+    assert measure_early(prepared.X, prepared.data, singles, seed=3, max_features=1) is None
+
+
+def test_a_proxy_measures_failure_is_reported_in_its_section(small_df, small_model,
+                                                             monkeypatch) -> None:
+    """An error while taking the proxy measures early fails the troublemaker section (the
+    report says so), not the audit, as an error in the search itself does."""
+    from audit import _pipeline
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(_pipeline, "measure_early", broken)
+    result = audit.run(small_model, small_df, n_boot=20, what_if=False)
+    assert result.troublemakers is None and result.fairness
+    failed = [f for f in result.findings if "planted" in f.message]
+    assert len(failed) == 1 and "troublemaker" in failed[0].message.lower()
+
+
+def test_under_a_budget_the_proxies_are_measured_in_their_own_stage(small_df, small_model,
+                                                                    monkeypatch) -> None:
+    """With --budget the proxy search has its own deadline, so its measures are taken there."""
+    from audit import _pipeline
+
+    calls: list[int] = []
+    monkeypatch.setattr(_pipeline, "measure_early", lambda *a, **k: calls.append(1))
+    result = audit.run(small_model, small_df, n_boot=20, what_if=False, budget=120)
+    assert calls == [] and result.troublemakers is not None
 
 
 def test_a_group_metrics_error_reaches_the_caller(small_df, small_model, monkeypatch) -> None:

@@ -11,7 +11,9 @@ May import: ``audit._result``, ``audit._words``, ``audit._inputs``, ``audit._err
 numpy, pandas, scikit-learn, fairlearn.
 """
 
-from .assess import assess_troublemakers
+from .assess import MAX_PROXY_FEATURES, assess_troublemakers, measure_early
 from .loss import loss_config
+from .proxies import ProxyMeasures
 
-__all__ = ["assess_troublemakers", "loss_config"]
+__all__ = ["MAX_PROXY_FEATURES", "ProxyMeasures", "assess_troublemakers", "loss_config",
+           "measure_early"]

@@ -78,6 +78,7 @@ def assess_troublemakers(
     max_features: int = MAX_PROXY_FEATURES,
     proxy_seconds: float | None = None,
     worker: FitWorker | None = None,
+    measured: ProxyMeasures | None = None,
 ) -> Troublemakers:
     """Find proxy features that drive failing gaps and recommend fairness loss terms.
 
@@ -99,6 +100,9 @@ def assess_troublemakers(
     count-based proxy scores always finish (one pass over the sample per
     feature); recoverability fits are not started after it and say so.
     ``worker``: a what-if worker already started (see :class:`WhatIfInputs`).
+    ``measured``: the proxy measures :func:`measure_early` took with the same ``X``,
+    ``data``, ``groupings``, ``seed``, ``max_rows`` and ``max_features`` (``None``: they
+    are measured here).
     """
     _check_inputs(X, data, y, task, max_rows)
     notes: list[str] = []
@@ -113,7 +117,8 @@ def assess_troublemakers(
         notes.append(words.NO_DRIVER_SHARES)
     # 1-2. proxy strength and recoverability, over at most max_features features
     examined = _examined(sample, best, importance, max_features, notes)
-    measured = measure_proxies(examined, groupings, thresholds, seed)
+    if measured is None or examined is not sample or proxy_seconds is not None:
+        measured = measure_proxies(examined, groupings, thresholds, seed)
     # 3 + 5. flags, then recoverability without each flagged proxy
     facts = FlagFacts(sample.features, bad, criterion_outcomes, best, driver_shares is not None,
                       thresholds)
@@ -129,6 +134,22 @@ def assess_troublemakers(
         thresholds=thresholds, n_rows=len(sample.rows), seed=seed, notes=tuple(notes),
         proxy_rule=words.proxy_rule(thresholds),
     )
+
+
+def measure_early(
+    X: pd.DataFrame, data: pd.DataFrame, groupings: Sequence[Grouping], *, seed: int = 0,
+    thresholds: FlagThresholds = FlagThresholds(), max_rows: int = 20000,
+    max_features: int = MAX_PROXY_FEATURES,
+) -> ProxyMeasures | None:
+    """The proxy measures of :func:`assess_troublemakers` (same arguments), taken before the
+    verdict and the explanations when they do not depend on them: when every model feature
+    is examined (at most ``max_features``); else ``None``.  So they can run while the group
+    metrics are computed, not after them.
+    """
+    sample = _sample(X, len(data), max_rows, seed, [])
+    if len(sample.features) > max_features:
+        return None
+    return measure_proxies(sample, groupings, thresholds, seed)
 
 
 def _flags(

@@ -43,4 +43,6 @@ def test_stage_names_are_short_and_stable() -> None:
     assert bench.stage_name("Explaining the model with SHAP on 2000 rows") == "shap"
     assert bench.stage_name("Looking for proxy features and running the what-if") == (
         "proxies+what-if")
+    assert bench.stage_name("Looking for proxy features") == "proxies"
+    assert bench.stage_name("Deciding the troublemaker features") == "proxies"
     assert bench.stage_name("Something new entirely here") == "Something new entirely"
