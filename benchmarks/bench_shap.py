@@ -13,9 +13,10 @@
     TreeExplainer is silently wrong there), and max |delta phi| against brute-force
     Shapley values of the path-dependent value function on a few rows.
 (d) LightGBM and XGBoost on pandas ``category`` columns: the audit vs the library's
-    native ``pred_contrib`` vs ``shap.Explainer(model)``.  For XGBoost the audit runs its
-    own TreeSHAP in float64 over XGBoost's trees, so max |delta phi| against XGBoost's
-    float32 ``pred_contribs`` is XGBoost's float32 rounding (about 1e-6).
+    native ``pred_contrib`` vs ``shap.Explainer(model)``.  For both the audit runs its own
+    TreeSHAP over the library's trees: for LightGBM max |delta phi| against its float64
+    ``pred_contrib`` is rounding (about 1e-15); against XGBoost's float32
+    ``pred_contribs`` it is XGBoost's float32 rounding (about 1e-6).
 (e) HistGradientBoosting without categorical splits: the audit's TreeSHAP kernel (one
     thread and all cores) vs shap's C++ TreeExplainer on the same rows, max |delta phi|.
 (f) The sample size chosen by the SHAP stage's time budget (``explain(...,
