@@ -277,24 +277,40 @@ def _xgb_tree(tree: dict[str, Any]) -> tuple[tuple[np.ndarray, ...], np.ndarray,
     return arrays, value, _tree_mean(left, right, value, cover, order), int(depth[order].max())
 
 
-def _xgb_flatten(
-    trees: list[dict[str, Any]], n_features: int
-) -> tuple[np.ndarray, int, tuple[np.ndarray, ...], list[np.ndarray], np.ndarray]:
-    """Roots, maximum depth, node arrays laid end to end (:func:`_flatten`'s layout, the
-    known-category bitsets last), each tree's node values and each tree's mean."""
-    parts = [_xgb_tree(t) for t in trees]
-    sizes = np.array([len(p[0][0]) for p in parts], dtype=np.int64)
+#: the dtypes of :func:`_flatten`'s first ten node arrays (feature, threshold, left, right,
+#: is_leaf, value, count, missing_go_to_left, is_categorical, bitset_idx)
+_NODE_DTYPES = (np.int64, np.float64, np.int64, np.int64, np.bool_, np.float64, np.float64,
+                np.bool_, np.bool_, np.int64)
+
+
+def _join(trees: list[tuple[np.ndarray, ...]], n_features: int
+          ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Roots and node arrays of trees laid end to end (:func:`_flatten`'s layout), from each
+    tree's eleven arrays (its bitsets last): children and bitset rows are offset to their
+    places in the joined arrays; the known-category bitsets say every category is known,
+    so one not listed at a categorical split goes right."""
+    sizes = np.array([len(t[0]) for t in trees], dtype=np.int64)
     roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    n_bits = np.array([len(p[0][10]) for p in parts], dtype=np.int64)
+    n_bits = np.array([len(t[10]) for t in trees], dtype=np.int64)
     bit_off = np.concatenate([[0], np.cumsum(n_bits)[:-1]]).astype(np.int64)
-    cols = [np.concatenate([p[0][i] for p in parts]) for i in range(10)]
+    cols = [np.concatenate([t[i] for t in trees]) if trees else np.zeros(0, dtype)
+            for i, dtype in enumerate(_NODE_DTYPES)]
     for i in (2, 3):  # children: positions in the joined arrays (a leaf's -1 is never read)
         cols[i] = cols[i] + np.repeat(roots, sizes)
     cols[9] = cols[9] + np.repeat(bit_off, sizes)
-    bits = np.concatenate([p[0][10] for p in parts]) if parts else np.zeros((0, 8), np.uint32)
-    known = np.full((1, 8), 0xFFFFFFFF, dtype=np.uint32)  # not left: listed, so right
-    T = (*cols, np.ascontiguousarray(bits, dtype=np.uint32), known,
-         np.zeros(n_features, dtype=np.int64))
+    bits = np.concatenate([t[10] for t in trees]) if trees else np.zeros((0, 8), np.uint32)
+    known = np.full((1, 8), 0xFFFFFFFF, dtype=np.uint32)
+    return roots, (*cols, np.ascontiguousarray(bits, dtype=np.uint32), known,
+                   np.zeros(n_features, dtype=np.int64))
+
+
+def _xgb_flatten(
+    trees: list[dict[str, Any]], n_features: int
+) -> tuple[np.ndarray, int, tuple[np.ndarray, ...], list[np.ndarray], np.ndarray]:
+    """Roots, maximum depth, node arrays laid end to end (:func:`_join`), each tree's node
+    values and each tree's mean."""
+    parts = [_xgb_tree(t) for t in trees]
+    roots, T = _join([p[0] for p in parts], n_features)
     depth = max((p[3] for p in parts), default=0)
     return roots, depth, T, [p[1] for p in parts], np.array([p[2] for p in parts])
 
@@ -599,25 +615,13 @@ def lightgbm_trees(text: str, k: int, n_features: int) -> LgbmTrees:
     split = [t for t in mine if int(t["num_leaves"]) >= 2]
     single = sum(float(t["leaf_value"].split()[0]) for t in mine if int(t["num_leaves"]) < 2)
     parts = [_lgbm_tree(t) for t in split]
-    sizes = np.array([len(p[0][0]) for p in parts], dtype=np.int64)
-    roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    n_bits = np.array([len(p[0][10]) for p in parts], dtype=np.int64)
-    bit_off = np.concatenate([[0], np.cumsum(n_bits)[:-1]]).astype(np.int64)
-    cols = [np.concatenate([p[0][i] for p in parts]) if parts else np.zeros(0)
-            for i in range(10)]
-    for i in (2, 3):  # children: positions in the joined arrays (a leaf's -1 is never read)
-        cols[i] = cols[i] + np.repeat(roots, sizes)
-    cols[9] = cols[9] + np.repeat(bit_off, sizes)
-    bits = np.concatenate([p[0][10] for p in parts]) if parts else np.zeros((0, 8), np.uint32)
-    known = np.full((1, 8), 0xFFFFFFFF, dtype=np.uint32)  # not left: known, so right
-    T = (*cols, np.ascontiguousarray(bits, dtype=np.uint32), known,
-         np.zeros(n_features, dtype=np.int64))
-    inner = ~cols[4].astype(bool) if parts else np.zeros(0, bool)
-    feature = cols[0].astype(np.int64)
+    roots, T = _join([p[0] for p in parts], n_features)
+    inner = ~T[4].astype(bool)
+    feature = T[0].astype(np.int64)
     zero = np.array(sorted({int(f) for t in split for f, d in zip(
         _ints(t, "split_feature"), _ints(t, "decision_type"))
         if not d & 1 and d >> 2 & 3 == _LGBM_ZERO_TYPE}), dtype=np.int64)
-    cat = np.unique(feature[inner & cols[8].astype(bool)]).astype(np.int64)
+    cat = np.unique(feature[inner & T[8].astype(bool)]).astype(np.int64)
     depth = max((p[2] for p in parts), default=0)
     return LgbmTrees(roots, depth, T, single + float(sum(p[1] for p in parts)), cat, zero)
 
