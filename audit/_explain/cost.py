@@ -52,9 +52,9 @@ from .explainers import (
 from .mapping import _flatten_pipeline
 from .output import _is_lightgbm, _is_xgboost, _ModelOutput
 from .trees import (
+    LgbmModel,
     _is_hgb,
     _lgbm_tree,
-    _lightgbm_text,
     _xgb_tree_ids,
     lightgbm_model,
     lightgbm_unsupported,
@@ -260,16 +260,15 @@ def _hgb_work(final: Any, k: int) -> float:
     return _kernel_work(trees, "hgb")
 
 
-def _lightgbm_children(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Child arrays of every tree of a LightGBM model text, laid end to end: internal nodes
-    only (a negative child is a leaf), the roots, and the trees that are a single leaf."""
-    body = text.split("\nend of trees", 1)[0]
+def _lightgbm_children(model: LgbmModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Child arrays of every tree of a LightGBM model (:func:`lightgbm_model`), laid end to
+    end: internal nodes only (a negative child is a leaf), the roots, and the trees that are
+    a single leaf."""
     lefts: list[np.ndarray] = []
     rights: list[np.ndarray] = []
     roots: list[int] = []
     single, offset = 0, 0
-    for block in body.split("\nTree=")[1:]:
-        fields = dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line)
+    for fields in model[1]:
         if int(fields["num_leaves"]) < 2:
             single += 1
             continue
@@ -287,14 +286,14 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-def _lightgbm_work(final: Any) -> float:
+def _lightgbm_work(model: LgbmModel) -> float:
     """TreeSHAP work of every tree of a LightGBM model (``pred_contrib`` walks them all).
 
     Read from the model's text (``model_to_string``, the same trees as ``dump_model``:
     the best iteration's when there is one, else all), not its JSON dump, which took
     ~0.1 s to parse for 200 trees of 31 leaves.
     """
-    left, right, roots, single = _lightgbm_children(final.booster_.model_to_string())
+    left, right, roots, single = _lightgbm_children(model)
     work = float(single * (1 + LEAF_UNITS))  # a single leaf at depth 0
     level, depth = roots, 0
     while level.size:  # internal nodes at this depth; a child < 0 is a leaf one deeper
@@ -304,14 +303,13 @@ def _lightgbm_work(final: Any) -> float:
     return float(work)
 
 
-def _lightgbm_float64_work(final: Any, k: int) -> float | None:
-    """TreeSHAP work of our kernel on output ``k`` of a LightGBM model: its trees with a
-    split (a single leaf only adds to the base), read from the model text it reads; ``None``
-    when it does not read the model (LightGBM's own ``pred_contrib`` runs)."""
-    text = lightgbm_model(final)
-    if lightgbm_unsupported(text) is not None:
+def _lightgbm_float64_work(model: LgbmModel, k: int) -> float | None:
+    """TreeSHAP work of our kernel on output ``k`` of a LightGBM model (:func:`lightgbm_model`):
+    its trees with a split (a single leaf only adds to the base); ``None`` when it does not
+    read the model (LightGBM's own ``pred_contrib`` runs)."""
+    if lightgbm_unsupported(model) is not None:
         return None
-    header, trees = _lightgbm_text(text)
+    header, trees = model
     paths = []
     for t in trees[k :: int(header.get("num_tree_per_iteration", "1"))]:
         if int(t["num_leaves"]) >= 2:
@@ -349,8 +347,9 @@ def _xgboost_float64_work(final: Any, k: int) -> float | None:
 def tree_work(final: Any, out: _ModelOutput) -> tuple[str, float, int]:
     """Which TreeSHAP runs, its work per row, and the nodes shap copies (0 for the others)."""
     if _is_lightgbm(final):
-        ours = _lightgbm_float64_work(final, out.class_idx if _n_outputs(final) > 1 else 0)
-        return ("lightgbm", _lightgbm_work(final), 0) if ours is None else \
+        model = lightgbm_model(final)
+        ours = _lightgbm_float64_work(model, out.class_idx if _n_outputs(final) > 1 else 0)
+        return ("lightgbm", _lightgbm_work(model), 0) if ours is None else \
             ("lightgbm_float64", ours, 0)
     if _is_xgboost(final):
         ours = _xgboost_float64_work(final, out.class_idx if _n_outputs(final) > 1 else 0)

@@ -223,20 +223,20 @@ def _xgboost(final: Any, Z: Any, k: int) -> _Raw:
 LIGHTGBM_ADDITIVITY = 1e-9
 
 
-def _lightgbm(final: Any, Z: Any, k: int) -> _Raw:
+def _lightgbm(final: Any, Z: Any, k: int, score: np.ndarray | None = None) -> _Raw:
     """LightGBM's values per transformed column: our TreeSHAP when it reads the model
     exactly and its values add up to LightGBM's raw score within
     :data:`LIGHTGBM_ADDITIVITY`, else LightGBM's own ``pred_contrib`` (with a note saying
     why).  The same definition either way, so a failure of ours is never reported: the
     values LightGBM computes itself replace them (and are checked as every tree model's).
-    The check predicts the raw score once more (about 6 us of CPU per row on the benchmark
-    model, 3% of our TreeSHAP's time)."""
-    text = lightgbm_model(final)
-    why = lightgbm_unsupported(text)
+    ``score``: output ``k``'s raw score on ``Z`` when the explained output is it (else it
+    is predicted here)."""
+    model = lightgbm_model(final)
+    why = lightgbm_unsupported(model)
     if why is None:
-        phi, base = lightgbm_float64_contribs(final, Z, k, text)
-        raw = np.asarray(final.predict(Z, raw_score=True), dtype=float).reshape(Z.shape[0], -1)
-        fx = raw[:, k] if raw.shape[1] > 1 else raw[:, 0]
+        phi, base = lightgbm_float64_contribs(final, Z, k, model)
+        fx = score if score is not None else np.asarray(
+            final.predict(Z, raw_score=True), dtype=float).reshape(Z.shape[0], -1)[:, k]
         scale = max(1.0, float(np.max(np.abs(fx)))) if len(fx) else 1.0
         err = float(np.max(np.abs(base + phi.sum(1) - fx))) if len(fx) else 0.0
         if err <= LIGHTGBM_ADDITIVITY * scale:  # NaN fails
@@ -246,14 +246,22 @@ def _lightgbm(final: Any, Z: Any, k: int) -> _Raw:
     return _Raw(phi, base, "lightgbm_tree_shap", 0, note=words.lightgbm_native_note(why))
 
 
-def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix) -> _Raw:
-    """Path-dependent TreeSHAP of the final estimator on ``Z`` (as it sees it), summed back."""
+def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix, fx: np.ndarray | None = None) -> _Raw:
+    """Path-dependent TreeSHAP of the final estimator on ``Z`` (as it sees it), summed back.
+
+    ``fx``: the explained output on those rows, already computed (a LightGBM model's raw
+    score, signed, when that is the output).
+    """
     final = out.final
     multi = _n_outputs(final) > 1
     k = out.class_idx if multi else 0
     raw = None
-    if _is_lightgbm(final) or _is_xgboost(final):
-        raw = _lightgbm(final, Z, k) if _is_lightgbm(final) else _xgboost(final, Z, k)
+    if _is_lightgbm(final):
+        score = out.sign * fx if fx is not None and out.kind == "lgbm" and not multi else None
+        raw = _lightgbm(final, Z, k, score)
+    elif _is_xgboost(final):
+        raw = _xgboost(final, Z, k)
+    if raw is not None:
         phi, base, name = raw.phi, raw.base, raw.explainer
     elif _is_hgb(final):
         phi, base, name = *hgb_contribs(final, Z, k), "hgb_tree_shap"
@@ -353,13 +361,15 @@ def _exact_kind(final: Any, out: _ModelOutput) -> ExactKind | None:
 
 
 def _run_exact(
-    out: _ModelOutput, kind: ExactKind, pre: list[Any], Xs: pd.DataFrame, Xb: pd.DataFrame
+    out: _ModelOutput, kind: ExactKind, pre: list[Any], Xs: pd.DataFrame, Xb: pd.DataFrame,
+    fx: np.ndarray | None = None,
 ) -> _Raw:
-    """The exact explainer's values on the original columns (errors propagate)."""
+    """The exact explainer's values on the original columns (errors propagate); ``fx``: the
+    explained output on ``Xs``, already computed."""
     Z = out.transformed(Xs)
     M = _sum_back_matrix(pre, Xs, Z.shape[1])
     if kind == "tree":
-        return _tree(out, Z, M)
+        return _tree(out, Z, M, fx)
     return _linear(out, _as_matrix(Z), _as_matrix(_transform(pre, Xb)), M)
 
 
@@ -373,7 +383,7 @@ def _exact(
     """
     first_try = words.FIRST_TRY[kind]
     try:
-        raw = _run_exact(out, kind, pre, Xs, Xb)
+        raw = _run_exact(out, kind, pre, Xs, Xb, fx)
     except _Unmappable as exc:
         notes.append(words.untraceable_note(first_try, str(exc)))
         return None

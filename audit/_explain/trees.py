@@ -501,17 +501,22 @@ class LgbmTrees:
     zero: np.ndarray
 
 
-def lightgbm_model(final: Any) -> str:
-    """The fitted booster's model text, with the trees ``predict`` uses (``model_to_string``
-    saves up to the best iteration when early stopping set one, as ``predict`` predicts).
+#: a LightGBM model as read from its text: the header's fields and each tree's fields
+LgbmModel = tuple[dict[str, str], list[dict[str, str]]]
+
+
+def lightgbm_model(final: Any) -> LgbmModel:
+    """The fitted booster's model, read from its text, with the trees ``predict`` uses
+    (``model_to_string`` saves up to the best iteration when early stopping set one, as
+    ``predict`` predicts).
 
     The text holds every double (thresholds, leaf values) to 17 significant digits, so it
     reads back exactly; the JSON dump holds the same numbers, nested, and is slower to read.
     """
-    return str(final.booster_.model_to_string())
+    return _lightgbm_text(str(final.booster_.model_to_string()))
 
 
-def _lightgbm_text(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _lightgbm_text(text: str) -> LgbmModel:
     """The header's fields and each tree's fields of a LightGBM model text."""
     body = text.split("\nend of trees", 1)[0]
     head, *blocks = body.split("\nTree=")
@@ -529,9 +534,9 @@ def _ints(tree: dict[str, str], key: str) -> np.ndarray:
     return np.array(tree.get(key, "").split(), dtype=np.int64)
 
 
-def lightgbm_unsupported(text: str) -> str | None:
+def lightgbm_unsupported(model: LgbmModel) -> str | None:
     """Why our TreeSHAP cannot reproduce this LightGBM model exactly (``None``: it can)."""
-    _, trees = _lightgbm_text(text)
+    _, trees = model
     if any(t.get("is_linear", "0") != "0" for t in trees):
         return "linear trees (linear_tree=True)"
     kinds: dict[int, set[int]] = {}
@@ -606,10 +611,10 @@ def _lgbm_tree(tree: dict[str, str]) -> tuple[tuple[np.ndarray, ...], float, int
     return arrays, mean, int(depth[order].max())
 
 
-def lightgbm_trees(text: str, k: int, n_features: int) -> LgbmTrees:
-    """Output ``k``'s trees of a LightGBM model text (:func:`lightgbm_unsupported` is
-    ``None``): tree ``i`` belongs to output ``i % num_tree_per_iteration``."""
-    header, trees = _lightgbm_text(text)
+def lightgbm_trees(model: LgbmModel, k: int, n_features: int) -> LgbmTrees:
+    """Output ``k``'s trees of a LightGBM model (:func:`lightgbm_unsupported` is ``None``):
+    tree ``i`` belongs to output ``i % num_tree_per_iteration``."""
+    header, trees = model
     per = int(header.get("num_tree_per_iteration", "1"))
     mine = trees[k::per]
     split = [t for t in mine if int(t["num_leaves"]) >= 2]
@@ -669,14 +674,16 @@ def lightgbm_matrix(final: Any, Z: Any, trees: LgbmTrees) -> np.ndarray:
     return np.ascontiguousarray(X)
 
 
-def lightgbm_float64_contribs(final: Any, Z: Any, k: int, text: str) -> tuple[np.ndarray, float]:
-    """Our path-dependent TreeSHAP of output ``k`` of a LightGBM model (``text``: its model
-    text, which :func:`lightgbm_unsupported` accepted) and its base: the same definition as
+def lightgbm_float64_contribs(final: Any, Z: Any, k: int, model: LgbmModel
+                              ) -> tuple[np.ndarray, float]:
+    """Our path-dependent TreeSHAP of output ``k`` of a LightGBM model (``model``: as
+    :func:`lightgbm_model` read it and :func:`lightgbm_unsupported` accepted it) and its
+    base: the same definition as
     LightGBM's ``pred_contrib`` (its covers are the trees' ``internal_count`` /
     ``leaf_count``), computed by our kernel."""
     from .treeshap import tree_shap
 
-    trees = lightgbm_trees(text, k, Z.shape[1])
+    trees = lightgbm_trees(model, k, Z.shape[1])
     if not len(trees.roots):
         return np.zeros(Z.shape), trees.expected
     phi = tree_shap(lightgbm_matrix(final, Z, trees), trees.roots, trees.depth, trees.T)

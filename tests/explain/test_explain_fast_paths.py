@@ -24,6 +24,7 @@ from audit._explain import entry, explainers, gaps
 from audit._explain.attributions import _group_attribution, _importance_order, compute_attributions
 from audit._explain.mapping import _flatten_pipeline
 from audit._explain.split import Sorting, Work, columns, split
+from audit._explain.trees import lightgbm_model
 from audit._inputs.model import ModelAdapter
 from audit._inputs.prepared import Grouping
 
@@ -332,7 +333,7 @@ def test_lightgbm_work_from_the_model_text_equals_the_json_walk() -> None:
             callbacks=[lightgbm.early_stopping(5, verbose=False)]),
     ]
     for m in models:
-        assert cost._lightgbm_work(m) == _lightgbm_work_from_json(m)
+        assert cost._lightgbm_work(lightgbm_model(m)) == _lightgbm_work_from_json(m)
 
 
 @settings(max_examples=60, deadline=None)

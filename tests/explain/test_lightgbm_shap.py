@@ -63,9 +63,9 @@ def _frame(n: int, seed: int = 0, n_cats: int = 7) -> tuple[pd.DataFrame, np.nda
 
 
 def _ours(est: Any, Z: Any, k: int = 0) -> tuple[np.ndarray, float]:
-    text = tr.lightgbm_model(est)
-    assert tr.lightgbm_unsupported(text) is None
-    return tr.lightgbm_float64_contribs(est, Z, k, text)
+    model = tr.lightgbm_model(est)
+    assert tr.lightgbm_unsupported(model) is None
+    return tr.lightgbm_float64_contribs(est, Z, k, model)
 
 
 def _check(est: Any, Z: Any, n_out: int = 1) -> None:
@@ -140,9 +140,8 @@ def test_category_columns_with_nan_and_unseen_categories(binary, data) -> None:
 
 def test_values_at_every_threshold_route_as_lightgbm(binary, data) -> None:
     X, _ = data
-    text = tr.lightgbm_model(binary)
     rows = []
-    _, blocks = tr._lightgbm_text(text)
+    _, blocks = tr.lightgbm_model(binary)
     for t in blocks:
         if int(t["num_leaves"]) < 2:
             continue
@@ -166,7 +165,7 @@ def test_missing_types_zero_and_none(data, params: dict[str, Any]) -> None:
     X = X.assign(z=X["z"].where(np.arange(len(X)) % 7 != 0, np.nan))
     est = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=15, verbose=-1, n_jobs=1, random_state=0,
                                   **params).fit(X, y)
-    kinds = {int(d) >> 2 & 3 for t in tr._lightgbm_text(tr.lightgbm_model(est))[1]
+    kinds = {int(d) >> 2 & 3 for t in tr.lightgbm_model(est)[1]
              for d in t.get("decision_type", "").split()}
     assert kinds & {0, 1}, kinds
     Z = X.iloc[:500].copy()
