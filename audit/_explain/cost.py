@@ -15,9 +15,9 @@ simply not used in full.
   summed over the trees it walks; the constant is each leaf's and tree's overhead), times
   one constant per implementation (:data:`SECONDS_PER_UNIT`): LightGBM's and XGBoost's
   native ``pred_contrib`` (for a model our kernel does not read), our numba kernel for
-  HistGradientBoosting, LightGBM (the trees ``predict`` uses) and, in float64, XGBoost (the
-  trees of the iteration range it walks), shap's C++ TreeExplainer for the other
-  scikit-learn trees.  shap also copies every node into its
+  HistGradientBoosting, LightGBM (the trees ``predict`` uses), RandomForest / ExtraTrees
+  and, in float64, XGBoost (the trees of the iteration range it walks), shap's C++
+  TreeExplainer for the other scikit-learn trees.  shap also copies every node into its
   own arrays once per call (:data:`SHAP_SECONDS_PER_NODE`);
 * our kernel computes most trees from **leaf tables** instead (:mod:`.treeshap`: one pass
   over the nodes and ``d`` look-ups per leaf): such a tree's work is ``TABLE_TREE_UNITS +
@@ -56,6 +56,7 @@ from .trees import (
     _is_hgb,
     _lgbm_tree,
     _xgb_tree_ids,
+    is_sklearn_forest,
     lightgbm_model,
     lightgbm_unsupported,
     xgboost_model,
@@ -103,6 +104,18 @@ CALIBRATED_LIGHTGBM = (
     "the bounds of CALIBRATED_TABLES; LightGBM's own pred_contrib on the same rows: 1,117 to "
     "1,133 us of CPU per row"
 )
+CALIBRATED_FOREST = (
+    "2026-12-02, same machine (load 1-2): compute_attributions (best of 2) on the end-to-end "
+    "benchmark's table (30,000 training rows, an OrdinalEncoder pipeline) for RandomForest "
+    "classifiers of 100 trees of depth 12 (min_samples_leaf 20; leaf tables: 2.5e-9 s per "
+    "unit), 200 of depth 6 (1.3e-9) and 100 unbounded (Algorithm 2: 5.8e-10), ExtraTrees of "
+    "100 unbounded trees (4.0e-10) and a RandomForest regressor of 50 trees (leaf tables: "
+    "5.5e-10); the constants are the largest times 1.5"
+)
+#: seconds per unit of our kernel over RandomForest / ExtraTrees trees: Algorithm 2 ...
+FOREST_ALG2 = 9.0e-10
+#: ... and leaf tables (:data:`CALIBRATED_FOREST`)
+FOREST_TABLES = 4.0e-9
 #: units of TreeSHAP work per leaf besides its path's (d + 1)^2: the per-tree and per-leaf
 #: overhead, which dominates shallow trees
 LEAF_UNITS = 32
@@ -118,6 +131,7 @@ SECONDS_PER_UNIT = {
     # XGBoost's (:data:`CALIBRATED_LIGHTGBM`)
     "lightgbm_float64": 6.0e-9,
     "hgb": 7.0e-9,  # Algorithm 2; categorical splits route through bitsets: dearer than numeric
+    "forest": FOREST_ALG2,  # our kernel over RandomForest / ExtraTrees (:data:`CALIBRATED_FOREST`)
     "shap": 2.5e-9,
 }
 #: our kernel's leaf tables (:mod:`.treeshap`): units of work per tree besides its leaves'
@@ -128,6 +142,7 @@ TABLE_SECONDS_PER_UNIT = {
     "hgb": 6.0e-9,
     "xgboost_float64": 6.5e-9,
     "lightgbm_float64": 6.5e-9,
+    "forest": FOREST_TABLES,
 }
 #: leaf tables beyond this many bytes no longer stay in the caches (measured: 27 to 63 ns
 #: per leaf with 1 to 10 MiB of tables, 154 ns with 30 MiB, XGBoost trees of depth 12) ...
@@ -197,6 +212,18 @@ def _sklearn_work(final: Any) -> tuple[float, int]:
         work += _leaf_work(t.children_left, t.children_right, np.zeros(1, np.int64))
         nodes += int(t.node_count)
     return work, nodes
+
+
+def _forest_work(final: Any) -> float:
+    """TreeSHAP work of our kernel on a RandomForest / ExtraTrees model (one output)."""
+    paths = []
+    for est in final.estimators_:
+        t = est.tree_
+        leaf = t.children_left < 0
+        paths.append(_leaf_paths(t.children_left.astype(np.int64),
+                                 t.children_right.astype(np.int64),
+                                 np.where(leaf, 0, t.feature).astype(np.int64), leaf))
+    return _kernel_work(paths, "forest")
 
 
 def _leaf_paths(left: np.ndarray, right: np.ndarray, feature: np.ndarray,
@@ -358,6 +385,8 @@ def tree_work(final: Any, out: _ModelOutput) -> tuple[str, float, int]:
     if _is_hgb(final):
         n_out = int(getattr(final, "n_trees_per_iteration_", 1))
         return "hgb", _hgb_work(final, out.class_idx if n_out > 1 else 0), 0
+    if is_sklearn_forest(final) and out.kind in ("proba", "predict"):
+        return "forest", _forest_work(final), 0
     work, nodes = _sklearn_work(final)
     return "shap", work, nodes
 

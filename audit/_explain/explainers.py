@@ -8,9 +8,10 @@
   ``HistGradientBoosting``'s fitted nodes, over LightGBM's trees (its own ``pred_contrib``
   for a model we do not read or whose values of ours do not add up to its raw score,
   :func:`_lightgbm`) and, in float64, over XGBoost's trees (categorical splits included;
-  XGBoost's own float32 ``pred_contribs`` for a model we do not read),
-  ``shap.TreeExplainer(feature_perturbation=
-  "tree_path_dependent")`` for the other scikit-learn trees and forests.  There is
+  XGBoost's own float32 ``pred_contribs`` for a model we do not read) and over
+  RandomForest / ExtraTrees trees (shap's TreeExplainer when ours do not add up to the
+  forest's output, :func:`_forest`), ``shap.TreeExplainer(feature_perturbation=
+  "tree_path_dependent")`` for the other scikit-learn trees.  There is
   no model-agnostic fallback for a tree model: if its values do not add up to the
   model's output, :class:`TreeShapError` is raised and the explanation section
   reports the failure instead of silently switching to sampled values;
@@ -51,7 +52,9 @@ from .mapping import _Codec, _sum_back_matrix, _transform, _Unmappable
 from .output import _is_lightgbm, _is_linear, _is_tree, _is_xgboost, _ModelOutput, _units
 from .trees import (
     _is_hgb,
+    forest_contribs,
     hgb_contribs,
+    is_sklearn_forest,
     lightgbm_contribs,
     lightgbm_float64_contribs,
     lightgbm_model,
@@ -218,6 +221,15 @@ def _xgboost(final: Any, Z: Any, k: int) -> _Raw:
     return _Raw(phi, base, "xgboost_tree_shap", 0, note=words.xgboost_native_note(why))
 
 
+def _off_by(phi: np.ndarray, base: float, fx: np.ndarray, relative: float) -> tuple[float, float]:
+    """How far ``base + sum(phi)`` is from ``fx`` at most, and the error allowed: ``relative``
+    times the output's scale (at least 1)."""
+    if not len(fx):
+        return 0.0, relative
+    scale = max(1.0, float(np.max(np.abs(fx))))
+    return float(np.max(np.abs(base + phi.sum(1) - fx))), relative * scale
+
+
 #: our LightGBM TreeSHAP must add up to LightGBM's float64 raw score within this much
 #: (relative to the output's scale), else LightGBM's own ``pred_contrib`` replaces it
 LIGHTGBM_ADDITIVITY = 1e-9
@@ -237,13 +249,37 @@ def _lightgbm(final: Any, Z: Any, k: int, score: np.ndarray | None = None) -> _R
         phi, base = lightgbm_float64_contribs(final, Z, k, model)
         fx = score if score is not None else np.asarray(
             final.predict(Z, raw_score=True), dtype=float).reshape(Z.shape[0], -1)[:, k]
-        scale = max(1.0, float(np.max(np.abs(fx)))) if len(fx) else 1.0
-        err = float(np.max(np.abs(base + phi.sum(1) - fx))) if len(fx) else 0.0
-        if err <= LIGHTGBM_ADDITIVITY * scale:  # NaN fails
+        err, allowed = _off_by(phi, base, fx, LIGHTGBM_ADDITIVITY)
+        if err <= allowed:  # NaN fails
             return _Raw(phi, base, "lightgbm_float64_tree_shap", 0)
-        why = words.lightgbm_not_additive(err, LIGHTGBM_ADDITIVITY * scale)
+        why = words.lightgbm_not_additive(err, allowed)
     phi, base = lightgbm_contribs(final, Z, k)
     return _Raw(phi, base, "lightgbm_tree_shap", 0, note=words.lightgbm_native_note(why))
+
+
+#: our TreeSHAP of a RandomForest / ExtraTrees model must add up to the forest's own output
+#: within this much (relative to the output's scale), else shap's TreeExplainer replaces it
+FOREST_ADDITIVITY = 1e-9
+
+
+def _forest(out: _ModelOutput, Z: Any, fx: np.ndarray | None) -> tuple[np.ndarray, float, bool,
+                                                                      str, str | None]:
+    """A RandomForest / ExtraTrees model's values per transformed column: our TreeSHAP when
+    they add up to the explained output ``fx`` (the forest's probability of the positive
+    class, or its prediction) within :data:`FOREST_ADDITIVITY`, else shap's TreeExplainer
+    (the same definition) with a note saying why.  Returns phi, base, whether they are one
+    class's (no sign), the explainer's name and the note."""
+    final = out.final
+    classifier = hasattr(final, "classes_")
+    phi, base = forest_contribs(final, Z, out.class_idx if classifier else 0)
+    if fx is None:
+        fx = (final.predict_proba(Z)[:, out.class_idx] if classifier
+              else np.asarray(final.predict(Z), dtype=float))
+    err, allowed = _off_by(phi, base, fx, FOREST_ADDITIVITY)
+    if err <= allowed:  # NaN fails
+        return phi, base, classifier, "forest_tree_shap", None
+    phi, base, multi = _shap_tree(out, Z)
+    return phi, base, multi, "tree_path_dependent", words.forest_native_note(err, allowed)
 
 
 def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix, fx: np.ndarray | None = None) -> _Raw:
@@ -265,6 +301,9 @@ def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix, fx: np.ndarray | None = N
         phi, base, name = raw.phi, raw.base, raw.explainer
     elif _is_hgb(final):
         phi, base, name = *hgb_contribs(final, Z, k), "hgb_tree_shap"
+    elif is_sklearn_forest(final) and out.kind in ("proba", "predict"):
+        phi, base, multi, name, note = _forest(out, Z, fx)
+        raw = _Raw(phi, base, name, 0, note=note)
     else:
         phi, base, multi = _shap_tree(out, Z)
         name = "tree_path_dependent"

@@ -36,6 +36,9 @@ EXPLAINER_DESCRIPTIONS: dict[str, str] = {
     "cover stored in the trees)" + _PATH_DEPENDENT,
     "hgb_tree_shap": "the audit's own TreeSHAP over the fitted HistGradientBoosting trees "
     "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
+    "forest_tree_shap": "the audit's own TreeSHAP over the fitted RandomForest / ExtraTrees "
+    "trees, each row routed as the trees route it, with the covers shap uses: the values "
+    "of shap.TreeExplainer (tree_path_dependent)" + _PATH_DEPENDENT,
     "lightgbm_tree_shap": "LightGBM's own TreeSHAP, predict(pred_contrib=True) "
     "(tree_path_dependent, categorical splits included)" + _PATH_DEPENDENT,
     "lightgbm_float64_tree_shap": "the audit's own TreeSHAP over the fitted LightGBM trees "

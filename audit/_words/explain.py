@@ -211,6 +211,15 @@ def lightgbm_not_additive(max_error: float, tolerance: float) -> str:
             f"{max_error:.3g}, allowed {tolerance:.1g}")
 
 
+def forest_native_note(max_error: float, tolerance: float) -> str:
+    """Note: shap's TreeSHAP ran for a forest because ours did not add up to its output."""
+    return (
+        f"shap's TreeExplainer was used: the audit's TreeSHAP of this forest did not add up "
+        f"to its output (largest error {max_error:.3g}, allowed {tolerance:.1g}); both "
+        f"compute the same path-dependent values"
+    )
+
+
 def float32_rounding_note(max_diff: float, allowed: float, units: str) -> str:
     """Note: XGBoost's own float32 output and the float64 sum of its leaves, both measured.
 

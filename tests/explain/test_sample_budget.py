@@ -135,13 +135,16 @@ def test_the_size_does_not_depend_on_the_clock(fitted, monkeypatch) -> None:
 
 
 def test_a_huge_forest_gets_fewer_rows_than_a_small_lightgbm() -> None:
+    """Deep trees over many features: their paths meet too many features for leaf tables."""
     X, y, _ = _data(3000)
+    noise = np.random.default_rng(1).normal(size=(len(X), 15))
+    X = X.join(pd.DataFrame(noise, columns=[f"n{i}" for i in range(15)]))
     forest = RandomForestClassifier(n_estimators=60, random_state=0).fit(X, y)
     small = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=8, verbose=-1).fit(X, y)
     sizes = {}
     for name, est in (("forest", forest), ("lightgbm", small)):
         m = ModelAdapter(est, "binary", tuple(X.columns), positive_label=1)
-        sizes[name] = budget.size_sample(m, X, None, 60.0)
+        sizes[name] = budget.size_sample(m, X, None, 20.0)
     assert sizes["lightgbm"].basis == "all" and sizes["lightgbm"].n_sample == 3000
     assert sizes["forest"].n_sample < 3000 and sizes["forest"].basis in ("budget", "minimum")
     assert sizes["forest"].estimate > 10 * sizes["lightgbm"].estimate
