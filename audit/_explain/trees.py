@@ -149,6 +149,7 @@ def hgb_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
 
 
 def _forest_classes() -> tuple[type, ...]:
+    """The forest classes our TreeSHAP reads (imported when first asked)."""
     from sklearn.ensemble import (
         ExtraTreesClassifier,
         ExtraTreesRegressor,
@@ -166,7 +167,7 @@ def is_sklearn_forest(final: Any) -> bool:
             and int(getattr(final, "n_outputs_", 1)) == 1)
 
 
-def forest_trees(final: Any, k: int) -> tuple[list[Any], list[np.ndarray]]:
+def _forest_trees(final: Any, k: int) -> tuple[list[Any], list[np.ndarray]]:
     """A forest's trees (``tree_``) and, per tree, its nodes' share of output ``k`` of the
     forest's mean: class ``k``'s fraction of the node (normalised as ``predict_proba``
     normalises a tree's leaf) for a classifier, the node's value for a regressor, over the
@@ -194,8 +195,7 @@ def _sklearn_flatten(trees: list[Any], values: list[np.ndarray]
     leaf = left < 0
     feature = np.where(leaf, 0, np.concatenate([t.feature for t in trees])).astype(np.int64)
     n = int(sizes.sum())
-    missing_left = np.concatenate([np.asarray(getattr(t, "missing_go_to_left", np.ones(
-        t.node_count, np.uint8))) for t in trees]).astype(np.bool_)
+    missing_left = np.concatenate([t.missing_go_to_left for t in trees]).astype(np.bool_)
     arrays = (
         feature,
         np.concatenate([t.threshold for t in trees]).astype(np.float64),
@@ -222,9 +222,12 @@ def forest_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
 
     dense = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
     X = np.ascontiguousarray(dense.astype(np.float32), dtype=np.float64)
-    trees, values = forest_trees(final, k)
-    base = float(sum(np.sum(v[t.children_left < 0] * t.weighted_n_node_samples[
-        t.children_left < 0]) / t.weighted_n_node_samples[0] for t, v in zip(trees, values)))
+    trees, values = _forest_trees(final, k)
+    base = 0.0  # each tree's cover-weighted mean leaf value
+    for t, v in zip(trees, values):
+        leaf = t.children_left < 0
+        w = t.weighted_n_node_samples
+        base += float(np.sum(v[leaf] * w[leaf]) / w[0])
     if not trees:
         return np.zeros(X.shape), base
     roots, depth, T = _sklearn_flatten(trees, values)
