@@ -146,3 +146,19 @@ def test_the_cost_model_prices_forests_by_our_kernel_and_other_trees_by_shap() -
     assert not tr.is_sklearn_forest(RandomForestClassifier())  # not fitted
     two = RandomForestRegressor(n_estimators=2, random_state=0).fit(X, np.c_[X["a"], X["b"]])
     assert not tr.is_sklearn_forest(two)  # two outputs: shap's explainer as before
+
+
+def test_weighted_classes_and_text_labels_add_up_to_the_positive_class() -> None:
+    """Class weights and bootstrap sizes change what a node holds, not the reading: the values
+    add up to predict_proba of the positive label, wherever it sits among the classes."""
+    X, y = _data(900, seed=5, classes=3)
+    labels = np.array(["low", "mid", "high"], dtype=object)[y]
+    est = RandomForestClassifier(n_estimators=8, class_weight="balanced", max_samples=0.5,
+                                 random_state=0).fit(X, labels)
+    for positive in ("high", "mid"):
+        k = list(est.classes_).index(positive)
+        phi, base = tr.forest_contribs(est, X.to_numpy()[:100], k)
+        np.testing.assert_allclose(base + phi.sum(1), est.predict_proba(X.iloc[:100])[:, k],
+                                   atol=1e-12)
+        want, want_base = _shap(est, X.to_numpy()[:100], k)
+        np.testing.assert_allclose(phi, want, atol=1e-12)
