@@ -19,7 +19,7 @@ from ._complexity import REFIT_SECONDS, assess_complexity
 from ._config import AuditConfig, stage_seconds
 from ._engines.sources import RowSource
 from ._errors import AuditError
-from ._explain import driver_shares, explain
+from ._explain import SampleSize, driver_shares, explain, size_sample
 from ._fairness.calibration import without_probability_metrics
 from ._fairness.stats import BinaryStats
 from ._fairness.tables import binary_attribute_table, fairness_tables
@@ -39,6 +39,7 @@ from ._result.verdict import Policy, Verdict
 from ._troublemakers import MAX_PROXY_FEATURES, ProxyMeasures, assess_troublemakers, measure_early
 from ._version import __version__
 from ._words import audit as words
+from ._words import explain as explain_words
 
 T = TypeVar("T")
 Progress = Callable[[str], contextlib.AbstractContextManager[Any]]
@@ -353,14 +354,28 @@ def _explain(sections: _Sections, prepared: Prepared, cfg: AuditConfig, step: Pr
         sections.skipped["explanations"] = words.EXPLAIN_OFF
     else:
         secs = stage_seconds(cfg, "explain")
-        rows = (f"{min(cfg.explain_rows, len(X))} rows" if cfg.explain_rows is not None
-                else f"all {len(X)} rows if they fit the time budget")
-        with step(f"Explaining the model with SHAP on {rows}{words.budget_label(secs)}"):
+        size = _sample_size(model, X, cfg.explain_rows, secs)
+        label = (f"Explaining the model with SHAP on {len(X):,} rows or a sample" if size is None
+                 else explain_words.shap_step(size.n_sample, size.n_rows, size.basis,
+                                              size.sample_estimate))
+        with step(label + words.budget_label(secs)):
             sections.explanation = _within(sections, "explanations", "explain", secs, explain,
                                            model, X, singles, seed=cfg.seed,
                                            n_sample=cfg.explain_rows, budget_seconds=secs,
                                            row_weights=prepared.row_weights,
-                                           margins=prepared.margins)
+                                           margins=prepared.margins, size=size)
+
+
+def _sample_size(model: Any, X: pd.DataFrame, n_sample: int | None, seconds: float | None
+                 ) -> SampleSize | None:
+    """How many rows SHAP explains, decided before the stage so that its progress label says
+    it (with the cost model's estimate when a large model needs more than the budget).
+    ``None`` when deciding fails: the stage decides again and reports the failure in its
+    section, where a failing explanation belongs."""
+    try:
+        return size_sample(model, X, n_sample, seconds)
+    except Exception:
+        return None
 
 
 def _score_complexity(sections: _Sections, prepared: Prepared, cfg: AuditConfig,

@@ -345,3 +345,69 @@ def test_a_group_metrics_error_reaches_the_caller(small_df, small_model, monkeyp
     monkeypatch.setattr(_pipeline, "_fairness_core", broken)
     with pytest.raises(ZeroDivisionError, match="planted"):
         audit.run(small_model, small_df, n_boot=20, what_if=False, explain=False)
+
+
+# --------------------------------------------------------------------------- the SHAP step's label
+
+
+def _labels(small_model, small_df, **options):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    labels: list[str] = []
+
+    @contextlib.contextmanager
+    def step(label: str):  # type: ignore[no-untyped-def]
+        labels.append(label)
+        yield
+
+    result = audit.run(small_model, small_df, n_boot=20, what_if=False, progress=step,
+                       **options)
+    return [lab for lab in labels if lab.startswith("Explaining")], result
+
+
+def test_the_shap_step_says_how_many_rows_it_explains(small_df, small_model) -> None:
+    shap_steps, r = _labels(small_model, small_df)
+    assert shap_steps == [f"Explaining the model with SHAP on all {len(small_df):,} rows"]
+    assert r.explanation is not None and r.explanation.sample_basis == "all"
+    shap_steps, r = _labels(small_model, small_df, explain_rows=300)
+    assert shap_steps == [f"Explaining the model with SHAP on 300 of {len(small_df):,} rows"]
+
+
+def test_a_model_too_large_for_the_budget_says_its_estimate_before_it_starts(
+        small_df, small_model, monkeypatch) -> None:
+    """The sample is sized once, before the step, so the label can warn of a long wait: when
+    even the minimum is estimated beyond the budget, the label and the reason say by how
+    much (the cost model's estimate, the same on every machine)."""
+    from audit._explain import budget
+
+    calls: list[int] = []
+    real_cost = budget.model_cost
+
+    def cost(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real_cost(*args, **kwargs)
+
+    monkeypatch.setattr(budget, "model_cost", cost)
+    monkeypatch.setattr(budget, "DEFAULT_SECONDS", 1e-6)  # nothing fits: the minimum
+    shap_steps, r = _labels(small_model, small_df)
+    assert calls == [1]  # decided once, before the step; explain used that decision
+    e = r.explanation
+    assert e is not None and e.sample_basis == "minimum" and e.n_sample == budget.MIN_ROWS
+    assert len(shap_steps) == 1 and shap_steps[0].startswith(
+        f"Explaining the model with SHAP on {budget.MIN_ROWS} of {len(small_df):,} rows, the "
+        "minimum (estimated at ")
+    assert "beyond the time budget" in shap_steps[0] and "--explain-rows" in shap_steps[0]
+    assert f"the {budget.MIN_ROWS} rows are estimated at" in e.sample_reason
+
+
+def test_if_sizing_the_sample_first_fails_the_stage_sizes_it_itself(
+        small_df, small_model, monkeypatch) -> None:
+    from audit import _pipeline
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("cost model broke")
+
+    monkeypatch.setattr(_pipeline, "size_sample", broken)
+    shap_steps, r = _labels(small_model, small_df)
+    assert shap_steps == [f"Explaining the model with SHAP on {len(small_df):,} rows or a sample"]
+    assert r.explanation is not None  # the stage sized it itself

@@ -25,8 +25,10 @@ numpy, pandas, scipy, scikit-learn, shap.
 """
 
 from .attributions import Attributions, compute_attributions
+from .budget import SampleSize, size_sample
 from .entry import explain
 from .gaps import driver_shares
 from .sampling import stratified_sample
 
-__all__ = ["Attributions", "compute_attributions", "driver_shares", "explain", "stratified_sample"]
+__all__ = ["Attributions", "SampleSize", "compute_attributions", "driver_shares", "explain",
+           "size_sample", "stratified_sample"]

@@ -43,7 +43,8 @@ OUTPUT_ROWS = 200
 @dataclass(frozen=True)
 class SampleSize:
     """The rows to explain and why (``seconds``: the budget that sized them, if any;
-    ``estimate``: the cost model's seconds for every row; ``asked``: the number asked for)."""
+    ``estimate``: the cost model's seconds for every row; ``asked``: the number asked for;
+    ``sample_estimate``: the cost model's seconds for the rows explained)."""
 
     n_sample: int
     n_rows: int
@@ -51,6 +52,7 @@ class SampleSize:
     seconds: float | None
     asked: int | None = None
     estimate: float | None = None
+    sample_estimate: float | None = None
 
 
 def ladder_floor(x: float) -> int:
@@ -92,11 +94,15 @@ def choose_size(n_rows: int, cost: Cost, seconds: float) -> SampleSize:
     share = ATTRIBUTION_SHARE * seconds
     everything = cost.seconds(n_rows)
     if everything <= share:
-        return SampleSize(n_rows, n_rows, "all", seconds, estimate=everything)
+        return SampleSize(n_rows, n_rows, "all", seconds, estimate=everything,
+                          sample_estimate=everything)
     for n in _ladder_below(n_rows):
         if cost.seconds(n) <= share:
-            return SampleSize(n, n_rows, "budget", seconds, estimate=everything)
-    return SampleSize(min(MIN_ROWS, n_rows), n_rows, "minimum", seconds, estimate=everything)
+            return SampleSize(n, n_rows, "budget", seconds, estimate=everything,
+                              sample_estimate=cost.seconds(n))
+    n = min(MIN_ROWS, n_rows)
+    return SampleSize(n, n_rows, "minimum", seconds, estimate=everything,
+                      sample_estimate=cost.seconds(n))
 
 
 def few(n_rows: int) -> SampleSize:

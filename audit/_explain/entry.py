@@ -174,7 +174,8 @@ def _assemble(
         sample_basis=size.basis,
         sample_seconds=size.seconds,
         sample_reason=words.sample_reason(size.basis, len(e.rows), size.n_rows, size.seconds,
-                                          MIN_ROWS, size.asked, size.estimate),
+                                          MIN_ROWS, size.asked, size.estimate,
+                                          size.sample_estimate),
         gap_intervals=words.gap_intervals(n_boot, BOOT_MAX_ROWS),
     )
 
@@ -183,7 +184,7 @@ def explain(
     model: ModelAdapter, X: pd.DataFrame, groupings: Sequence[Grouping], *, seed: int = 0,
     n_sample: int | None = None, n_background: int = 100, n_boot: int = 200,
     budget_seconds: float | None = None, row_weights: np.ndarray | None = None,
-    margins: np.ndarray | None = None,
+    margins: np.ndarray | None = None, size: SampleSize | None = None,
 ) -> Explanation:
     """Explain the model with SHAP on every row or a stratified sample, by group, with gaps.
 
@@ -215,6 +216,10 @@ def explain(
     margins : numpy.ndarray, optional
         The model's raw output on each row of ``X`` when predicting already gave it
         (``Prepared.margins``): the rows explained are not run through the model again.
+    size : SampleSize, optional
+        The sample's size already decided by :func:`audit._explain.budget.size_sample` with
+        the same model, rows, ``n_sample`` and ``budget_seconds`` (so that a progress
+        display could say it first); decided here when ``None``.
 
     Returns
     -------
@@ -240,7 +245,7 @@ def explain(
     ('linear_exact', True)
     """
     _check_inputs(X, groupings, n_sample, n_background, n_boot, budget_seconds)
-    size = size_sample(model, X, n_sample, budget_seconds)
+    size = size or size_sample(model, X, n_sample, budget_seconds)
     e = _explain_sample(model, X, groupings, seed, size.n_sample, n_background, row_weights,
                         margins)
     return _assemble(e, groupings, n_boot, seed, size)

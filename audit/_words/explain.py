@@ -72,11 +72,12 @@ def _seconds(x: float) -> str:
 
 
 def sample_reason(basis: str, n_sample: int, n_rows: int, seconds: float | None,
-                  min_rows: int, asked: int | None = None, estimate: float | None = None) -> str:
+                  min_rows: int, asked: int | None = None, estimate: float | None = None,
+                  sample_estimate: float | None = None) -> str:
     """``Explanation.sample_reason``: how many rows were explained, of how many, and why.
 
-    ``estimate``: the cost model's seconds for every row (never a measured time, so the
-    sentence is the same on every machine).
+    ``estimate`` / ``sample_estimate``: the cost model's seconds for every row / for the
+    rows explained (never a measured time, so the sentence is the same on every machine).
 
     >>> sample_reason("all", 6000, 6000, 60.0, 200, estimate=0.42)
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -101,11 +102,29 @@ def sample_reason(basis: str, n_sample: int, n_rows: int, seconds: float | None,
         return (f"{of}: {est}, more than {half}; {n_sample:,} is the largest size on the 1-2-5 "
                 f"ladder (..., 1,000, 2,000, 5,000, ...) whose estimate fits it{choose}")
     if basis == "minimum":
-        return f"{of}, the minimum: {est}, and fewer than {min_rows:,} fit {half}{choose}"
+        return (f"{of}, the minimum: {est}, and fewer than {min_rows:,} fit {half}; the "
+                f"{n_sample:,} rows are estimated at {_seconds(sample_estimate or 0.0)}{choose}")
     asked = n_sample if asked is None else asked
     if n_sample >= n_rows:
         return f"all {n_rows:,} rows explained, as asked (explain_rows = {asked})"
     return f"{of}, as asked (explain_rows = {asked})"
+
+
+def shap_step(n_sample: int, n_rows: int, basis: str, sample_estimate: float | None) -> str:
+    """The progress display's SHAP step: the rows it explains and, when even the minimum is
+    estimated beyond the stage's time budget (a large model), that estimate.
+
+    >>> shap_step(200, 100_000, "minimum", 170.0)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Explaining the model with SHAP on 200 of 100,000 rows, the minimum (estimated at
+     170 s, beyond the time budget: a large model; --explain-rows chooses fewer)'
+    """
+    rows = f"all {n_rows:,} rows" if n_sample >= n_rows else f"{n_sample:,} of {n_rows:,} rows"
+    text = f"Explaining the model with SHAP on {rows}"
+    if basis == "minimum":
+        text += (f", the minimum (estimated at {_seconds(sample_estimate or 0.0)}, beyond the "
+                 "time budget: a large model; --explain-rows chooses fewer)")
+    return text
 
 
 def gap_intervals(n_boot: int, max_rows: int) -> str:
