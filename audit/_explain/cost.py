@@ -58,6 +58,7 @@ from .trees import (
     _xgb_tree_ids,
     is_sklearn_forest,
     lightgbm_model,
+    lightgbm_output_trees,
     lightgbm_unsupported,
     xgboost_model,
     xgboost_unsupported,
@@ -336,12 +337,10 @@ def _lightgbm_float64_work(model: LgbmModel, k: int) -> float | None:
     read the model (LightGBM's own ``pred_contrib`` runs)."""
     if lightgbm_unsupported(model) is not None:
         return None
-    header, trees = model
     paths = []
-    for t in trees[k :: int(header.get("num_tree_per_iteration", "1"))]:
-        if int(t["num_leaves"]) >= 2:
-            feature, _, left, right, is_leaf = _lgbm_tree(t)[0][:5]
-            paths.append(_leaf_paths(left, right, feature, is_leaf))
+    for t in lightgbm_output_trees(model, k)[0]:
+        feature, _, left, right, is_leaf = _lgbm_tree(t)[0][:5]
+        paths.append(_leaf_paths(left, right, feature, is_leaf))
     return _kernel_work(paths, "lightgbm_float64")
 
 
@@ -385,7 +384,7 @@ def tree_work(final: Any, out: _ModelOutput) -> tuple[str, float, int]:
     if _is_hgb(final):
         n_out = int(getattr(final, "n_trees_per_iteration_", 1))
         return "hgb", _hgb_work(final, out.class_idx if n_out > 1 else 0), 0
-    if is_sklearn_forest(final) and out.kind in ("proba", "predict"):
+    if is_sklearn_forest(final):
         return "forest", _forest_work(final), 0
     work, nodes = _sklearn_work(final)
     return "shap", work, nodes

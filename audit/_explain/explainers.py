@@ -221,15 +221,6 @@ def _xgboost(final: Any, Z: Any, k: int) -> _Raw:
     return _Raw(phi, base, "xgboost_tree_shap", 0, note=words.xgboost_native_note(why))
 
 
-def _off_by(phi: np.ndarray, base: float, fx: np.ndarray, relative: float) -> tuple[float, float]:
-    """How far ``base + sum(phi)`` is from ``fx`` at most, and the error allowed: ``relative``
-    times the output's scale (at least 1)."""
-    if not len(fx):
-        return 0.0, relative
-    scale = max(1.0, float(np.max(np.abs(fx))))
-    return float(np.max(np.abs(base + phi.sum(1) - fx))), relative * scale
-
-
 #: our LightGBM TreeSHAP must add up to LightGBM's float64 raw score within this much
 #: (relative to the output's scale), else LightGBM's own ``pred_contrib`` replaces it
 LIGHTGBM_ADDITIVITY = 1e-9
@@ -246,12 +237,12 @@ def _lightgbm(final: Any, Z: Any, k: int, score: np.ndarray | None = None) -> _R
     model = lightgbm_model(final)
     why = lightgbm_unsupported(model)
     if why is None:
-        phi, base = lightgbm_float64_contribs(final, Z, k, model)
+        raw = _Raw(*lightgbm_float64_contribs(final, Z, k, model), "lightgbm_float64_tree_shap", 0)
         fx = score if score is not None else np.asarray(
             final.predict(Z, raw_score=True), dtype=float).reshape(Z.shape[0], -1)[:, k]
-        err, allowed = _off_by(phi, base, fx, LIGHTGBM_ADDITIVITY)
+        err, allowed = _additivity_error(raw, fx), LIGHTGBM_ADDITIVITY * _scale(fx)
         if err <= allowed:  # NaN fails
-            return _Raw(phi, base, "lightgbm_float64_tree_shap", 0)
+            return raw
         why = words.lightgbm_not_additive(err, allowed)
     phi, base = lightgbm_contribs(final, Z, k)
     return _Raw(phi, base, "lightgbm_tree_shap", 0, note=words.lightgbm_native_note(why))
@@ -262,48 +253,44 @@ def _lightgbm(final: Any, Z: Any, k: int, score: np.ndarray | None = None) -> _R
 FOREST_ADDITIVITY = 1e-9
 
 
-def _forest(out: _ModelOutput, Z: Any, fx: np.ndarray | None) -> tuple[np.ndarray, float, bool,
-                                                                      str, str | None]:
+def _forest(out: _ModelOutput, Z: Any, fx: np.ndarray) -> tuple[_Raw, bool]:
     """A RandomForest / ExtraTrees model's values per transformed column: our TreeSHAP when
     they add up to the explained output ``fx`` (the forest's probability of the positive
     class, or its prediction) within :data:`FOREST_ADDITIVITY`, else shap's TreeExplainer
-    (the same definition) with a note saying why.  Returns phi, base, whether they are one
-    class's (no sign), the explainer's name and the note."""
-    final = out.final
-    classifier = hasattr(final, "classes_")
-    phi, base = forest_contribs(final, Z, out.class_idx if classifier else 0)
-    if fx is None:
-        fx = (final.predict_proba(Z)[:, out.class_idx] if classifier
-              else np.asarray(final.predict(Z), dtype=float))
-    err, allowed = _off_by(phi, base, fx, FOREST_ADDITIVITY)
+    (the same definition) with a note saying why; and whether they are one class's (so not
+    signed)."""
+    classifier = hasattr(out.final, "classes_")
+    raw = _Raw(*forest_contribs(out.final, Z, out.class_idx if classifier else 0),
+               "forest_tree_shap", 0)
+    err, allowed = _additivity_error(raw, fx), FOREST_ADDITIVITY * _scale(fx)
     if err <= allowed:  # NaN fails
-        return phi, base, classifier, "forest_tree_shap", None
+        return raw, classifier
     phi, base, multi = _shap_tree(out, Z)
-    return phi, base, multi, "tree_path_dependent", words.forest_native_note(err, allowed)
+    return _Raw(phi, base, "tree_path_dependent", 0,
+                note=words.forest_native_note(err, allowed)), multi
 
 
-def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix, fx: np.ndarray | None = None) -> _Raw:
+def _tree(out: _ModelOutput, Z: Any, M: sp.csr_matrix, fx: np.ndarray) -> _Raw:
     """Path-dependent TreeSHAP of the final estimator on ``Z`` (as it sees it), summed back.
 
-    ``fx``: the explained output on those rows, already computed (a LightGBM model's raw
-    score, signed, when that is the output).
+    ``fx``: the explained output on those rows, already computed (signed: a LightGBM
+    model's raw score times ``out.sign`` when that is the output).
     """
     final = out.final
     multi = _n_outputs(final) > 1
     k = out.class_idx if multi else 0
     raw = None
     if _is_lightgbm(final):
-        score = out.sign * fx if fx is not None and out.kind == "lgbm" and not multi else None
+        score = out.sign * fx if out.kind == "lgbm" and not multi else None
         raw = _lightgbm(final, Z, k, score)
     elif _is_xgboost(final):
         raw = _xgboost(final, Z, k)
+    elif is_sklearn_forest(final):
+        raw, multi = _forest(out, Z, fx)
     if raw is not None:
         phi, base, name = raw.phi, raw.base, raw.explainer
     elif _is_hgb(final):
         phi, base, name = *hgb_contribs(final, Z, k), "hgb_tree_shap"
-    elif is_sklearn_forest(final) and out.kind in ("proba", "predict"):
-        phi, base, multi, name, note = _forest(out, Z, fx)
-        raw = _Raw(phi, base, name, 0, note=note)
     else:
         phi, base, multi = _shap_tree(out, Z)
         name = "tree_path_dependent"
@@ -363,8 +350,13 @@ def _tolerance(final: Any, fx: np.ndarray, float64: bool = False) -> float:
     """Largest additivity error accepted, relative to the output's scale: 1e-6, and 1e-4
     for XGBoost's own output and values, which it computes in float32 (``float64``: the
     output is the float64 sum of XGBoost's leaves, :func:`_reference_output`)."""
-    scale = max(1.0, float(np.max(np.abs(fx))) if len(fx) else 1.0)
-    return (1e-4 if _is_xgboost(final) and not float64 else 1e-6) * scale
+    return (1e-4 if _is_xgboost(final) and not float64 else 1e-6) * _scale(fx)
+
+
+def _scale(fx: np.ndarray) -> float:
+    """The output's scale, which additivity tolerances are relative to: its largest
+    magnitude, at least 1."""
+    return max(1.0, float(np.max(np.abs(fx))) if len(fx) else 1.0)
 
 
 def _reference_output(
@@ -401,7 +393,7 @@ def _exact_kind(final: Any, out: _ModelOutput) -> ExactKind | None:
 
 def _run_exact(
     out: _ModelOutput, kind: ExactKind, pre: list[Any], Xs: pd.DataFrame, Xb: pd.DataFrame,
-    fx: np.ndarray | None = None,
+    fx: np.ndarray,
 ) -> _Raw:
     """The exact explainer's values on the original columns (errors propagate); ``fx``: the
     explained output on ``Xs``, already computed."""

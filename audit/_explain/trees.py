@@ -121,12 +121,8 @@ def _flatten(trees: list[Any]) -> tuple[np.ndarray, int, tuple[np.ndarray, ...]]
 
 def _expected_value(trees: list[Any]) -> float:
     """Sum over the trees of the cover-weighted mean leaf value (the path-dependent base)."""
-    total = 0.0
-    for t in trees:
-        n = t.nodes
-        leaf = n["is_leaf"].astype(bool)
-        total += float(np.sum(n["value"][leaf] * n["count"][leaf]) / float(n["count"][0]))
-    return total
+    return float(sum(_cover_mean(t.nodes["value"], t.nodes["count"],
+                                 t.nodes["is_leaf"].astype(bool)) for t in trees))
 
 
 def hgb_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
@@ -182,36 +178,29 @@ def _forest_trees(final: Any, k: int) -> tuple[list[Any], list[np.ndarray]]:
     return trees, values
 
 
-def _sklearn_flatten(trees: list[Any], values: list[np.ndarray]
-                     ) -> tuple[np.ndarray, int, tuple[np.ndarray, ...]]:
-    """Roots, maximum depth and the kernel's node arrays (:func:`_flatten`'s layout) of
-    scikit-learn trees (numeric splits only), with the covers shap uses
-    (``weighted_n_node_samples``)."""
-    sizes = np.array([t.node_count for t in trees], dtype=np.int64)
-    roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    off = np.repeat(roots, sizes)
-    left = np.concatenate([t.children_left for t in trees]).astype(np.int64)
-    right = np.concatenate([t.children_right for t in trees]).astype(np.int64)
-    leaf = left < 0
-    feature = np.where(leaf, 0, np.concatenate([t.feature for t in trees])).astype(np.int64)
-    n = int(sizes.sum())
-    missing_left = np.concatenate([t.missing_go_to_left for t in trees]).astype(np.bool_)
-    arrays = (
-        feature,
-        np.concatenate([t.threshold for t in trees]).astype(np.float64),
-        np.where(leaf, -1, left + off),
-        np.where(leaf, -1, right + off),
+def _sklearn_tree(tree: Any, value: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One scikit-learn tree (numeric splits only) as the kernel's node arrays, with its node
+    values and the covers shap uses (``weighted_n_node_samples``), for :func:`_join`."""
+    leaf = tree.children_left < 0
+    n = int(tree.node_count)
+    return (
+        np.where(leaf, 0, tree.feature).astype(np.int64),
+        tree.threshold.astype(np.float64),
+        tree.children_left.astype(np.int64),
+        tree.children_right.astype(np.int64),
         leaf,
-        np.concatenate(values).astype(np.float64),
-        np.concatenate([t.weighted_n_node_samples for t in trees]).astype(np.float64),
-        missing_left,
+        value.astype(np.float64),
+        tree.weighted_n_node_samples.astype(np.float64),
+        tree.missing_go_to_left.astype(np.bool_),
         np.zeros(n, np.bool_),  # no categorical splits
         np.zeros(n, np.int64),
         np.zeros((0, 8), np.uint32),
-        np.zeros((0, 8), np.uint32),  # known categories: none
-        np.zeros(0, np.int64),
     )
-    return roots, max((int(t.max_depth) for t in trees), default=0), arrays
+
+
+def _cover_mean(value: np.ndarray, cover: np.ndarray, is_leaf: np.ndarray) -> float:
+    """A tree's path-dependent mean: its leaves' values weighted by their covers."""
+    return float(np.sum(value[is_leaf] * cover[is_leaf]) / float(cover[0]))
 
 
 def forest_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
@@ -223,15 +212,12 @@ def forest_contribs(final: Any, Z: Any, k: int) -> tuple[np.ndarray, float]:
     dense = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
     X = np.ascontiguousarray(dense.astype(np.float32), dtype=np.float64)
     trees, values = _forest_trees(final, k)
-    base = 0.0  # each tree's cover-weighted mean leaf value
-    for t, v in zip(trees, values):
-        leaf = t.children_left < 0
-        w = t.weighted_n_node_samples
-        base += float(np.sum(v[leaf] * w[leaf]) / w[0])
+    base = sum(_cover_mean(v, t.weighted_n_node_samples, t.children_left < 0)
+               for t, v in zip(trees, values))
     if not trees:
-        return np.zeros(X.shape), base
-    roots, depth, T = _sklearn_flatten(trees, values)
-    return tree_shap(X, roots, depth, T), base
+        return np.zeros(X.shape), float(base)
+    roots, T = _join([_sklearn_tree(t, v) for t, v in zip(trees, values)], X.shape[1])
+    return tree_shap(X, roots, max(int(t.max_depth) for t in trees), T), float(base)
 
 
 # --------------------------------------------------------------------------- XGBoost in float64
@@ -706,14 +692,19 @@ def _lgbm_tree(tree: dict[str, str]) -> tuple[tuple[np.ndarray, ...], float, int
     return arrays, mean, int(depth[order].max())
 
 
-def lightgbm_trees(model: LgbmModel, k: int, n_features: int) -> LgbmTrees:
-    """Output ``k``'s trees of a LightGBM model (:func:`lightgbm_unsupported` is ``None``):
-    tree ``i`` belongs to output ``i % num_tree_per_iteration``."""
+def lightgbm_output_trees(model: LgbmModel, k: int) -> tuple[list[dict[str, str]], float]:
+    """Output ``k``'s trees with a split (tree ``i`` belongs to output ``i %
+    num_tree_per_iteration``), and the sum of its single-leaf trees' values."""
     header, trees = model
-    per = int(header.get("num_tree_per_iteration", "1"))
-    mine = trees[k::per]
+    mine = trees[k :: int(header.get("num_tree_per_iteration", "1"))]
     split = [t for t in mine if int(t["num_leaves"]) >= 2]
-    single = sum(float(t["leaf_value"].split()[0]) for t in mine if int(t["num_leaves"]) < 2)
+    return split, sum(float(t["leaf_value"].split()[0]) for t in mine
+                      if int(t["num_leaves"]) < 2)
+
+
+def lightgbm_trees(model: LgbmModel, k: int, n_features: int) -> LgbmTrees:
+    """Output ``k``'s trees of a LightGBM model (:func:`lightgbm_unsupported` is ``None``)."""
+    split, single = lightgbm_output_trees(model, k)
     parts = [_lgbm_tree(t) for t in split]
     roots, T = _join([p[0] for p in parts], n_features)
     inner = ~T[4].astype(bool)
